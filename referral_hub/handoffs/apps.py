@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HandoffsConfig(AppConfig):
+    name = "referral_hub.handoffs"
+    label = "handoffs"
