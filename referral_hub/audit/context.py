@@ -15,18 +15,21 @@ class RequestContext:
     client_ip: str = ""
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "audit_request_context", default=RequestContext()
+_NO_REQUEST = RequestContext()
+
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "audit_request_context", default=None
 )
 
 
 def current() -> RequestContext:
-    return _current.get()
+    """The context of the request being served, or an empty one (commands, background work)."""
+    return _current.get() or _NO_REQUEST
 
 
-def bind(context: RequestContext) -> contextvars.Token[RequestContext]:
+def bind(context: RequestContext) -> contextvars.Token[RequestContext | None]:
     return _current.set(context)
 
 
-def reset(token: contextvars.Token[RequestContext]) -> None:
+def reset(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)

@@ -28,7 +28,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = uuid.uuid4().hex
-        token = context.bind(context.RequestContext(request_id=request_id, client_ip=client_ip(request)))
+        token = context.bind(
+            context.RequestContext(request_id=request_id, client_ip=client_ip(request))
+        )
         try:
             response = self.get_response(request)
         finally:
