@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from django.db import connection
 from django.db.backends.signals import connection_created
+
+from referral_hub.audit import chain
+from referral_hub.audit.log import record
+from referral_hub.audit.models import AuditEvent
 
 
 def allow_audit_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -46,3 +52,67 @@ def checkpoint_file(settings: Any, tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def user(django_user_model: Any) -> Any:
     return django_user_model.objects.create_user(username="consult1", password="x-long-password-1")
+
+
+@contextmanager
+def attacker_cursor() -> Iterator[Any]:
+    """A cursor with the append-only trigger disabled, as a database superuser could do."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+        try:
+            yield cursor
+        finally:
+            if connection.vendor == "postgresql":
+                # Fire the deferred foreign-key checks first: PostgreSQL will not alter a table
+                # with trigger events still pending.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def rehash_from(seq: int) -> None:
+    """Recompute every hash and link from ``seq`` on, and the head row: a whole-chain rewrite
+    that leaves no internal inconsistency."""
+    previous = (
+        AuditEvent.objects.filter(seq__lt=seq)
+        .order_by("-seq")
+        .values_list("hash", flat=True)
+        .first()
+    )
+    prev_hash = previous or chain.GENESIS_HASH
+    with attacker_cursor() as cursor:
+        for event in AuditEvent.objects.filter(seq__gte=seq).order_by("seq"):
+            event.prev_hash = prev_hash
+            new_hash = event.computed_hash()
+            cursor.execute(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s",
+                [prev_hash, new_hash, event.seq],
+            )
+            prev_hash = new_hash
+        cursor.execute(
+            "UPDATE audit_chainhead SET seq = (SELECT max(seq) FROM audit_auditevent), hash = %s WHERE id = 1",
+            [prev_hash],
+        )
+
+
+@pytest.fixture
+def make_chain(user: Any) -> Any:
+    """``make_chain(n)`` appends n events about residents 1..3 and returns them."""
+
+    def make(n: int) -> list[AuditEvent]:
+        return [
+            record(
+                "sheet.read",
+                actor=user,
+                actor_desk="jiritsu",
+                target_type="sheet",
+                target_id=i,
+                resident_id=i % 3 + 1,
+                legal_basis="consent",
+                details={"owner_desk": "jiritsu"},
+            )
+            for i in range(n)
+        ]
+
+    return make

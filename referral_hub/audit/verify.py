@@ -1,0 +1,320 @@
+"""Recompute the audit chain and check it against the signed checkpoints.
+
+Events are streamed in ``seq`` order by keyset pagination (one page in memory at a time), so
+verifying ten million events needs no more memory than verifying ten. For each event:
+
+* its ``seq`` must follow the previous one (a gap means a deleted event);
+* its stored ``hash`` must equal the hash recomputed from its fields (an edited, reordered or
+  renumbered event does not);
+* its ``prev_hash`` must equal the previous event's hash (an inserted event breaks the link);
+* where a signed checkpoint names that ``seq``, the hashes must agree (a chain rewritten from
+  some point on, with every hash recomputed, only fails here).
+
+Finally the chain must reach the last checkpoint and the recorded head (a truncated tail does
+not). The result names the first ``seq`` that cannot be trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+
+from referral_hub.audit import chain
+from referral_hub.audit.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    checkpoint_path,
+    read_checkpoints,
+    trusted_keys,
+)
+from referral_hub.audit.models import AuditEvent, ChainHead
+
+ProgressCallback = Callable[[int, int], None]
+
+_COLUMNS = (
+    "seq, at, actor_id, actor_username, actor_desk, action, target_type, target_id, "
+    "resident_id, legal_basis, allowed, refusal_code, request_id, client_ip, details, "
+    "version, prev_hash, hash"
+)
+_ZERO = timedelta(0)
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    entries: int = 0
+    head: str = chain.GENESIS_HASH
+    first_bad_seq: int | None = None
+    reason: str = ""
+    last_seq: int = 0
+    checkpoints_checked: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _ChainBroken(Exception):
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(reason)
+        self.seq = seq
+        self.reason = reason
+
+
+def verify_chain(
+    *,
+    checkpoint_path: Path | None = None,
+    public_keys: Iterable[str] = (),
+    incremental: bool = False,
+    batch_size: int = 5000,
+    progress: ProgressCallback | None = None,
+) -> VerifyResult:
+    """Verify the whole chain (or, with ``incremental``, the part after the latest checkpoint
+    that matches the chain) and every checkpoint. Never raises for a broken chain: the result
+    says what is wrong and where."""
+    result = VerifyResult(ok=True)
+    try:
+        keys = trusted_keys(public_keys)
+    except CheckpointError as exc:
+        return VerifyResult(ok=False, reason=f"cannot load the checkpoint keys: {exc}")
+
+    checkpoints: dict[int, list[Checkpoint]] = {}
+    file_problems: list[str] = []
+    path = checkpoint_path or _default_checkpoint_path()
+    if keys:
+        for line in read_checkpoints(path, keys):
+            if line.checkpoint is None:
+                file_problems.append(f"{path} line {line.line_number}: {line.problem}")
+            else:
+                checkpoints.setdefault(line.checkpoint.seq, []).append(line.checkpoint)
+    elif path.exists() and path.stat().st_size > 0:
+        result.warnings.append("checkpoints not checked: no signing or public key configured")
+
+    recorded_head = _recorded_head_seq()
+    total = max(recorded_head, _last_seq())
+    start_seq = 1
+    start_hash = chain.GENESIS_HASH
+    if incremental and checkpoints:
+        start_seq, start_hash = _resume_point(checkpoints)
+
+    walker = _Walker(checkpoints, start_seq, start_hash)
+    try:
+        for rows in _pages(start_seq, batch_size):
+            walker.check_page(rows)
+            if progress is not None:
+                progress(walker.last_seq, total)
+        walker.check_end(recorded_head)
+    except _ChainBroken as broken:
+        result.ok = False
+        result.first_bad_seq = broken.seq
+        result.reason = broken.reason
+    result.entries = walker.entries
+    result.head = walker.head
+    result.last_seq = walker.last_seq
+    result.checkpoints_checked = walker.checkpoints_checked
+    if file_problems:
+        result.ok = False
+        if not result.reason:
+            result.reason = "the checkpoint file was altered: " + "; ".join(file_problems[:5])
+        result.warnings.extend(file_problems)
+    return result
+
+
+def _default_checkpoint_path() -> Path:
+    return checkpoint_path()
+
+
+def _recorded_head_seq() -> int:
+    head = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first()
+    return int(head or 0)
+
+
+def _last_seq() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(seq) FROM {AuditEvent._meta.db_table}")  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _resume_point(checkpoints: dict[int, list[Checkpoint]]) -> tuple[int, str]:
+    """Start at the newest checkpoint: its event is re-checked against it, then everything
+    after it. Full verification (the default) remains the nightly job."""
+    seq = max(checkpoints)
+    if seq == 0:
+        return 1, chain.GENESIS_HASH
+    return seq, ""
+
+
+def _pages(start_seq: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
+    sql = (
+        f"SELECT {_COLUMNS} FROM {AuditEvent._meta.db_table} "  # noqa: S608
+        "WHERE seq >= %s ORDER BY seq LIMIT %s"
+    )
+    next_seq = start_seq
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [next_seq, batch_size])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield rows
+        if len(rows) < batch_size:
+            return
+        next_seq = int(rows[-1][0]) + 1
+
+
+def _format_at(value: Any) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elif value.utcoffset() != _ZERO:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_loads = json.loads
+_sha256 = hashlib.sha256
+
+
+class _Walker:
+    """Carries the chain state from one page to the next."""
+
+    def __init__(
+        self, checkpoints: dict[int, list[Checkpoint]], start_seq: int, start_hash: str
+    ) -> None:
+        self.checkpoints = checkpoints
+        self.expected_seq = start_seq
+        # An empty ``head`` means "resuming at a checkpoint": the first event's link is vouched
+        # for by the checkpoint instead of by its predecessor.
+        self.head = start_hash
+        self.before_head = ""
+        self.last_seq = start_seq - 1
+        self.entries = 0
+        self.checkpoints_checked = 0
+        self.last_trusted_checkpoint = 0
+        for checkpoint in checkpoints.get(0, []):
+            self._check_checkpoint(checkpoint, 0, chain.GENESIS_HASH)
+
+    def check_page(self, rows: list[tuple[Any, ...]]) -> None:
+        checkpoints = self.checkpoints
+        for row in rows:
+            (seq, at, actor_id, actor_username, actor_desk, action, target_type, target_id,
+             resident_id, legal_basis, allowed, refusal_code, request_id, client_ip, details,
+             version, prev_hash, stored_hash) = row  # fmt: skip
+            if seq != self.expected_seq:
+                raise _ChainBroken(
+                    self.expected_seq,
+                    f"event {self.expected_seq} is missing (the next event is {seq}): "
+                    "deleted from the log",
+                )
+            if isinstance(details, str):
+                details = _loads(details)
+            if version != chain.HASH_VERSION:
+                raise _ChainBroken(seq, f"event {seq} has unknown encoding version {version}")
+            fields = {
+                "action": action,
+                "actor_desk": actor_desk,
+                "actor_id": actor_id,
+                "actor_username": actor_username,
+                "allowed": bool(allowed),
+                "at": _format_at(at),
+                "client_ip": client_ip,
+                "details": details,
+                "legal_basis": legal_basis,
+                "prev_hash": prev_hash,
+                "refusal_code": refusal_code,
+                "request_id": request_id,
+                "resident_id": resident_id,
+                "seq": seq,
+                "target_id": target_id,
+                "target_type": target_type,
+            }
+            computed = _sha256(b"v1:" + _encode(fields).encode()).hexdigest()
+            if computed != stored_hash:
+                raise _ChainBroken(*self._explain_bad_hash(seq, fields, stored_hash))
+            if self.head and prev_hash != self.head:
+                raise _ChainBroken(*self._explain_bad_link(seq, prev_hash))
+            for checkpoint in checkpoints.get(seq, ()):
+                self._check_checkpoint(checkpoint, seq, stored_hash)
+            self.before_head = self.head
+            self.head = stored_hash
+            self.last_seq = seq
+            self.expected_seq = seq + 1
+            self.entries += 1
+
+    def _explain_bad_hash(self, seq: int, fields: dict[str, Any], stored: str) -> tuple[int, str]:
+        # An event whose hash fits one seq earlier was renumbered to make room for an insert.
+        shifted = dict(fields, seq=seq - 1)
+        if _sha256(b"v1:" + _encode(shifted).encode()).hexdigest() == stored:
+            return (
+                seq - 1,
+                f"event {seq - 1} was inserted: the original event {seq - 1} now sits at {seq}",
+            )
+        return seq, f"event {seq} was altered: its hash does not match its content"
+
+    def _explain_bad_link(self, seq: int, prev_hash: str) -> tuple[int, str]:
+        # Both events hash correctly, so one of them was re-hashed after a change: the earlier
+        # one is the first that cannot be trusted.
+        if self.before_head and prev_hash == self.before_head:
+            return seq - 1, f"event {seq - 1} was inserted: event {seq} links past it"
+        return (
+            seq - 1,
+            f"event {seq} does not link to event {seq - 1}: event {seq - 1} was altered and "
+            f"re-hashed, or event {seq} was moved",
+        )
+
+    def _check_checkpoint(self, checkpoint: Checkpoint, seq: int, event_hash: str) -> None:
+        if checkpoint.head != event_hash:
+            first_untrusted = self.last_trusted_checkpoint + 1
+            raise _ChainBroken(
+                first_untrusted,
+                f"the chain was rewritten between seq {first_untrusted} and {seq}: the checkpoint "
+                f"signed at {checkpoint.at} says event {seq} has hash {checkpoint.head[:12]}…, "
+                f"the log says {event_hash[:12]}…",
+            )
+        self.checkpoints_checked += 1
+        self.last_trusted_checkpoint = max(self.last_trusted_checkpoint, seq)
+
+    def check_end(self, recorded_head: int) -> None:
+        signed_max = max(self.checkpoints, default=0)
+        if signed_max > self.last_seq:
+            raise _ChainBroken(
+                self.last_seq + 1,
+                f"the log ends at seq {self.last_seq} but a signed checkpoint covers seq "
+                f"{signed_max}: events {self.last_seq + 1}–{signed_max} were removed",
+            )
+        if recorded_head > self.last_seq:
+            raise _ChainBroken(
+                self.last_seq + 1,
+                f"the log ends at seq {self.last_seq} but the chain head records seq "
+                f"{recorded_head}: the tail was removed",
+            )
+
+
+def throughput_reporter(stream: Any, every_seconds: float = 1.0) -> ProgressCallback:
+    """A progress callback that writes ``verified N / M events (P%), R events/s`` lines."""
+    started = time.monotonic()
+    last_print = 0.0
+
+    def report(done: int, total: int) -> None:
+        nonlocal last_print
+        now = time.monotonic()
+        if now - last_print < every_seconds and done < total:
+            return
+        last_print = now
+        rate = done / max(now - started, 1e-9)
+        percent = 100.0 * done / total if total else 100.0
+        stream.write(f"\rverified {done:,} / {total:,} events ({percent:5.1f}%), {rate:,.0f}/s")
+        stream.flush()
+
+    return report
