@@ -1,0 +1,69 @@
+"""publish() stores one event per distinct recipient, numbered per user, in the caller's
+transaction."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from referral_hub.inbox.models import InboxEvent
+from referral_hub.inbox.payloads import UnsafeEventPayload
+from referral_hub.inbox.publish import publish
+from referral_hub.inbox.read_state import last_seq
+
+pytestmark = pytest.mark.django_db
+
+
+def test_one_event_per_distinct_recipient_with_per_user_seq(make_user):
+    alice, bob = make_user(), make_user()
+    publish([alice.pk, bob.pk, alice.pk], "sheet.received", sheet_id=7, status="sent")
+    publish([alice.pk], "sheet.message", sheet_id=7, status="sent", extra={"owner_desk": 3})
+
+    rows = list(InboxEvent.objects.order_by("user_id", "seq").values_list("user_id", "seq", "type"))
+    assert rows == [
+        (alice.pk, 1, "sheet.received"),
+        (alice.pk, 2, "sheet.message"),
+        (bob.pk, 1, "sheet.received"),
+    ]
+    assert last_seq(alice.pk) == 2
+    assert last_seq(bob.pk) == 1
+
+
+def test_rolled_back_change_leaves_no_event_and_no_gap(make_user):
+    alice = make_user()
+    publish([alice.pk], "sheet.received", sheet_id=1, status="sent")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish([alice.pk], "sheet.updated", sheet_id=1, status="accepted")
+        raise RuntimeError("the state change failed")
+    publish([alice.pk], "sheet.updated", sheet_id=1, status="acknowledged")
+
+    rows = list(InboxEvent.objects.filter(user=alice).values_list("seq", "status"))
+    assert rows == [(1, "sent"), (2, "acknowledged")]
+
+
+def test_no_recipients_is_a_no_op():
+    publish([], "sheet.received", sheet_id=1, status="sent")
+    assert not InboxEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kwargs"),
+    [
+        ("sheet.deleted", {}),
+        ("sheet.received", {"box": "archive"}),
+        ("sheet.received", {"status": "山田 太郎"}),
+        ("sheet.received", {"extra": {"resident_name": "山田 太郎"}}),
+        ("sheet.received", {"extra": {"note": "needs food tonight"}}),
+        ("sheet.received", {"extra": {"seq": 99}}),
+        ("sheet.received", {"extra": {"Owner Desk": 3}}),
+        ("sheet.received", {"extra": {"flag": True}}),
+        ("sheet.received", {"extra": {"ids": [1, 2]}}),
+    ],
+)
+def test_personal_data_or_unknown_codes_are_refused_before_anything_is_stored(
+    make_user, event_type, kwargs
+):
+    alice = make_user()
+    with pytest.raises(UnsafeEventPayload):
+        publish([alice.pk], event_type, sheet_id=1, **kwargs)
+    assert not InboxEvent.objects.exists()
