@@ -38,4 +38,10 @@ class AttachmentTooLarge(VaultError):
 
 
 class ContentTypeRefused(VaultError):
-    """The file's content is not one of the accepted document or image types."""
+    """The file's content is not one of the accepted document or image types.
+
+    ``code`` is ``content_type_refused`` or ``empty_file`` (for the API error body)."""
+
+    def __init__(self, message: str, *, code: str = "content_type_refused") -> None:
+        super().__init__(message)
+        self.code = code
