@@ -34,7 +34,32 @@ _DEFAULT_CODES = {
 }
 
 
+def _domain_error(exc: Exception) -> ApiError | None:
+    """Map the services' exceptions to API errors (imported lazily: this module sits above them)."""
+    from referral_hub.consent.services import InvalidInput, InvalidState, Refused
+    from referral_hub.handoffs.errors import InvalidTransition, NotFound
+
+    if isinstance(exc, Refused):
+        return ApiError(exc.decision.code, exc.decision.message, status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, InvalidTransition):
+        return ApiError(
+            "invalid_transition",
+            f"現在の状態({exc.status})ではこの操作({exc.action})はできません。",
+            status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, InvalidState):
+        return ApiError(exc.code, exc.message, status.HTTP_409_CONFLICT)
+    if isinstance(exc, InvalidInput):
+        error = ApiError(exc.code, exc.message, status.HTTP_400_BAD_REQUEST)
+        error.field = exc.field  # type: ignore[attr-defined]
+        return error
+    if isinstance(exc, NotFound):
+        return ApiError("not_found", "見つかりません。/ Not found.", status.HTTP_404_NOT_FOUND)
+    return None
+
+
 def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _domain_error(exc) or exc
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -54,5 +79,7 @@ def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
         body["errors"] = detail
     else:
         body["detail"] = str(detail)
+    if getattr(exc, "field", ""):
+        body["field"] = exc.field  # type: ignore[attr-defined]
     response.data = body
     return response

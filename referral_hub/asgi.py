@@ -10,12 +10,14 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from referral_hub.routing import websocket_urlpatterns  # noqa: E402
 from referral_hub.inbox.auth import WebSocketAuthMiddleware  # noqa: E402
+from referral_hub.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

@@ -88,10 +88,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; wait instead of failing when the sweep and a request overlap.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE takes the write lock when a transaction starts, so two concurrent actions on one
+    # sheet serialise instead of both reading the old status.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer ----------------------------------------------------------------------------
@@ -113,7 +119,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -157,7 +166,9 @@ STORAGES = {
     # Attachment ciphertext. Point ATTACHMENT_STORAGE_BACKEND at an S3-compatible backend
     # (e.g. storages.backends.s3.S3Storage) in production; it only ever sees ciphertext.
     "default": {
-        "BACKEND": env_str("ATTACHMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "BACKEND": env_str(
+            "ATTACHMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
         "OPTIONS": {"location": str(Path(env_str("ATTACHMENT_DIR", str(DATA_DIR / "attachments"))))}
         if not env_str("ATTACHMENT_STORAGE_BACKEND")
         else {},
@@ -210,7 +221,9 @@ VAULT_ENCRYPT_ATTACHMENTS = env_bool("VAULT_ENCRYPT_ATTACHMENTS", True)  # off o
 
 # Audit: Ed25519 key (base64 raw 32-byte private key) that signs chain checkpoints.
 AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY")
-AUDIT_CHECKPOINT_PATH = Path(env_str("AUDIT_CHECKPOINT_PATH", str(DATA_DIR / "audit-checkpoints.jsonl")))
+AUDIT_CHECKPOINT_PATH = Path(
+    env_str("AUDIT_CHECKPOINT_PATH", str(DATA_DIR / "audit-checkpoints.jsonl"))
+)
 
 LOGGING = {
     "version": 1,

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class HandoffsConfig(AppConfig):
     name = "referral_hub.handoffs"
     label = "handoffs"
+
+    def ready(self) -> None:
+        from referral_hub.consent.signals import consent_withdrawn
+
+        def _notify(sender, consent_id: int, **kwargs) -> None:
+            from referral_hub.handoffs import services
+
+            services.on_consent_withdrawn(consent_id)
+
+        consent_withdrawn.connect(_notify, dispatch_uid="handoffs.consent_withdrawn", weak=False)

@@ -1,0 +1,211 @@
+"""API v1: residents (register, duplicate search), consents (record, read, withdraw), legal bases."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from referral_hub.api_errors import ApiError
+from referral_hub.consent import policy, services
+from referral_hub.consent.categories import Category, Method
+from referral_hub.consent.models import Consent, LegalBasis, Resident
+
+
+class ResidentIn(serializers.Serializer):
+    family_name = serializers.CharField(max_length=100)
+    given_name = serializers.CharField(max_length=100, allow_blank=True, default="")
+    family_name_kana = serializers.CharField(max_length=100)
+    given_name_kana = serializers.CharField(max_length=100, allow_blank=True, default="")
+    birth_date = serializers.DateField(allow_null=True, required=False, default=None)
+    address = serializers.CharField(max_length=300, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, allow_blank=True, default="")
+
+
+class ResidentCreated(ResidentIn):
+    id = serializers.IntegerField()
+
+
+class ResidentMatch(serializers.Serializer):
+    id = serializers.IntegerField()
+    family_name_kana = serializers.CharField()
+    given_name_kana = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True)
+    active_consents = serializers.ListField(child=serializers.IntegerField())
+
+
+def _validated(serializer_class: type[serializers.Serializer], data) -> dict:
+    if not isinstance(data, dict):
+        raise ApiError(
+            "malformed_request", "JSONオブジェクトを送ってください。/ Send a JSON object.", 400
+        )
+    form = serializer_class(data=data)
+    form.is_valid(raise_exception=True)
+    return dict(form.validated_data)
+
+
+@extend_schema(
+    request=ResidentIn, responses={201: ResidentCreated}, tags=["residents"], methods=["POST"]
+)
+@extend_schema(
+    parameters=[
+        OpenApiParameter("q", str, description="kana (family name or full name)"),
+        OpenApiParameter("birth_date", str, description="YYYY-MM-DD"),
+    ],
+    responses=ResidentMatch(many=True),
+    tags=["residents"],
+    methods=["GET"],
+)
+@api_view(["GET", "POST"])
+def residents(request: Request) -> Response:
+    """POST registers a resident; GET finds possible duplicates by kana + birth date first."""
+    if request.method == "GET":
+        return _find_residents(request)
+    data = _validated(ResidentIn, request.data)
+    resident = services.register_resident(request.user, services.ResidentInput(**data))
+    return Response({"id": resident.pk, **ResidentIn(data).data}, status=status.HTTP_201_CREATED)
+
+
+def _find_residents(request: Request) -> Response:
+    decision = policy.authorize_registration(request.user, "resident.search")
+    if not decision.allowed:
+        raise services.Refused(decision)
+    birth = serializers.DateField(allow_null=True).run_validation(
+        request.query_params.get("birth_date") or None
+    )
+    matches = services.find_possible_duplicates(
+        request.user, request.query_params.get("q", ""), birth
+    )
+    active = services.active_consent_ids([m.pk for m in matches])
+    return Response(
+        [
+            {
+                "id": m.pk,
+                "family_name_kana": m.family_name_kana,
+                "given_name_kana": m.given_name_kana,
+                "birth_date": m.birth_date,
+                "active_consents": active.get(m.pk, []),
+            }
+            for m in matches
+        ]
+    )
+
+
+class ConsentIn(serializers.Serializer):
+    resident = serializers.IntegerField()
+    recipients = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, max_length=50
+    )
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
+    )
+    purpose = serializers.CharField(max_length=500)
+    method = serializers.ChoiceField(choices=Method.choices)
+    witness = serializers.CharField(max_length=100, allow_blank=True, default="")
+    valid_until = serializers.DateField()
+
+
+class ConsentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    resident = serializers.IntegerField(source="resident_id")
+    recipients = serializers.SerializerMethodField()
+    categories = serializers.ListField(child=serializers.CharField())
+    purpose = serializers.CharField()
+    method = serializers.CharField()
+    witness = serializers.CharField()
+    recorded_by = serializers.IntegerField(source="recorded_by_id")
+    recorded_at = serializers.DateTimeField()
+    valid_until = serializers.DateField()
+    status = serializers.CharField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+    def get_recipients(self, consent: Consent) -> list[int]:
+        return sorted(d.pk for d in consent.recipients.all())
+
+
+class WithdrawIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, default="")
+
+
+def _resident_or_404(resident_id: int) -> Resident:
+    resident = Resident.objects.filter(pk=resident_id).first()
+    if resident is None:
+        raise ApiError("not_found", "本人が見つかりません。/ Resident not found.", 404)
+    return resident
+
+
+def _consent_or_404(consent_id: int) -> Consent:
+    consent = Consent.objects.prefetch_related("recipients").filter(pk=consent_id).first()
+    if consent is None:
+        raise ApiError("not_found", "同意が見つかりません。/ Consent not found.", 404)
+    return consent
+
+
+@extend_schema(request=ConsentIn, responses={201: ConsentOut}, tags=["consents"])
+@api_view(["POST"])
+def consents(request: Request) -> Response:
+    data = _validated(ConsentIn, request.data)
+    resident = _resident_or_404(data["resident"])
+    desks = services.desks_by_ids(data["recipients"])
+    consent = services.record_consent(
+        request.user,
+        services.ConsentInput(
+            resident=resident,
+            recipients=desks,
+            categories=data["categories"],
+            purpose=data["purpose"],
+            method=data["method"],
+            witness=data["witness"],
+            valid_until=data["valid_until"],
+        ),
+    )
+    return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=ConsentOut, tags=["consents"])
+@api_view(["GET"])
+def consent_detail(request: Request, consent_id: int) -> Response:
+    consent = _consent_or_404(consent_id)
+    decision = policy.authorize_consent_view(request.user, consent)
+    if not decision.allowed:
+        raise services.Refused(decision)
+    return Response(ConsentOut(consent).data)
+
+
+@extend_schema(responses=ConsentOut(many=True), tags=["consents"])
+@api_view(["GET"])
+def resident_consents(request: Request, resident_id: int) -> Response:
+    """The resident's consents, so a returning resident can be referred without a new one."""
+    resident = _resident_or_404(resident_id)
+    decision = policy.authorize_registration(request.user, "consent.list")
+    if not decision.allowed:
+        raise services.Refused(decision)
+    rows = (
+        Consent.objects.filter(resident=resident)
+        .prefetch_related("recipients")
+        .order_by("-recorded_at")
+    )
+    return Response(ConsentOut(rows, many=True).data)
+
+
+@extend_schema(request=WithdrawIn, responses=ConsentOut, tags=["consents"])
+@api_view(["POST"])
+def consent_withdraw(request: Request, consent_id: int) -> Response:
+    consent = _consent_or_404(consent_id)
+    data = _validated(WithdrawIn, request.data)
+    consent = services.withdraw_consent(request.user, consent, data["reason"])
+    return Response(ConsentOut(_consent_or_404(consent.pk)).data)
+
+
+class LegalBasisOut(serializers.ModelSerializer):
+    class Meta:
+        model = LegalBasis
+        fields = ["id", "code", "label", "description", "requires_justification", "requires_review"]
+
+
+@extend_schema(responses=LegalBasisOut(many=True), tags=["directory"])
+@api_view(["GET"])
+def legal_bases(request: Request) -> Response:
+    return Response(LegalBasisOut(LegalBasis.objects.filter(is_active=True), many=True).data)

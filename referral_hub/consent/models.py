@@ -1,0 +1,119 @@
+"""Residents (本人), their consents (本人同意) and the legal bases for disclosure."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referral_hub.consent.categories import Basis, Method
+from referral_hub.vault.fields import EncryptedDateField, EncryptedTextField
+
+
+class Resident(models.Model):
+    """The person a sheet is about. Identity fields are encrypted under the resident's own
+    data key; duplicate search uses keyed blind indexes of normalised kana + birth date."""
+
+    data_key = models.OneToOneField("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    family_name = EncryptedTextField(_("氏"), key_field="data_key")
+    given_name = EncryptedTextField(_("名"), key_field="data_key", blank=True)
+    family_name_kana = EncryptedTextField(_("氏(カナ)"), key_field="data_key")
+    given_name_kana = EncryptedTextField(_("名(カナ)"), key_field="data_key", blank=True)
+    birth_date = EncryptedDateField(_("生年月日"), key_field="data_key", null=True, blank=True)
+    address = EncryptedTextField(_("住所"), key_field="data_key", blank=True)
+    phone = EncryptedTextField(_("電話番号"), key_field="data_key", blank=True)
+    # Blind indexes: HMAC(normalised kana ‖ birth date). Equal inputs give equal digests;
+    # the digests reveal nothing without VAULT_INDEX_KEY.
+    name_birth_index = models.CharField(max_length=64, db_index=True, editable=False)
+    family_birth_index = models.CharField(max_length=64, db_index=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("本人")
+        verbose_name_plural = _("本人")
+
+    def __str__(self) -> str:
+        # Never the name: __str__ ends up in logs and admin.
+        return f"Resident #{self.pk}"
+
+
+class Consent(models.Model):
+    """What the resident agreed to: which desks may receive which categories, why and until when."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="consents")
+    recipients = models.ManyToManyField(
+        "directory.Desk", related_name="consents", verbose_name=_("提供先")
+    )
+    categories = models.JSONField(_("提供する情報"), default=list)
+    purpose = models.CharField(_("目的"), max_length=500)
+    method = models.CharField(_("方法"), max_length=32, choices=Method.choices)
+    witness = models.CharField(_("立会人"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateField(_("有効期限"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("本人同意")
+        verbose_name_plural = _("本人同意")
+
+    def __str__(self) -> str:
+        return f"Consent #{self.pk} (resident #{self.resident_id})"
+
+    def status_on(self, today: datetime.date) -> str:
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.valid_until < today:
+            return "expired"
+        return "active"
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+
+class ConsentEvidence(models.Model):
+    """The scanned signed form, encrypted like any attachment."""
+
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="evidence")
+    data_key = models.OneToOneField("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    filename = EncryptedTextField(key_field="data_key")
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class LegalBasis(models.Model):
+    """Reference data the privacy officer maintains: which bases exist and what they demand."""
+
+    code = models.CharField(max_length=32, unique=True, choices=Basis.choices)
+    label = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("説明"), blank=True)
+    requires_justification = models.BooleanField(_("理由の記載が必要"), default=False)
+    requires_review = models.BooleanField(_("個人情報保護担当の確認が必要"), default=False)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("法的根拠")
+        verbose_name_plural = _("法的根拠")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.label

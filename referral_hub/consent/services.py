@@ -1,0 +1,238 @@
+"""Write actions on residents and consents. Each records its audit event in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from referral_hub.audit.log import record
+from referral_hub.consent import policy
+from referral_hub.consent.categories import ALL_CATEGORIES, Method
+from referral_hub.consent.kana import normalise_kana
+from referral_hub.consent.models import Consent, Resident
+from referral_hub.consent.signals import consent_withdrawn
+from referral_hub.directory import roles
+from referral_hub.directory.models import Desk
+from referral_hub.vault.blind_index import blind_index
+from referral_hub.vault.keys import new_data_key
+
+
+class Refused(Exception):
+    """The policy gate refused; ``decision.code`` names the rule."""
+
+    def __init__(self, decision: policy.Decision) -> None:
+        super().__init__(decision.code)
+        self.decision = decision
+
+
+class InvalidInput(Exception):
+    def __init__(self, code: str, message: str, field: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class InvalidState(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+def name_birth_index(family_kana: str, given_kana: str, birth_date: datetime.date | None) -> str:
+    # Spaces between family and given name are dropped, so "ヤマダ タロウ" matches "やまだたろう".
+    key = (
+        f"{normalise_kana(family_kana + given_kana)}|{birth_date.isoformat() if birth_date else ''}"
+    )
+    return blind_index(key, purpose="resident.name_birth")
+
+
+def family_birth_index(family_kana: str, birth_date: datetime.date | None) -> str:
+    key = f"{normalise_kana(family_kana)}|{birth_date.isoformat() if birth_date else ''}"
+    return blind_index(key, purpose="resident.family_birth")
+
+
+@dataclass(frozen=True)
+class ResidentInput:
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    birth_date: datetime.date | None
+    address: str = ""
+    phone: str = ""
+
+
+def register_resident(actor: Any, data: ResidentInput) -> Resident:
+    with transaction.atomic():
+        decision = policy.authorize_registration(actor, "resident.create")
+        if decision.allowed:
+            resident = Resident.objects.create(
+                data_key=new_data_key(),
+                family_name=data.family_name.strip(),
+                given_name=data.given_name.strip(),
+                family_name_kana=data.family_name_kana.strip(),
+                given_name_kana=data.given_name_kana.strip(),
+                birth_date=data.birth_date,
+                address=data.address.strip(),
+                phone=data.phone.strip(),
+                name_birth_index=name_birth_index(
+                    data.family_name_kana, data.given_name_kana, data.birth_date
+                ),
+                family_birth_index=family_birth_index(data.family_name_kana, data.birth_date),
+                created_by=actor,
+            )
+            record(
+                "resident.create",
+                actor=actor,
+                actor_desk=roles.place_label(actor),
+                target_type="resident",
+                target_id=resident.pk,
+                resident_id=resident.pk,
+            )
+    if not decision.allowed:
+        raise Refused(decision)
+    return resident
+
+
+def find_possible_duplicates(
+    actor: Any, kana: str, birth_date: datetime.date | None
+) -> list[Resident]:
+    """Residents whose normalised kana (full name, or family name alone) and birth date match.
+    Exact blind-index matches only: the server never sees names in a searchable form."""
+    if not kana.strip():
+        return []
+    family = kana.replace("\u3000", " ").split()[0]
+    matches = list(
+        Resident.objects.filter(name_birth_index=name_birth_index(kana, "", birth_date))
+        | Resident.objects.filter(family_birth_index=family_birth_index(family, birth_date))
+    )
+    with transaction.atomic():
+        record(
+            "resident.search",
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="resident",
+            details={"matches": len(matches)},
+        )
+    return matches
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    resident: Resident
+    recipients: list[Desk]
+    categories: list[str]
+    purpose: str
+    method: str
+    witness: str
+    valid_until: datetime.date
+
+
+def record_consent(actor: Any, data: ConsentInput) -> Consent:
+    categories = sorted(set(data.categories))
+    unknown = set(categories) - ALL_CATEGORIES
+    if unknown:
+        raise InvalidInput(
+            "invalid_category", f"不明な情報区分です: {', '.join(sorted(unknown))}", "categories"
+        )
+    if not data.recipients:
+        raise InvalidInput(
+            "recipients_required", "提供先の窓口を1つ以上選んでください。", "recipients"
+        )
+    if not categories:
+        raise InvalidInput(
+            "categories_required", "提供する情報を1つ以上選んでください。", "categories"
+        )
+    if data.method not in Method.values:
+        raise InvalidInput("invalid_method", "同意の方法を選んでください。", "method")
+    if data.method == Method.VERBAL_WITNESSED and not data.witness.strip():
+        raise InvalidInput("witness_required", "口頭同意には立会人の氏名が必要です。", "witness")
+    if data.valid_until < timezone.localdate():
+        raise InvalidInput(
+            "valid_until_past", "有効期限は今日以降の日付にしてください。", "valid_until"
+        )
+    if not data.purpose.strip():
+        raise InvalidInput("purpose_required", "目的を記入してください。", "purpose")
+    with transaction.atomic():
+        decision = policy.authorize_registration(actor, "consent.record")
+        if decision.allowed:
+            consent = Consent.objects.create(
+                resident=data.resident,
+                categories=categories,
+                purpose=data.purpose.strip(),
+                method=data.method,
+                witness=data.witness.strip(),
+                recorded_by=actor,
+                valid_until=data.valid_until,
+            )
+            consent.recipients.set(data.recipients)
+            record(
+                "consent.record",
+                actor=actor,
+                actor_desk=roles.place_label(actor),
+                target_type="consent",
+                target_id=consent.pk,
+                resident_id=data.resident.pk,
+                legal_basis="consent",
+                details={
+                    "recipients": sorted(d.code for d in data.recipients),
+                    "categories": categories,
+                    "method": data.method,
+                    "valid_until": data.valid_until.isoformat(),
+                },
+            )
+    if not decision.allowed:
+        raise Refused(decision)
+    return consent
+
+
+def withdraw_consent(actor: Any, consent: Consent, reason: str) -> Consent:
+    """Withdrawal takes effect at once: every later read and send checks the consent's status."""
+    with transaction.atomic():
+        decision = policy.authorize_registration(actor, "consent.withdraw")
+        if decision.allowed:
+            locked = Consent.objects.select_for_update().get(pk=consent.pk)
+            if locked.withdrawn_at is not None:
+                raise InvalidState("already_withdrawn", "この同意はすでに撤回されています。")
+            locked.withdrawn_at = timezone.now()
+            locked.withdrawn_by = actor
+            locked.withdrawal_reason = reason.strip()[:500]
+            locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+            record(
+                "consent.withdraw",
+                actor=actor,
+                actor_desk=roles.place_label(actor),
+                target_type="consent",
+                target_id=locked.pk,
+                resident_id=locked.resident_id,
+            )
+            consent_withdrawn.send(sender=Consent, consent_id=locked.pk)
+    if not decision.allowed:
+        raise Refused(decision)
+    return locked
+
+
+def desks_by_ids(ids: Iterable[int]) -> list[Desk]:
+    wanted = set(ids)
+    desks = list(Desk.objects.filter(pk__in=wanted, is_active=True))
+    if len(desks) != len(wanted):
+        raise InvalidInput("unknown_desk", "存在しない窓口が指定されています。", "recipients")
+    return desks
+
+
+def active_consent_ids(resident_ids: list[int]) -> dict[int, list[int]]:
+    today = timezone.localdate()
+    found: dict[int, list[int]] = {}
+    rows = Consent.objects.filter(
+        resident_id__in=resident_ids, withdrawn_at__isnull=True, valid_until__gte=today
+    )
+    for consent_id, resident_id in rows.values_list("pk", "resident_id"):
+        found.setdefault(resident_id, []).append(consent_id)
+    return found

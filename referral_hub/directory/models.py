@@ -1,0 +1,168 @@
+"""The municipality's directory: departments that send sheets, desks that receive them,
+concern categories (困りごと) and staff memberships with their roles."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("窓口職員")
+    CONSULTANT = "consultant", _("相談支援員")
+    LEAD = "lead", _("主任相談支援員")
+    PRIVACY_OFFICER = "privacy_officer", _("個人情報保護担当")
+    ADMIN = "admin", _("管理者")
+
+
+class Municipality(models.Model):
+    code = models.CharField(_("コード"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+
+    class Meta:
+        verbose_name = _("自治体")
+        verbose_name_plural = _("自治体")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A sending organisational unit (部署・課), e.g. 収納課."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="departments"
+    )
+    code = models.SlugField(_("コード"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    support_meeting_member = models.BooleanField(_("支援会議の構成員"), default=False)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("部署")
+        verbose_name_plural = _("部署")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Concern(models.Model):
+    """A concern category (困りごと) chosen on a sheet; reference data seeded by migration."""
+
+    code = models.SlugField(_("コード"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    emergency = models.BooleanField(_("緊急性が高い"), default=False)
+
+    class Meta:
+        verbose_name = _("困りごと")
+        verbose_name_plural = _("困りごと")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Desk(models.Model):
+    """A receiving window (窓口), inside the municipality or at a partner organisation."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="desks")
+    code = models.SlugField(_("コード"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="desks"
+    )
+    external_organisation = models.CharField(_("外部機関"), max_length=100, blank=True)
+    phone = models.CharField(_("電話番号"), max_length=32, blank=True)
+    office_hours = models.CharField(_("受付時間"), max_length=64, blank=True, default="08:30-17:15")
+    concerns = models.ManyToManyField(
+        Concern, blank=True, related_name="desks", verbose_name=_("対応する困りごと")
+    )
+    support_meeting_member = models.BooleanField(_("支援会議の構成員"), default=False)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("窓口")
+        verbose_name_plural = _("窓口")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A staff member's place and role. A clerk belongs to a department; consultation staff and
+    leads to a desk; privacy officers and administrators to the municipality as a whole."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("役割"), max_length=32, choices=Role.choices)
+    desk = models.ForeignKey(
+        Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+
+    class Meta:
+        verbose_name = _("所属")
+        verbose_name_plural = _("所属")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_place_fits_role",
+                condition=(
+                    Q(role="clerk", department__isnull=False, desk__isnull=True)
+                    | Q(
+                        role__in=["consultant", "lead"], desk__isnull=False, department__isnull=True
+                    )
+                    | Q(
+                        role__in=["privacy_officer", "admin"],
+                        desk__isnull=True,
+                        department__isnull=True,
+                    )
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "desk", "department"], name="membership_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.desk or self.department or "—"
+        return f"{self.user} / {place} / {self.get_role_display()}"
+
+
+class ApiToken(models.Model):
+    """An API token. Only its SHA-256 is stored; the key is shown once, at issue."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(
+        max_length=8, help_text="First characters of the key, to tell tokens apart."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("APIトークン")
+        verbose_name_plural = _("APIトークン")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins per username, for lock-out. Kept in the database so every worker agrees."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)

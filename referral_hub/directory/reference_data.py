@@ -1,0 +1,98 @@
+"""Reference data: concern categories (困りごと) from DOMAIN.md, and the demo municipality's
+departments and desks (Zama City's referral table, DESIGN.md's demo data)."""
+
+CONCERNS: list[tuple[str, str, bool]] = [
+    # (code, name, emergency)
+    ("economic_hardship", "経済的困窮", False),
+    ("tax_arrears", "税・保険料の滞納", False),
+    ("rent_arrears", "家賃滞納", False),
+    ("utility_arrears", "公共料金の滞納", False),
+    ("debt", "債務", False),
+    ("household_budget", "家計管理", False),
+    ("unstable_housing", "住まい不安定", True),
+    ("job_search", "就職活動困難", False),
+    ("illness", "病気", False),
+    ("mental_health", "メンタルヘルス", False),
+    ("disability_suspected", "障害(疑い)", False),
+    ("family", "家族関係", False),
+    ("isolation", "社会的孤立", False),
+    ("children_education", "子ども・教育", False),
+    ("hikikomori", "ひきこもり", False),
+    ("dv", "DV", True),
+    ("no_food", "食料がない", True),
+    ("other", "その他", False),
+]
+
+DEMO_MUNICIPALITY = ("demo", "デモ市")
+
+DEMO_DEPARTMENTS: list[tuple[str, str, bool]] = [
+    # (code, name, support meeting member)
+    ("seikatsu_hogo_tanto", "生活保護担当", True),
+    ("kouchou_jinken", "広聴人権課", False),
+    ("shuno", "収納課", True),
+    ("kokuho_nenkin", "国保年金課", True),
+    ("kenko_zukuri", "健康づくり課", True),
+    ("kaigo_hoken", "介護保険課", True),
+    ("shogai_fukushi", "障がい福祉課", True),
+    ("kodomo_seisaku", "子ども政策課", True),
+    ("shiminzei", "市民税課", False),
+    ("shohi_seikatsu", "消費生活センター", False),
+    ("koseki_jumin", "戸籍住民課", False),
+    ("shoko_kanko", "商工観光課", False),
+    ("iryo", "医療課", False),
+    ("kenchiku_jutaku", "建築住宅課", True),
+    ("kyoiku_kenkyujo", "教育研究所", False),
+    ("gakko_kyoiku", "学校教育課", True),
+    ("jogesuido", "上下水道局", False),
+]
+
+# (code, name, department code or None, external organisation, support meeting member, concerns)
+DEMO_DESKS: list[tuple[str, str, str | None, str, bool, list[str]]] = [
+    ("jiritsu", "自立相談支援窓口", None, "", True, [c[0] for c in CONCERNS]),
+    (
+        "seikatsu_hogo",
+        "生活保護担当",
+        "seikatsu_hogo_tanto",
+        "",
+        True,
+        ["economic_hardship", "no_food", "unstable_housing", "illness"],
+    ),
+    (
+        "kakei",
+        "家計改善支援",
+        None,
+        "社会福祉協議会",
+        True,
+        ["household_budget", "debt", "tax_arrears", "rent_arrears", "utility_arrears"],
+    ),
+    (
+        "houkatsu",
+        "地域包括支援センター",
+        None,
+        "社会福祉協議会",
+        True,
+        ["isolation", "illness", "family"],
+    ),
+    (
+        "kodomo",
+        "子ども家庭相談",
+        "kodomo_seisaku",
+        "",
+        True,
+        ["children_education", "dv", "family", "hikikomori"],
+    ),
+]
+
+# (username, display name (family, given), role, desk code, department code)
+DEMO_USERS: list[tuple[str, tuple[str, str], str, str | None, str | None]] = [
+    ("tax_clerk", ("収納", "太郎"), "clerk", None, "shuno"),
+    ("nhi_clerk", ("国保", "花子"), "clerk", None, "kokuho_nenkin"),
+    ("housing_clerk", ("住宅", "次郎"), "clerk", None, "kenchiku_jutaku"),
+    ("school_clerk", ("学校", "三郎"), "clerk", None, "gakko_kyoiku"),
+    ("consult1", ("相談", "一美"), "consultant", "jiritsu", None),
+    ("consult2", ("相談", "二郎"), "consultant", "jiritsu", None),
+    ("consult_lead", ("主任", "恵子"), "lead", "jiritsu", None),
+    ("hogo_staff", ("保護", "健"), "consultant", "seikatsu_hogo", None),
+    ("privacy_officer", ("保護担当", "守"), "privacy_officer", None, None),
+    ("admin", ("管理", "者"), "admin", None, None),
+]

@@ -1,0 +1,117 @@
+"""Where a staff member works and what their role lets them do. The one place that turns
+memberships into roles; nothing else inspects ``is_staff`` or group names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+
+from referral_hub.directory.models import Membership, Role
+
+# Django permissions each role carries, so that apps which must not import the directory
+# (audit, vault) can still check them with ``user.has_perm``.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.PRIVACY_OFFICER: (
+        "audit.view_auditevent",
+        "audit.view_disclosurereview",
+        "audit.review_disclosure",
+        "consent.view_legalbasis",
+        "consent.change_legalbasis",
+    ),
+    Role.ADMIN: tuple(
+        f"directory.{verb}_{model}"
+        for model in ("municipality", "department", "desk", "concern", "membership")
+        for verb in ("view", "add", "change", "delete")
+    ),
+}
+STAFF_ROLES = {Role.PRIVACY_OFFICER, Role.ADMIN}  # roles that use the Django admin
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Place:
+    role: str
+    desk_id: int | None
+    desk_code: str
+    department_id: int | None
+    department_code: str
+
+
+def places(user: User) -> tuple[Place, ...]:
+    """The user's memberships, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    cached = getattr(user, "_referral_hub_places", None)
+    if cached is None:
+        rows = Membership.objects.filter(user_id=user.pk).select_related("desk", "department")
+        cached = tuple(
+            Place(
+                role=m.role,
+                desk_id=m.desk_id,
+                desk_code=m.desk.code if m.desk else "",
+                department_id=m.department_id,
+                department_code=m.department.code if m.department else "",
+            )
+            for m in rows
+        )
+        user._referral_hub_places = cached  # type: ignore[union-attr]
+    return cached
+
+
+def forget(user: User) -> None:
+    """Drop the cached places after a membership change."""
+    if hasattr(user, "_referral_hub_places"):
+        del user._referral_hub_places  # type: ignore[union-attr]
+
+
+def has_role(user: User, *roles: str) -> bool:
+    return any(p.role in roles for p in places(user))
+
+
+def desk_ids(user: User, roles: Iterable[str] = (Role.CONSULTANT, Role.LEAD)) -> set[int]:
+    wanted = set(roles)
+    return {p.desk_id for p in places(user) if p.role in wanted and p.desk_id is not None}
+
+
+def department_ids(user: User) -> set[int]:
+    return {
+        p.department_id
+        for p in places(user)
+        if p.role == Role.CLERK and p.department_id is not None
+    }
+
+
+def is_lead_of(user: User, desk_id: int) -> bool:
+    return desk_id in desk_ids(user, roles=(Role.LEAD,))
+
+
+def place_label(user: User) -> str:
+    """A short snapshot of where the actor works, for the audit log (codes only)."""
+    parts = [p.desk_code or p.department_code or p.role for p in places(user)]
+    return ",".join(sorted(set(parts)))
+
+
+def sync_role_groups(user: AbstractBaseUser) -> None:
+    """Mirror the user's roles into Django groups/permissions and admin access."""
+    forget(user)
+    roles = {p.role for p in places(user)}
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=f"role:{role}")
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".", 1)
+            wanted.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)
+        if role in roles:
+            user.groups.add(group)  # type: ignore[attr-defined]
+        else:
+            user.groups.remove(group)  # type: ignore[attr-defined]
+    is_staff = bool(roles & STAFF_ROLES)
+    if user.is_staff != is_staff:  # type: ignore[attr-defined]
+        user.is_staff = is_staff  # type: ignore[attr-defined]
+        user.save(update_fields=["is_staff"])

@@ -1,0 +1,417 @@
+"""API v1 for connect sheets: send, list, read (desk view / sender's feedback view), act, talk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from referral_hub.api_errors import ApiError
+from referral_hub.consent.categories import Basis
+from referral_hub.consent.models import Consent, Resident
+from referral_hub.directory.models import Concern, Desk
+from referral_hub.handoffs import selectors, services
+from referral_hub.handoffs.models import (
+    ConnectSheet,
+    EventKind,
+    HandoffMethod,
+    Outcome,
+    SheetMessage,
+    Urgency,
+)
+
+# --- input ---------------------------------------------------------------------------------------
+
+
+class SheetIn(serializers.Serializer):
+    resident = serializers.IntegerField()
+    to_desk = serializers.CharField(help_text="desk id or code")
+    concerns = serializers.ListField(
+        child=serializers.CharField(max_length=64), allow_empty=False, max_length=30
+    )
+    summary = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
+    resident_words = serializers.CharField(
+        max_length=services.MAX_TEXT, allow_blank=True, default=""
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    legal_basis = serializers.ChoiceField(choices=Basis.choices, default=Basis.CONSENT)
+    consent = serializers.IntegerField(allow_null=True, required=False, default=None)
+    justification = serializers.CharField(
+        max_length=services.MAX_TEXT, allow_blank=True, default=""
+    )
+    handoff_method = serializers.ChoiceField(
+        choices=HandoffMethod.choices, default=HandoffMethod.SHEET_ONLY
+    )
+    contact_preference = serializers.CharField(max_length=500, allow_blank=True, default="")
+    details = serializers.DictField(
+        child=serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text='optional {"tax","health","household"} details; each needs that consent category',
+    )
+
+
+class AcceptIn(serializers.Serializer):
+    handler = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class NoteIn(serializers.Serializer):
+    note = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
+
+
+class RedirectIn(serializers.Serializer):
+    to_desk = serializers.CharField(help_text="desk id or code")
+    reason = serializers.CharField(max_length=services.MAX_TEXT)
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.MAX_TEXT)
+
+
+class CloseIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    note = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
+
+
+class MessageIn(serializers.Serializer):
+    body = serializers.CharField(max_length=services.MAX_TEXT)
+
+
+def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    data = request.data
+    if not hasattr(data, "get"):
+        raise ApiError(
+            "malformed_request", "JSONオブジェクトを送ってください。/ Send a JSON object.", 400
+        )
+    form = serializer_class(data=data)
+    form.is_valid(raise_exception=True)
+    return dict(form.validated_data)
+
+
+def _desk(value: str | int, field: str = "to_desk") -> Desk:
+    text = str(value)
+    desk = (
+        Desk.objects.filter(pk=int(text)).first()
+        if text.isdigit()
+        else Desk.objects.filter(code=text).first()
+    )
+    if desk is None:
+        raise ApiError("unknown_desk", "存在しない窓口です。/ Unknown desk.", 400)
+    return desk
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def sheet_summary(sheet: ConnectSheet) -> dict[str, Any]:
+    """A list row: ids, codes, statuses and times only (no personal data)."""
+    return {
+        "id": sheet.pk,
+        "number": sheet.number,
+        "status": sheet.status,
+        "urgency": sheet.urgency,
+        "owner_desk": sheet.owner_desk.code,
+        "from_department": sheet.from_department.code if sheet.from_department else None,
+        "from_desk": sheet.from_desk.code if sheet.from_desk else None,
+        "concerns": [c.code for c in sheet.concerns.all()],
+        "handoff_method": sheet.handoff_method,
+        "legal_basis": sheet.legal_basis,
+        "sent_at": sheet.sent_at,
+        "ack_due_at": sheet.ack_due_at,
+        "overdue": selectors.is_overdue(sheet),
+        "redirect_count": sheet.redirect_count,
+        "handler": sheet.handler_id,
+        "outcome": sheet.outcome or None,
+        "version": sheet.version,
+    }
+
+
+def _resident(resident: Resident) -> dict[str, Any]:
+    return {
+        "id": resident.pk,
+        "family_name": resident.family_name,
+        "given_name": resident.given_name,
+        "family_name_kana": resident.family_name_kana,
+        "given_name_kana": resident.given_name_kana,
+        "birth_date": resident.birth_date,
+        "address": resident.address,
+        "phone": resident.phone,
+    }
+
+
+def sheet_detail(view: selectors.SheetView) -> dict[str, Any]:
+    sheet = view.sheet
+    body = sheet_summary(sheet)
+    body["view"] = view.role
+    body["allowed_actions"] = view.allowed_actions
+    body["milestones"] = {
+        "sent_at": sheet.sent_at,
+        "acknowledged_at": sheet.acknowledged_at,
+        "accepted_at": sheet.accepted_at,
+        "contacted_at": sheet.contacted_at,
+        "connected_at": sheet.connected_at,
+        "closed_at": sheet.closed_at,
+    }
+    body["consent_status"] = sheet.consent.status if sheet.consent else None
+    if view.role == "desk":
+        body.update(
+            {
+                "resident": _resident(sheet.resident),
+                "summary": sheet.summary,
+                "resident_words": sheet.resident_words,
+                "details": {
+                    "tax": sheet.tax_details,
+                    "health": sheet.health_details,
+                    "household": sheet.household_details,
+                },
+                "contact_preference": sheet.contact_preference,
+                "justification": sheet.justification,
+                "categories": sheet.categories,
+                "consent": sheet.consent_id,
+                "attachments": [
+                    {
+                        "id": a.pk,
+                        "filename": a.filename,
+                        "size": a.size,
+                        "content_type": a.content_type,
+                        "sha256": a.sha256,
+                    }
+                    for a in sheet.attachments.all()
+                ],
+            }
+        )
+    else:
+        body["feedback"] = view.feedback
+        if view.feedback:
+            body["resident"] = {
+                "id": sheet.resident_id,
+                "family_name": sheet.resident.family_name,
+                "given_name": sheet.resident.given_name,
+            }
+    return body
+
+
+def event_out(event, view: selectors.SheetView) -> dict[str, Any]:
+    # The sender always sees why a sheet came back to them (the desk's question).
+    show_note = view.role == "desk" or view.feedback or event.kind == EventKind.RETURNED
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "at": event.at,
+        "actor": event.actor_id,
+        "from_status": event.from_status or None,
+        "to_status": event.to_status or None,
+        "from_desk": event.from_desk.code if event.from_desk else None,
+        "to_desk": event.to_desk.code if event.to_desk else None,
+        "outcome": event.outcome or None,
+        "note": event.note if show_note else None,
+    }
+
+
+def message_out(message: SheetMessage) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "side": message.side,
+        "author": message.author_id,
+        "desk": message.desk.code if message.desk else None,
+        "body": message.body,
+        "created_at": message.created_at,
+    }
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+class SheetPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _parse_bool(value: str | None) -> bool | None:
+    if value in (None, ""):
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise ApiError("invalid_filter", "overdue は true / false で指定してください。", 400)
+
+
+@extend_schema(request=SheetIn, responses={201: dict}, tags=["sheets"], methods=["POST"])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("box", str, enum=["inbox", "sent"]),
+        OpenApiParameter("status", str),
+        OpenApiParameter("urgency", str),
+        OpenApiParameter("overdue", bool),
+    ],
+    responses=dict,
+    tags=["sheets"],
+    methods=["GET"],
+)
+@api_view(["GET", "POST"])
+def sheets(request: Request) -> Response:
+    """POST sends a connect sheet (one request once the consent exists). GET lists a box."""
+    if request.method == "POST":
+        return _send(request)
+    box = request.query_params.get("box", "inbox")
+    if box not in ("inbox", "sent"):
+        raise ApiError("invalid_filter", "box は inbox か sent です。", 400)
+    rows = selectors.inbox(request.user) if box == "inbox" else selectors.sent(request.user)
+    rows = selectors.filter_sheets(
+        rows,
+        status=request.query_params.get("status", ""),
+        urgency=request.query_params.get("urgency", ""),
+        overdue=_parse_bool(request.query_params.get("overdue")),
+    )
+    rows = rows.order_by("status", "ack_due_at") if box == "inbox" else rows.order_by("-sent_at")
+    paginator = SheetPagination()
+    page = paginator.paginate_queryset(rows, request)
+    return paginator.get_paginated_response([sheet_summary(s) for s in page])
+
+
+def _send(request: Request) -> Response:
+    data = _validated(SheetIn, request)
+    resident = Resident.objects.filter(pk=data["resident"]).first()
+    if resident is None:
+        raise ApiError("unknown_resident", "本人が見つかりません。/ Unknown resident.", 400)
+    concerns = list(Concern.objects.filter(code__in=set(data["concerns"])))
+    if len(concerns) != len(set(data["concerns"])):
+        raise ApiError(
+            "unknown_concern", "不明な困りごとが含まれています。/ Unknown concern code.", 400
+        )
+    consent = None
+    if data["consent"] is not None:
+        consent = Consent.objects.filter(pk=data["consent"]).first()
+        if consent is None:
+            raise ApiError("unknown_consent", "同意が見つかりません。/ Unknown consent.", 400)
+    sheet = services.send_sheet(
+        request.user,
+        services.SheetInput(
+            resident=resident,
+            to_desk=_desk(data["to_desk"]),
+            concerns=concerns,
+            urgency=data["urgency"],
+            legal_basis=data["legal_basis"],
+            handoff_method=data["handoff_method"],
+            summary=data["summary"],
+            resident_words=data["resident_words"],
+            consent=consent,
+            justification=data["justification"],
+            contact_preference=data["contact_preference"],
+            details=data["details"],
+        ),
+    )
+    sheet = selectors.get_sheet(sheet.pk)
+    return Response(sheet_summary(sheet), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=dict, tags=["sheets"])
+@api_view(["GET"])
+def sheet_detail_view(request: Request, sheet_id: int) -> Response:
+    """The owner desk gets the full sheet (audited read); the sender gets the feedback view."""
+    view = selectors.view_sheet(request.user, sheet_id)
+    return Response(sheet_detail(view))
+
+
+@extend_schema(responses=dict, tags=["sheets"])
+@api_view(["GET"])
+def sheet_events(request: Request, sheet_id: int) -> Response:
+    view = selectors.view_sheet(request.user, sheet_id)
+    return Response([event_out(e, view) for e in selectors.timeline(view)])
+
+
+@extend_schema(request=MessageIn, responses=dict, tags=["sheets"])
+@api_view(["GET", "POST"])
+def sheet_messages(request: Request, sheet_id: int) -> Response:
+    if request.method == "POST":
+        data = _validated(MessageIn, request)
+        message = services.post_message(request.user, sheet_id, data["body"])
+        return Response(message_out(message), status=status.HTTP_201_CREATED)
+    view = selectors.view_sheet(request.user, sheet_id)
+    return Response([message_out(m) for m in selectors.messages(view)])
+
+
+def _action_response(request: Request, sheet: ConnectSheet) -> Response:
+    return Response(sheet_summary(selectors.get_sheet(sheet.pk)))
+
+
+@extend_schema(request=None, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def acknowledge(request: Request, sheet_id: int) -> Response:
+    return _action_response(request, services.acknowledge(request.user, sheet_id))
+
+
+@extend_schema(request=AcceptIn, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def accept(request: Request, sheet_id: int) -> Response:
+    data = _validated(AcceptIn, request)
+    return _action_response(request, services.accept(request.user, sheet_id, data["handler"]))
+
+
+@extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def contacted(request: Request, sheet_id: int) -> Response:
+    data = _validated(NoteIn, request)
+    return _action_response(request, services.mark_contacted(request.user, sheet_id, data["note"]))
+
+
+@extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def connected(request: Request, sheet_id: int) -> Response:
+    data = _validated(NoteIn, request)
+    return _action_response(request, services.mark_connected(request.user, sheet_id, data["note"]))
+
+
+@extend_schema(request=RedirectIn, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def redirect(request: Request, sheet_id: int) -> Response:
+    data = _validated(RedirectIn, request)
+    sheet = services.redirect_sheet(request.user, sheet_id, _desk(data["to_desk"]), data["reason"])
+    return _action_response(request, sheet)
+
+
+@extend_schema(request=ReasonIn, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def return_to_sender(request: Request, sheet_id: int) -> Response:
+    data = _validated(ReasonIn, request)
+    return _action_response(request, services.return_sheet(request.user, sheet_id, data["reason"]))
+
+
+@extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def resend(request: Request, sheet_id: int) -> Response:
+    data = _validated(NoteIn, request)
+    return _action_response(request, services.resend_sheet(request.user, sheet_id, data["note"]))
+
+
+@extend_schema(request=CloseIn, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def close(request: Request, sheet_id: int) -> Response:
+    data = _validated(CloseIn, request)
+    return _action_response(
+        request, services.close_sheet(request.user, sheet_id, data["outcome"], data["note"])
+    )
+
+
+@extend_schema(request=ReasonIn, responses=dict, tags=["sheet actions"])
+@api_view(["POST"])
+def withdraw(request: Request, sheet_id: int) -> Response:
+    data = _validated(ReasonIn, request)
+    return _action_response(
+        request, services.withdraw_sheet(request.user, sheet_id, data["reason"])
+    )
+
+
+@extend_schema(responses=dict, tags=["residents"])
+@api_view(["GET"])
+def resident_detail(request: Request, resident_id: int) -> Response:
+    """Identity of a resident, for staff of a desk that owns one of their sheets (audited read)."""
+    resident = selectors.resident_for_desk(request.user, resident_id)
+    return Response(_resident(resident))

@@ -1,0 +1,222 @@
+"""Connect sheets (つなぐシート), their timeline, the thread between sender and desk, and attachments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from referral_hub.consent.categories import Basis
+from referral_hub.vault.fields import EncryptedTextField
+
+
+class Status(models.TextChoices):
+    SENT = "sent", _("送信済")
+    ACKNOWLEDGED = "acknowledged", _("受付済")
+    ACCEPTED = "accepted", _("担当決定")
+    CONTACTED = "contacted", _("連絡済")
+    CONNECTED = "connected", _("つながった")
+    RETURNED = "returned", _("差戻し")
+    CLOSED = "closed", _("終結")
+    WITHDRAWN = "withdrawn", _("取下げ")
+
+
+OPEN_STATUSES = (
+    Status.SENT,
+    Status.ACKNOWLEDGED,
+    Status.ACCEPTED,
+    Status.CONTACTED,
+    Status.CONNECTED,
+)
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("緊急")
+    SOON = "soon", _("早め")
+    NORMAL = "normal", _("通常")
+
+
+class HandoffMethod(models.TextChoices):
+    SHEET_ONLY = "sheet_only", _("シートのみ")
+    PHONED = "phoned", _("電話でつないだ")
+    ACCOMPANIED = "accompanied", _("同行した")
+
+
+class Outcome(models.TextChoices):
+    CONNECTED_TO_SUPPORT = "connected_to_support", _("支援につながった")
+    REFERRED_ELSEWHERE = "referred_elsewhere", _("他機関につないだ")
+    RESOLVED_BY_INFORMATION = "resolved_by_information", _("情報提供で解決")
+    DECLINED = "declined", _("本人が希望しない")
+    UNREACHABLE = "unreachable", _("連絡がとれない")
+    DUPLICATE = "duplicate", _("重複")
+
+
+class SheetCounter(models.Model):
+    """The last sheet number issued per year (numbers look like 2026-000123)."""
+
+    year = models.PositiveIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class ConnectSheet(models.Model):
+    number = models.CharField(_("シート番号"), max_length=16, unique=True)
+    data_key = models.OneToOneField("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(
+        "consent.Resident", on_delete=models.PROTECT, related_name="sheets"
+    )
+    from_department = models.ForeignKey(
+        "directory.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sent_sheets",
+    )
+    from_desk = models.ForeignKey(
+        "directory.Desk",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sent_sheets",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sent_sheets"
+    )
+    owner_desk = models.ForeignKey(
+        "directory.Desk", on_delete=models.PROTECT, related_name="owned_sheets"
+    )
+    concerns = models.ManyToManyField(
+        "directory.Concern", related_name="sheets", verbose_name=_("困りごと")
+    )
+    # Narrative fields are encrypted under the sheet's own data key (crypto-shredded at retention).
+    summary = EncryptedTextField(_("状況"), key_field="data_key", blank=True)
+    resident_words = EncryptedTextField(_("本人の言葉(主訴)"), key_field="data_key", blank=True)
+    tax_details = EncryptedTextField(_("税・滞納の詳細"), key_field="data_key", blank=True)
+    health_details = EncryptedTextField(_("健康に関する情報"), key_field="data_key", blank=True)
+    household_details = EncryptedTextField(_("世帯の情報"), key_field="data_key", blank=True)
+    contact_preference = EncryptedTextField(_("連絡方法の希望"), key_field="data_key", blank=True)
+    justification = EncryptedTextField(
+        _("同意によらない提供の理由"), key_field="data_key", blank=True
+    )
+    categories = models.JSONField(_("載っている情報"), default=list)
+    urgency = models.CharField(_("緊急度"), max_length=16, choices=Urgency.choices)
+    handoff_method = models.CharField(_("つなぎ方"), max_length=16, choices=HandoffMethod.choices)
+    legal_basis = models.CharField(_("法的根拠"), max_length=32, choices=Basis.choices)
+    consent = models.ForeignKey(
+        "consent.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="sheets"
+    )
+    status = models.CharField(
+        _("状態"), max_length=16, choices=Status.choices, default=Status.SENT, db_index=True
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_sheets",
+    )
+    outcome = models.CharField(_("結果"), max_length=32, choices=Outcome.choices, blank=True)
+    sent_at = models.DateTimeField(db_index=True)
+    owner_since = models.DateTimeField()
+    ack_due_at = models.DateTimeField(db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    redirect_count = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("つなぐシート")
+        verbose_name_plural = _("つなぐシート")
+        indexes = [
+            models.Index(fields=["owner_desk", "status"]),
+            models.Index(fields=["from_department", "sent_at"]),
+            models.Index(fields=["status", "ack_due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class EventKind(models.TextChoices):
+    SENT = "sent", _("送信")
+    ACKNOWLEDGED = "acknowledged", _("受付")
+    ACCEPTED = "accepted", _("担当決定")
+    CONTACTED = "contacted", _("連絡済")
+    CONNECTED = "connected", _("つながった")
+    REDIRECTED = "redirected", _("転送")
+    RETURNED = "returned", _("差戻し")
+    RESENT = "resent", _("再送")
+    WITHDRAWN = "withdrawn", _("取下げ")
+    CLOSED = "closed", _("終結")
+    OVERDUE = "overdue", _("期限超過")
+    RUNAROUND_ALERT = "runaround_alert", _("たらい回し警告")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("同意撤回")
+
+
+class SheetEvent(models.Model):
+    """One entry of the sheet's timeline. The timeline travels with the sheet (invariant 3)."""
+
+    sheet = models.ForeignKey(ConnectSheet, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    from_desk = models.ForeignKey(
+        "directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_desk = models.ForeignKey(
+        "directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=32, blank=True)
+    note = EncryptedTextField(key_field="sheet.data_key", blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class SheetMessage(models.Model):
+    """The thread between the sending side and the owner desk."""
+
+    class Side(models.TextChoices):
+        SENDER = "sender", _("送った側")
+        DESK = "desk", _("窓口")
+
+    sheet = models.ForeignKey(ConnectSheet, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=8, choices=Side.choices)
+    desk = models.ForeignKey(
+        "directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    body = EncryptedTextField(key_field="sheet.data_key")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Attachment(models.Model):
+    """A file on a sheet. Content is stored as ciphertext through Django's storage API under the
+    attachment's own data key; the filename is encrypted too (it often contains a name)."""
+
+    sheet = models.ForeignKey(ConnectSheet, on_delete=models.PROTECT, related_name="attachments")
+    data_key = models.OneToOneField("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    filename = EncryptedTextField(key_field="data_key")
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=255)
+    encrypted = models.BooleanField(default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]

@@ -1,0 +1,167 @@
+"""Who hears about a sheet: the fan-out rules for inbox events (ids and statuses only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from referral_hub.directory.models import Membership, Role
+from referral_hub.handoffs.models import ConnectSheet
+from referral_hub.inbox.publish import publish
+
+
+def desk_staff(
+    desk_ids: Iterable[int], roles: tuple[str, ...] = (Role.CONSULTANT, Role.LEAD)
+) -> set[int]:
+    return set(
+        Membership.objects.filter(
+            desk_id__in=list(desk_ids), role__in=roles, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def sender_side(sheet: ConnectSheet) -> set[int]:
+    """The sender and their colleagues: the clerks of the sending department (送ったシート is per
+    department) or the staff of the sending desk."""
+    users = {sheet.sent_by_id}
+    if sheet.from_department_id:
+        users |= set(
+            Membership.objects.filter(
+                department_id=sheet.from_department_id, role=Role.CLERK, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+    if sheet.from_desk_id:
+        users |= desk_staff([sheet.from_desk_id])
+    return users
+
+
+def _extra(sheet: ConnectSheet, **more: int | str) -> dict[str, int | str]:
+    return {"owner_desk": sheet.owner_desk_id, "urgency": sheet.urgency, **more}
+
+
+def sheet_received(sheet: ConnectSheet) -> None:
+    """A sheet arrived at its (new) owner desk; the sending side sees the status change."""
+    publish(
+        desk_staff([sheet.owner_desk_id]),
+        "sheet.received",
+        box="inbox",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet),
+    )
+    publish(
+        sender_side(sheet),
+        "sheet.updated",
+        box="sent",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet),
+    )
+
+
+def sheet_updated(
+    sheet: ConnectSheet, *, also_desks: Iterable[int] = (), **more: int | str
+) -> None:
+    desk_users = desk_staff([sheet.owner_desk_id, *also_desks])
+    senders = sender_side(sheet) - desk_users
+    publish(
+        desk_users,
+        "sheet.updated",
+        box="inbox",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet, **more),
+    )
+    publish(
+        senders,
+        "sheet.updated",
+        box="sent",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet, **more),
+    )
+
+
+def sheet_message(sheet: ConnectSheet, *, author_id: int) -> None:
+    desk_users = desk_staff([sheet.owner_desk_id]) - {author_id}
+    senders = sender_side(sheet) - {author_id} - desk_users
+    publish(
+        desk_users,
+        "sheet.message",
+        box="inbox",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet),
+    )
+    publish(
+        senders,
+        "sheet.message",
+        box="sent",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet),
+    )
+
+
+def sheet_overdue(sheet: ConnectSheet) -> None:
+    """Owner desk, its leads and the sender are told (DESIGN.md, Urgency and SLA)."""
+    desk_users = desk_staff([sheet.owner_desk_id])
+    publish(
+        desk_users,
+        "sheet.overdue",
+        box="overdue",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet),
+    )
+    publish(
+        sender_side(sheet) - desk_users,
+        "sheet.overdue",
+        box="sent",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet),
+    )
+
+
+def runaround_alert(sheet: ConnectSheet, desk_ids: Iterable[int]) -> None:
+    """After the second redirect the leads of every desk the sheet passed through are alerted."""
+    publish(
+        desk_staff(desk_ids, roles=(Role.LEAD,)),
+        "sheet.updated",
+        box="inbox",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet, alert="runaround", redirects=sheet.redirect_count),
+    )
+
+
+def lead_alert(desk_id: int, sheet_id: int | None, status: str, alert: str) -> None:
+    publish(
+        desk_staff([desk_id], roles=(Role.LEAD,)),
+        "sheet.updated",
+        box="inbox",
+        sheet_id=sheet_id,
+        status=status,
+        extra={"owner_desk": desk_id, "alert": alert},
+    )
+
+
+def consent_withdrawn(sheets: Iterable[ConnectSheet], consent_id: int) -> None:
+    for sheet in sheets:
+        desk_users = desk_staff([sheet.owner_desk_id])
+        publish(
+            desk_users,
+            "consent.withdrawn",
+            box="inbox",
+            sheet_id=sheet.pk,
+            status=sheet.status,
+            extra={"consent": consent_id, "owner_desk": sheet.owner_desk_id},
+        )
+        publish(
+            sender_side(sheet) - desk_users,
+            "consent.withdrawn",
+            box="sent",
+            sheet_id=sheet.pk,
+            status=sheet.status,
+            extra={"consent": consent_id, "owner_desk": sheet.owner_desk_id},
+        )

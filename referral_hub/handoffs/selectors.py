@@ -1,0 +1,179 @@
+"""Reading sheets. Lists carry no personal data; details pass the policy gate and are audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from referral_hub.consent import policy
+from referral_hub.directory import roles
+from referral_hub.handoffs import lifecycle
+from referral_hub.handoffs.errors import NotFound, Refused
+from referral_hub.handoffs.models import ConnectSheet, SheetEvent, SheetMessage, Status
+from referral_hub.handoffs.services import facts_of
+
+
+def _base() -> QuerySet[ConnectSheet]:
+    return ConnectSheet.objects.select_related(
+        "owner_desk", "from_department", "from_desk"
+    ).prefetch_related("concerns")
+
+
+def inbox(actor: Any) -> QuerySet[ConnectSheet]:
+    """Sheets owned by the actor's desks: the desk holds them until closed, withdrawn or moved."""
+    return (
+        _base()
+        .filter(owner_desk_id__in=roles.desk_ids(actor))
+        .exclude(status__in=[Status.CLOSED, Status.WITHDRAWN])
+    )
+
+
+def sent(actor: Any) -> QuerySet[ConnectSheet]:
+    """Sheets sent by the actor, their department (clerks) or their desk."""
+    condition = Q(sent_by_id=actor.pk)
+    departments = roles.department_ids(actor)
+    desks = roles.desk_ids(actor)
+    if departments:
+        condition |= Q(from_department_id__in=departments)
+    if desks:
+        condition |= Q(from_desk_id__in=desks)
+    return _base().filter(condition)
+
+
+def filter_sheets(
+    rows: QuerySet[ConnectSheet],
+    *,
+    status: str = "",
+    urgency: str = "",
+    overdue: bool | None = None,
+) -> QuerySet[ConnectSheet]:
+    if status:
+        rows = rows.filter(status__in=status.split(","))
+    if urgency:
+        rows = rows.filter(urgency__in=urgency.split(","))
+    now = timezone.now()
+    if overdue is True:
+        rows = rows.filter(status=Status.SENT, ack_due_at__lt=now)
+    elif overdue is False:
+        rows = rows.exclude(status=Status.SENT, ack_due_at__lt=now)
+    return rows
+
+
+def is_overdue(sheet: ConnectSheet) -> bool:
+    return sheet.status == Status.SENT and sheet.ack_due_at < timezone.now()
+
+
+def get_sheet(sheet_id: int) -> ConnectSheet:
+    sheet = _base().select_related("resident", "consent").filter(pk=sheet_id).first()
+    if sheet is None:
+        raise NotFound()
+    return sheet
+
+
+@dataclass(frozen=True)
+class SheetView:
+    """What one reader may see of one sheet."""
+
+    sheet: ConnectSheet
+    role: str  # "desk" (owner desk: full content) or "sender" (feedback view)
+    feedback: bool  # the sender may see case notes (consent covers `feedback`)
+    allowed_actions: list[str]
+
+
+def view_sheet(actor: Any, sheet_id: int) -> SheetView:
+    """The owner desk sees everything (gate: sheet.read, audited); the sending side sees the
+    feedback view, with case notes only when the consent covers `feedback`."""
+    sheet = get_sheet(sheet_id)
+    facts = facts_of(sheet)
+    if sheet.owner_desk_id in roles.desk_ids(actor):
+        decision = policy.authorize(
+            actor,
+            sheet.resident,
+            sheet.owner_desk,
+            sheet.categories,
+            "sheet.read",
+            basis=sheet.legal_basis,
+            consent=sheet.consent,
+            justification=sheet.justification,
+            target=("sheet", sheet.pk),
+        )
+        if not decision.allowed:
+            raise Refused(decision)
+        actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.DESK_ACTIONS]
+        return SheetView(sheet, "desk", True, actions)
+    if policy.sender_relation(actor, facts):
+        actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.SENDER_ACTIONS]
+        return SheetView(sheet, "sender", _feedback_allowed(actor, sheet), actions)
+    # Neither side: record the refused read and refuse.
+    decision = policy.authorize(
+        actor,
+        sheet.resident,
+        sheet.owner_desk,
+        sheet.categories,
+        "sheet.read",
+        basis=sheet.legal_basis,
+        consent=sheet.consent,
+        target=("sheet", sheet.pk),
+    )
+    raise Refused(decision)
+
+
+def _feedback_allowed(actor: Any, sheet: ConnectSheet) -> bool:
+    if sheet.legal_basis != "consent" or sheet.consent is None:
+        return False
+    decision = policy.authorize(
+        actor,
+        sheet.resident,
+        None,
+        ["feedback"],
+        policy.FEEDBACK_PURPOSE,
+        consent=sheet.consent,
+        target=("sheet", sheet.pk),
+    )
+    return decision.allowed
+
+
+def timeline(view: SheetView) -> list[SheetEvent]:
+    return list(
+        SheetEvent.objects.filter(sheet=view.sheet).select_related("from_desk", "to_desk", "actor")
+    )
+
+
+def messages(view: SheetView) -> list[SheetMessage]:
+    rows = SheetMessage.objects.filter(sheet=view.sheet).select_related("desk", "author")
+    if view.role == "sender" and not view.feedback:
+        # Without consent to feedback the sender sees only their own side of the thread.
+        rows = rows.filter(side=SheetMessage.Side.SENDER)
+    return list(rows)
+
+
+def resident_for_desk(actor: Any, resident_id: int):
+    """A resident's identity for a desk that owns one of their open sheets (gate: resident.read)."""
+    from referral_hub.consent.models import Resident
+
+    resident = Resident.objects.filter(pk=resident_id).first()
+    if resident is None:
+        raise NotFound()
+    sheet = (
+        ConnectSheet.objects.filter(resident=resident, owner_desk_id__in=roles.desk_ids(actor))
+        .select_related("owner_desk", "consent")
+        .order_by("-sent_at")
+        .first()
+    )
+    decision = policy.authorize(
+        actor,
+        resident,
+        sheet.owner_desk if sheet else None,
+        ["identity"],
+        "resident.read",
+        basis=sheet.legal_basis if sheet else "consent",
+        consent=sheet.consent if sheet else None,
+        justification=sheet.justification if sheet else "",
+        target=("resident", resident.pk),
+    )
+    if not decision.allowed:
+        raise Refused(decision)
+    return resident

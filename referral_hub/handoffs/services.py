@@ -1,0 +1,585 @@
+"""The single write path for connect sheets: one function per domain action.
+
+Each function checks the policy gate (``consent.policy``), changes state under a row lock,
+writes the timeline event and the audit event in the same transaction, and stores inbox events
+that are pushed after commit. A refusal is recorded and committed before it is raised.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from referral_hub.audit.log import record
+from referral_hub.consent import policy
+from referral_hub.consent.categories import Basis, Category
+from referral_hub.consent.models import Consent, Resident
+from referral_hub.directory import roles
+from referral_hub.directory.models import Concern, Department, Desk
+from referral_hub.handoffs import lifecycle, notify, sla
+from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
+from referral_hub.handoffs.models import (
+    ConnectSheet,
+    EventKind,
+    HandoffMethod,
+    Outcome,
+    SheetCounter,
+    SheetEvent,
+    SheetMessage,
+    Status,
+    Urgency,
+)
+from referral_hub.vault.keys import new_data_key
+
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class SheetInput:
+    resident: Resident
+    to_desk: Desk
+    concerns: list[Concern]
+    urgency: str
+    legal_basis: str
+    handoff_method: str
+    summary: str = ""
+    resident_words: str = ""
+    consent: Consent | None = None
+    justification: str = ""
+    contact_preference: str = ""
+    details: dict[str, str] = field(default_factory=dict)  # "tax" | "health" | "household" -> text
+
+
+def sheet_categories(data: SheetInput) -> list[str]:
+    """What the sheet carries: identity and the concern always; tax, health and household
+    details only when filled in, so the consent must explicitly cover them (tax secrecy)."""
+    categories = {Category.IDENTITY, Category.CONCERN}
+    for name in (Category.TAX, Category.HEALTH, Category.HOUSEHOLD):
+        if data.details.get(name, "").strip():
+            categories.add(name)
+    return sorted(categories)
+
+
+def _validate(data: SheetInput) -> None:
+    if data.urgency not in Urgency.values:
+        raise InvalidInput(
+            "invalid_urgency", "緊急度は urgent / soon / normal のいずれかです。", "urgency"
+        )
+    if data.handoff_method not in HandoffMethod.values:
+        raise InvalidInput("invalid_handoff_method", "つなぎ方を選んでください。", "handoff_method")
+    if data.legal_basis not in Basis.values:
+        raise InvalidInput("invalid_legal_basis", "法的根拠を選んでください。", "legal_basis")
+    if not data.concerns:
+        raise InvalidInput("concerns_required", "困りごとを1つ以上選んでください。", "concerns")
+    if not (data.summary.strip() or data.resident_words.strip()):
+        raise InvalidInput(
+            "summary_required", "状況か本人の言葉のどちらかを記入してください。", "summary"
+        )
+    unknown = set(data.details) - {Category.TAX, Category.HEALTH, Category.HOUSEHOLD}
+    if unknown:
+        raise InvalidInput(
+            "invalid_details", f"不明な詳細項目です: {', '.join(sorted(unknown))}", "details"
+        )
+    for name, text in [
+        ("summary", data.summary),
+        ("resident_words", data.resident_words),
+        ("justification", data.justification),
+        *data.details.items(),
+    ]:
+        if len(text) > MAX_TEXT:
+            raise InvalidInput("too_long", f"{name} は{MAX_TEXT}文字以内で記入してください。", name)
+    if not data.to_desk.is_active:
+        raise InvalidInput("desk_inactive", "この窓口は現在受け付けていません。", "to_desk")
+
+
+def _next_number(now: datetime.datetime) -> str:
+    year = timezone.localtime(now).year
+    SheetCounter.objects.get_or_create(year=year)
+    counter = SheetCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}-{counter.last:06d}"
+
+
+def _sender_place(actor: Any) -> tuple[int | None, int | None]:
+    """(department id, desk id) the actor sends from: a clerk's department, else their desk."""
+    departments = sorted(roles.department_ids(actor))
+    if departments:
+        return departments[0], None
+    desks = sorted(roles.desk_ids(actor))
+    return None, (desks[0] if desks else None)
+
+
+def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
+    """A clerk sends the resident's situation to a desk (one request once consent exists)."""
+    _validate(data)
+    categories = sheet_categories(data)
+    department_id, desk_id = _sender_place(actor)
+    department = Department.objects.filter(pk=department_id).first() if department_id else None
+    with transaction.atomic():
+        decision = policy.authorize(
+            actor,
+            data.resident,
+            data.to_desk,
+            categories,
+            "sheet.send",
+            basis=data.legal_basis,
+            consent=data.consent if data.legal_basis == Basis.CONSENT else None,
+            justification=data.justification,
+            sender_department=department,
+        )
+        if decision.allowed:
+            now = timezone.now()
+            sheet = ConnectSheet.objects.create(
+                number=_next_number(now),
+                data_key=new_data_key(),
+                resident=data.resident,
+                from_department_id=department_id,
+                from_desk_id=desk_id,
+                sent_by=actor,
+                owner_desk=data.to_desk,
+                summary=data.summary.strip(),
+                resident_words=data.resident_words.strip(),
+                tax_details=data.details.get(Category.TAX, "").strip(),
+                health_details=data.details.get(Category.HEALTH, "").strip(),
+                household_details=data.details.get(Category.HOUSEHOLD, "").strip(),
+                contact_preference=data.contact_preference.strip(),
+                justification=data.justification.strip(),
+                categories=categories,
+                urgency=data.urgency,
+                handoff_method=data.handoff_method,
+                legal_basis=data.legal_basis,
+                consent=data.consent if data.legal_basis == Basis.CONSENT else None,
+                sent_at=now,
+                owner_since=now,
+                ack_due_at=sla.ack_due_at(now, data.urgency),
+            )
+            sheet.concerns.set(data.concerns)
+            SheetEvent.objects.create(
+                sheet=sheet,
+                kind=EventKind.SENT,
+                actor=actor,
+                at=now,
+                to_status=Status.SENT,
+                to_desk=data.to_desk,
+            )
+            _audit(
+                actor,
+                sheet,
+                "sheet.sent",
+                legal_basis=data.legal_basis,
+                details={"to_desk": data.to_desk.code, "urgency": data.urgency},
+            )
+            notify.sheet_received(sheet)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+# --- helpers shared by the lifecycle actions ---------------------------------------------------
+
+
+def facts_of(sheet: ConnectSheet) -> policy.SheetFacts:
+    previous = SheetEvent.objects.filter(sheet=sheet, kind=EventKind.REDIRECTED).values_list(
+        "from_desk_id", flat=True
+    )
+    return policy.SheetFacts(
+        sheet_id=sheet.pk,
+        resident_id=sheet.resident_id,
+        owner_desk_id=sheet.owner_desk_id,
+        sender_id=sheet.sent_by_id,
+        sender_department_id=sheet.from_department_id,
+        sender_desk_id=sheet.from_desk_id,
+        previous_desk_ids=frozenset(d for d in previous if d is not None),
+        redirect_count=sheet.redirect_count,
+    )
+
+
+def _lock(sheet_id: int) -> ConnectSheet:
+    try:
+        return ConnectSheet.objects.select_for_update().get(pk=sheet_id)
+    except ConnectSheet.DoesNotExist:
+        raise NotFound() from None
+
+
+def _audit(
+    actor: Any,
+    sheet: ConnectSheet,
+    action: str,
+    *,
+    legal_basis: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    record(
+        action,
+        actor=actor,
+        actor_desk=roles.place_label(actor) if actor else "",
+        target_type="sheet",
+        target_id=sheet.pk,
+        resident_id=sheet.resident_id,
+        legal_basis=legal_basis,
+        details={"status": sheet.status, "owner_desk": sheet.owner_desk.code, **(details or {})},
+    )
+
+
+def _move(
+    actor: Any,
+    sheet: ConnectSheet,
+    action: str,
+    kind: str,
+    *,
+    note: str = "",
+    outcome: str = "",
+    from_desk: Desk | None = None,
+    to_desk: Desk | None = None,
+    now: datetime.datetime,
+) -> None:
+    """Apply the transition's status, write the timeline event and the audit event."""
+    from_status = sheet.status
+    sheet.status = lifecycle.target(action)
+    sheet.version += 1
+    sheet.save()
+    SheetEvent.objects.create(
+        sheet=sheet,
+        kind=kind,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        to_status=sheet.status,
+        from_desk=from_desk,
+        to_desk=to_desk,
+        outcome=outcome,
+        note=note.strip()[:MAX_TEXT],
+    )
+    details: dict[str, Any] = {"from": from_status}
+    if outcome:
+        details["outcome"] = outcome
+    if to_desk is not None:
+        details["to_desk"] = to_desk.code
+    _audit(actor, sheet, f"sheet.{action}", details=details)
+
+
+def _begin(
+    actor: Any, sheet_id: int, action: str, **kwargs: Any
+) -> tuple[ConnectSheet, policy.Decision]:
+    sheet = _lock(sheet_id)
+    decision = policy.authorize_action(actor, action, facts_of(sheet), **kwargs)
+    if decision.allowed and not lifecycle.can(action, sheet.status):
+        raise InvalidTransition(action, sheet.status)
+    return sheet, decision
+
+
+def _require(text: str, code: str, message: str, field_name: str) -> str:
+    if not text or not text.strip():
+        raise InvalidInput(code, message, field_name)
+    if len(text) > MAX_TEXT:
+        raise InvalidInput("too_long", f"{MAX_TEXT}文字以内で記入してください。", field_name)
+    return text.strip()
+
+
+# --- desk actions --------------------------------------------------------------------------------
+
+
+def acknowledge(actor: Any, sheet_id: int) -> ConnectSheet:
+    """受付: the desk confirms receipt; the SLA clock stops."""
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "acknowledge")
+        if decision.allowed:
+            now = timezone.now()
+            sheet.acknowledged_at = now
+            _move(actor, sheet, "acknowledge", EventKind.ACKNOWLEDGED, now=now)
+            notify.sheet_updated(sheet)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+def accept(actor: Any, sheet_id: int, handler_id: int | None = None) -> ConnectSheet:
+    """担当決定: a named handler takes the case (a lead may assign a colleague)."""
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "accept", handler_id=handler_id)
+        if decision.allowed:
+            now = timezone.now()
+            sheet.handler_id = handler_id or actor.pk
+            sheet.accepted_at = now
+            _move(actor, sheet, "accept", EventKind.ACCEPTED, now=now)
+            notify.sheet_updated(sheet)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+def mark_contacted(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
+    """連絡済: first contact with the resident made."""
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "contacted")
+        if decision.allowed:
+            now = timezone.now()
+            sheet.contacted_at = now
+            _move(actor, sheet, "contacted", EventKind.CONTACTED, note=note, now=now)
+            notify.sheet_updated(sheet)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+def mark_connected(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
+    """つながった: support or consultation started."""
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "connected")
+        if decision.allowed:
+            now = timezone.now()
+            sheet.connected_at = now
+            _move(actor, sheet, "connected", EventKind.CONNECTED, note=note, now=now)
+            notify.sheet_updated(sheet)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> ConnectSheet:
+    """転送: the sheet, with its whole content and timeline, moves to a better desk that the
+    consent covers. Two redirects alert the leads; further ones need a lead."""
+    reason = _require(reason, "reason_required", "転送の理由を記入してください。", "reason")
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "redirect", to_desk_id=to_desk.pk)
+        if decision.allowed and to_desk.pk == sheet.owner_desk_id:
+            raise InvalidInput("same_desk", "すでにこの窓口のシートです。", "to_desk")
+        if decision.allowed and not to_desk.is_active:
+            raise InvalidInput("desk_inactive", "この窓口は現在受け付けていません。", "to_desk")
+        if decision.allowed:
+            decision = policy.authorize(
+                actor,
+                sheet.resident,
+                to_desk,
+                sheet.categories,
+                "sheet.redirect",
+                basis=sheet.legal_basis,
+                consent=sheet.consent,
+                justification=sheet.justification,
+                target=("sheet", sheet.pk),
+                sender_department=None,
+            )
+        if decision.allowed:
+            now = timezone.now()
+            from_desk = sheet.owner_desk
+            sheet.owner_desk = to_desk
+            sheet.owner_since = now
+            sheet.ack_due_at = sla.ack_due_at(now, sheet.urgency)
+            sheet.overdue_notified_at = None
+            sheet.handler = None
+            sheet.acknowledged_at = sheet.accepted_at = sheet.contacted_at = sheet.connected_at = (
+                None
+            )
+            sheet.redirect_count += 1
+            _move(
+                actor,
+                sheet,
+                "redirect",
+                EventKind.REDIRECTED,
+                note=reason,
+                from_desk=from_desk,
+                to_desk=to_desk,
+                now=now,
+            )
+            notify.sheet_received(sheet)
+            notify.sheet_updated(sheet, also_desks=[from_desk.pk])
+            if sheet.redirect_count >= policy.REDIRECTS_BEFORE_LEAD:
+                passed = set(facts_of(sheet).previous_desk_ids) | {to_desk.pk}
+                SheetEvent.objects.create(
+                    sheet=sheet,
+                    kind=EventKind.RUNAROUND_ALERT,
+                    at=now,
+                    from_status=sheet.status,
+                    to_status=sheet.status,
+                    to_desk=to_desk,
+                )
+                _audit(
+                    None,
+                    sheet,
+                    "sheet.runaround_alert",
+                    details={"redirects": sheet.redirect_count},
+                )
+                notify.runaround_alert(sheet, passed)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+def return_sheet(actor: Any, sheet_id: int, reason: str) -> ConnectSheet:
+    """差戻し: back to the sender with a question; the desk still owns it until resent or withdrawn."""
+    reason = _require(reason, "reason_required", "差戻しの理由を記入してください。", "reason")
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "return")
+        if decision.allowed:
+            _move(actor, sheet, "return", EventKind.RETURNED, note=reason, now=timezone.now())
+            notify.sheet_updated(sheet)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+def close_sheet(actor: Any, sheet_id: int, outcome: str, note: str = "") -> ConnectSheet:
+    """終結 with an outcome category, which the sender sees."""
+    if outcome not in Outcome.values:
+        raise InvalidInput("invalid_outcome", "終結の結果を選んでください。", "outcome")
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "close")
+        if decision.allowed:
+            needed = lifecycle.OUTCOME_REQUIRES_STATUS.get(outcome)
+            if needed and sheet.status not in needed:
+                raise InvalidTransition(f"close:{outcome}", sheet.status)
+            now = timezone.now()
+            sheet.outcome = outcome
+            sheet.closed_at = now
+            _move(actor, sheet, "close", EventKind.CLOSED, note=note, outcome=outcome, now=now)
+            notify.sheet_updated(sheet, outcome=outcome)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+# --- sender actions ------------------------------------------------------------------------------
+
+
+def resend_sheet(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
+    """The sender answers a return and sends the sheet to the same desk again."""
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "resend")
+        if decision.allowed:
+            decision = policy.authorize(
+                actor,
+                sheet.resident,
+                sheet.owner_desk,
+                sheet.categories,
+                "sheet.resend",
+                basis=sheet.legal_basis,
+                consent=sheet.consent,
+                justification=sheet.justification,
+                target=("sheet", sheet.pk),
+                sender_department=sheet.from_department,
+            )
+        if decision.allowed:
+            now = timezone.now()
+            sheet.owner_since = now
+            sheet.ack_due_at = sla.ack_due_at(now, sheet.urgency)
+            sheet.overdue_notified_at = None
+            sheet.acknowledged_at = None
+            _move(
+                actor,
+                sheet,
+                "resend",
+                EventKind.RESENT,
+                note=note,
+                to_desk=sheet.owner_desk,
+                now=now,
+            )
+            notify.sheet_received(sheet)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+def withdraw_sheet(actor: Any, sheet_id: int, reason: str) -> ConnectSheet:
+    """The sender withdraws the sheet before the desk accepted it."""
+    reason = _require(reason, "reason_required", "取下げの理由を記入してください。", "reason")
+    with transaction.atomic():
+        sheet, decision = _begin(actor, sheet_id, "withdraw")
+        if decision.allowed:
+            now = timezone.now()
+            sheet.closed_at = now
+            _move(actor, sheet, "withdraw", EventKind.WITHDRAWN, note=reason, now=now)
+            notify.sheet_updated(sheet)
+    if not decision.allowed:
+        raise Refused(decision)
+    return sheet
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+
+def post_message(actor: Any, sheet_id: int, body: str) -> SheetMessage:
+    body = _require(body, "body_required", "メッセージを入力してください。", "body")
+    with transaction.atomic():
+        sheet = _lock(sheet_id)
+        facts = facts_of(sheet)
+        on_desk = sheet.owner_desk_id in roles.desk_ids(actor)
+        decision = policy.authorize_action(
+            actor, "desk_message" if on_desk else "sender_message", facts
+        )
+        if decision.allowed and sheet.status in (Status.CLOSED, Status.WITHDRAWN):
+            raise InvalidTransition("message", sheet.status)
+        if decision.allowed:
+            message = SheetMessage.objects.create(
+                sheet=sheet,
+                author=actor,
+                side=SheetMessage.Side.DESK if on_desk else SheetMessage.Side.SENDER,
+                desk=sheet.owner_desk if on_desk else None,
+                body=body,
+                created_at=timezone.now(),
+            )
+            _audit(
+                actor, sheet, "sheet.message", details={"side": message.side, "message": message.pk}
+            )
+            notify.sheet_message(sheet, author_id=actor.pk)
+    if not decision.allowed:
+        raise Refused(decision)
+    return message
+
+
+# --- periodic work -------------------------------------------------------------------------------
+
+
+def sweep_overdue(now: datetime.datetime | None = None) -> int:
+    """Record the overdue event once per sheet and owner period, and notify the owner desk, its
+    leads and the sender. Safe to run from several processes (rows are locked and re-checked)."""
+    now = now or timezone.now()
+    due = ConnectSheet.objects.filter(
+        status=Status.SENT, ack_due_at__lt=now, overdue_notified_at__isnull=True
+    )
+    count = 0
+    for sheet_id in due.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            sheet = ConnectSheet.objects.select_for_update().get(pk=sheet_id)
+            if (
+                sheet.status != Status.SENT
+                or sheet.overdue_notified_at is not None
+                or sheet.ack_due_at >= now
+            ):
+                continue
+            sheet.overdue_notified_at = now
+            sheet.save(update_fields=["overdue_notified_at", "updated_at"])
+            SheetEvent.objects.create(
+                sheet=sheet,
+                kind=EventKind.OVERDUE,
+                at=now,
+                from_status=sheet.status,
+                to_status=sheet.status,
+                to_desk=sheet.owner_desk,
+            )
+            _audit(
+                None, sheet, "sheet.overdue", details={"ack_due_at": sheet.ack_due_at.isoformat()}
+            )
+            notify.sheet_overdue(sheet)
+            count += 1
+    return count
+
+
+def on_consent_withdrawn(consent_id: int) -> None:
+    """Open views of sheets sent under the consent are told at once (they re-fetch and are refused)."""
+    sheets = ConnectSheet.objects.filter(consent_id=consent_id).exclude(
+        status__in=[Status.CLOSED, Status.WITHDRAWN]
+    )
+    for sheet in sheets:
+        SheetEvent.objects.create(
+            sheet=sheet,
+            kind=EventKind.CONSENT_WITHDRAWN,
+            at=timezone.now(),
+            from_status=sheet.status,
+            to_status=sheet.status,
+        )
+    notify.consent_withdrawn(sheets, consent_id)

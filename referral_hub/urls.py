@@ -1,0 +1,61 @@
+"""URL map: pages (frontend), the API v1, OpenAPI, admin and health."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from referral_hub import health
+from referral_hub.consent import api as consent_api
+from referral_hub.directory import api as directory_api
+from referral_hub.handoffs import api as sheets_api
+
+sheet_actions = [
+    path("acknowledge/", sheets_api.acknowledge, name="api-sheet-acknowledge"),
+    path("accept/", sheets_api.accept, name="api-sheet-accept"),
+    path("contacted/", sheets_api.contacted, name="api-sheet-contacted"),
+    path("connected/", sheets_api.connected, name="api-sheet-connected"),
+    path("redirect/", sheets_api.redirect, name="api-sheet-redirect"),
+    path("return/", sheets_api.return_to_sender, name="api-sheet-return"),
+    path("resend/", sheets_api.resend, name="api-sheet-resend"),
+    path("close/", sheets_api.close, name="api-sheet-close"),
+    path("withdraw/", sheets_api.withdraw, name="api-sheet-withdraw"),
+    path("events/", sheets_api.sheet_events, name="api-sheet-events"),
+    path("messages/", sheets_api.sheet_messages, name="api-sheet-messages"),
+]
+
+api_v1 = [
+    path("auth/token/", directory_api.issue_token, name="api-token"),
+    path("auth/token/revoke/", directory_api.revoke_token, name="api-token-revoke"),
+    path("me/", directory_api.me, name="api-me"),
+    path("departments/", directory_api.departments, name="api-departments"),
+    path("desks/", directory_api.desks, name="api-desks"),
+    path("concerns/", directory_api.concerns, name="api-concerns"),
+    path("legal-bases/", consent_api.legal_bases, name="api-legal-bases"),
+    path("residents/", consent_api.residents, name="api-residents"),
+    path("residents/<int:resident_id>/", sheets_api.resident_detail, name="api-resident"),
+    path(
+        "residents/<int:resident_id>/consents/",
+        consent_api.resident_consents,
+        name="api-resident-consents",
+    ),
+    path("consents/", consent_api.consents, name="api-consents"),
+    path("consents/<int:consent_id>/", consent_api.consent_detail, name="api-consent"),
+    path(
+        "consents/<int:consent_id>/withdraw/",
+        consent_api.consent_withdraw,
+        name="api-consent-withdraw",
+    ),
+    path("sheets/", sheets_api.sheets, name="api-sheets"),
+    path("sheets/<int:sheet_id>/", sheets_api.sheet_detail_view, name="api-sheet"),
+    path("sheets/<int:sheet_id>/", include(sheet_actions)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("frontend.urls")),
+]
