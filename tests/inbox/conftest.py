@@ -1,12 +1,21 @@
-"""Fixtures for the inbox tests: users, tokens, sockets on the real channel layers."""
+"""Fixtures for the inbox tests: users, credentials, and sockets on the real channel layers.
+
+pytest-asyncio is not a dependency: async test bodies run through ``async_to_sync`` (see
+``sockets.run_async``), which is also how Django runs async code from sync tests.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db.backends.signals import connection_created
+from django.test import Client
+
+from referral_hub.directory.tokens import create_token
 
 
 def _allow_audit_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -18,6 +27,42 @@ def _allow_audit_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 
 connection_created.connect(_allow_audit_truncate, dispatch_uid="inbox_tests_allow_audit_truncate")
+
+MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def redis_layer(url: str) -> dict[str, Any]:
+    # A fresh prefix per test keeps groups and channels of earlier tests out of the way.
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": f"rh-test-{uuid.uuid4().hex[:8]}", "expiry": 30},
+        }
+    }
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        pytest.skip("REDIS_URL is not set")
+    return url
+
+
+@pytest.fixture
+def memory_layer(settings: Any) -> Iterator[str]:
+    settings.CHANNEL_LAYERS = MEMORY_LAYER
+    yield "memory"
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def any_layer(request: Any, settings: Any) -> Iterator[str]:
+    """Run the test once on the in-memory layer and once on channels-redis."""
+    if request.param == "redis":
+        settings.CHANNEL_LAYERS = redis_layer(request.getfixturevalue("redis_url"))
+    else:
+        settings.CHANNEL_LAYERS = MEMORY_LAYER
+    yield request.param
 
 
 @pytest.fixture
@@ -34,8 +79,24 @@ def make_user(django_user_model: Any):
 
 
 @pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        pytest.skip("REDIS_URL is not set")
-    return url
+def token_headers():
+    """``Authorization: Token <key>`` handshake headers for a user."""
+
+    def headers(user: Any) -> list[tuple[bytes, bytes]]:
+        key, _ = create_token(user)
+        return [(b"authorization", f"Token {key}".encode())]
+
+    return headers
+
+
+@pytest.fixture
+def session_headers(settings: Any):
+    """The session cookie a browser would send after signing in."""
+
+    def headers(user: Any) -> list[tuple[bytes, bytes]]:
+        client = Client()
+        client.force_login(user)
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
+
+    return headers

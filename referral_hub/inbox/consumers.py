@@ -1,0 +1,159 @@
+"""``/ws/inbox/``: one socket per open tab, in the group of its user.
+
+Frames to the client (ids, statuses and counts only, DESIGN.md invariant 8):
+- ``{"type":"hello","last_seq":N}`` then ``{"type":"unread","counts":{...}}`` on connect;
+- events ``{"type":"sheet.received|...","seq":N,"sheet":id,"status":...,"at":...,"box":...}``;
+- ``{"type":"unread","counts":{...}}`` whenever the counts change;
+- ``{"type":"caught_up","last_seq":N}`` after the events a ``catch_up`` asked for;
+- ``{"type":"error","code":"malformed"}`` for a client message it cannot use (the socket stays open).
+
+Close codes: 4401 not (or no longer) authenticated, 4403 the account is inactive, 1013 the
+channel layer is unavailable (reconnect later, then catch up).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
+
+from referral_hub.inbox.auth import authenticate_credentials
+from referral_hub.inbox.delivery import user_group
+from referral_hub.inbox.payloads import unread_payload
+from referral_hub.inbox.read_state import last_seq, unread_counts
+from referral_hub.inbox.selectors import CATCH_UP_BATCH, events_after
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN_LATER = 1013
+MAX_CLIENT_MESSAGE_BYTES = 1024
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    user_id: int | None = None
+    group: str | None = None
+    # The seq range (low, high] the last catch-up sent; live copies of those events are skipped.
+    caught_up: tuple[int, int] = (0, 0)
+    # Set once this side has sent the close frame: nothing may be sent after it.
+    closing: bool = False
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        group = user_group(user.pk)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as exc:  # noqa: BLE001 - no live delivery possible: tell the client to retry
+            logger.warning(
+                "inbox socket refused: channel layer unavailable (%s)", type(exc).__name__
+            )
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
+        self.user_id, self.group = user.pk, group
+        # Read after joining the group: an event committed in between arrives live as well,
+        # never not at all.
+        seq, counts = await database_sync_to_async(_hello)(user.pk)
+        await self.send_json({"type": "hello", "last_seq": seq})
+        await self.send_json(unread_payload(counts))
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception as exc:  # noqa: BLE001 - group membership expires on its own
+                logger.info("inbox group_discard failed (%s)", type(exc).__name__)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.user_id is None or self.closing:
+            return
+        if text_data is None or len(text_data) > MAX_CLIENT_MESSAGE_BYTES:
+            await self.send_error()
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error()
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or content.get("type") != "catch_up":
+            await self.send_error()
+            return
+        since = content.get("since")
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            await self.send_error()
+            return
+        if await self.refuse_if_no_longer_authorized():
+            return
+        await self.catch_up(since)
+
+    async def catch_up(self, since: int) -> None:
+        """Send every stored event after ``since`` in order, a bounded batch at a time."""
+        assert self.user_id is not None
+        cursor = since
+        while True:
+            batch = await database_sync_to_async(events_after)(self.user_id, cursor, CATCH_UP_BATCH)
+            for payload in batch:
+                await self.send_json(payload)
+            if batch:
+                cursor = batch[-1]["seq"]
+            if len(batch) < CATCH_UP_BATCH:
+                break
+        self.caught_up = (since, cursor)
+        await self.send_json({"type": "caught_up", "last_seq": cursor})
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.closing = True
+        await super().close(code=code, reason=reason)
+
+    async def send_error(self) -> None:
+        await self.send_json({"type": "error", "code": "malformed"})
+
+    # --- group messages (delivery.PUSH and delivery.RECHECK) ---------------------------------
+
+    async def inbox_push(self, message: dict[str, Any]) -> None:
+        if self.closing:
+            return
+        low, high = self.caught_up
+        for frame in message["frames"]:
+            seq = frame.get("seq")
+            # Catch-up reads committed rows, so it may already have sent this event.
+            if isinstance(seq, int) and low < seq <= high:
+                continue
+            await self.send_json(frame)
+
+    async def inbox_recheck(self, message: dict[str, Any]) -> None:
+        if self.closing:
+            return
+        await self.refuse_if_no_longer_authorized()
+
+    async def refuse_if_no_longer_authorized(self) -> bool:
+        code = await database_sync_to_async(self.refusal_code)()
+        if code is None:
+            return False
+        await self.close(code=code)
+        return True
+
+    def refusal_code(self) -> int | None:
+        """Blocking: 4403 for an inactive or deleted account, 4401 for credentials that no
+        longer authenticate this user (logout, password change, revoked or expired token)."""
+        if not get_user_model().objects.filter(pk=self.user_id, is_active=True).exists():
+            return CLOSE_FORBIDDEN
+        user = authenticate_credentials(self.scope.get("inbox_credentials"))
+        if not user.is_authenticated or user.pk != self.user_id:
+            return CLOSE_UNAUTHENTICATED
+        return None
+
+
+def _hello(user_id: int) -> tuple[int, dict[str, int]]:
+    return last_seq(user_id), unread_counts(user_id)
