@@ -203,6 +203,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"LegalBasisEnum": "referral_hub.consent.categories.Basis"},
 }
 
 # --- Domain settings ------------------------------------------------------------------------

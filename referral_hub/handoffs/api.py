@@ -243,7 +243,7 @@ def _parse_bool(value: str | None) -> bool | None:
     raise ApiError("invalid_filter", "overdue は true / false で指定してください。", 400)
 
 
-@extend_schema(request=SheetIn, responses={201: dict}, tags=["sheets"], methods=["POST"])
+@extend_schema(request=SheetIn, responses={201: dict}, tags=["sheets"], methods=["POST"], operation_id="sheets_send")
 @extend_schema(
     parameters=[
         OpenApiParameter("box", str, enum=["inbox", "sent"]),
@@ -312,7 +312,7 @@ def _send(request: Request) -> Response:
     return Response(sheet_summary(sheet), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=dict, tags=["sheets"])
+@extend_schema(responses=dict, tags=["sheets"], operation_id="sheets_detail")
 @api_view(["GET"])
 def sheet_detail_view(request: Request, sheet_id: int) -> Response:
     """The owner desk gets the full sheet (audited read); the sender gets the feedback view."""

@@ -1,0 +1,352 @@
+"""Attachments on connect sheets: upload and download services and their API views.
+
+Upload: the type is decided from the file's bytes, the filename is sanitised, and the content
+streams through the vault's chunked encryptor into Django's storage under the attachment's own
+data key. Download: the policy gate (``attachments`` category, purpose ``attachment.read``)
+decides and records the read; the whole object is authenticated before the first byte is
+served, then streamed decrypted. A withdrawn consent blocks the next download at once, because
+the gate checks the consent's status on every read.
+
+Who may upload: the owner desk (``attachment.upload``) and the sending side
+(``attachment.send``: the consent must cover the owner desk and ``attachments``). Who may
+download: the owner desk only.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.handlers.asgi import ASGIRequest
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, parser_classes
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from referral_hub.api_errors import ApiError
+from referral_hub.audit.log import record
+from referral_hub.consent import policy
+from referral_hub.directory import roles
+from referral_hub.handoffs import notify
+from referral_hub.handoffs.errors import InvalidTransition, NotFound, Refused
+from referral_hub.handoffs.models import Attachment, ConnectSheet, Status
+from referral_hub.handoffs.services import facts_of
+from referral_hub.vault.content_types import detect_content_type
+from referral_hub.vault.errors import (
+    AttachmentTooLarge,
+    ContentTypeRefused,
+    IntegrityFailure,
+    KeyUnavailable,
+    Shredded,
+)
+from referral_hub.vault.filenames import sanitize_filename
+from referral_hub.vault.keys import new_data_key
+from referral_hub.vault.storage import (
+    delete_stored,
+    open_decrypted,
+    store_encrypted,
+    verify_encrypted,
+)
+
+CATEGORY = "attachments"
+# Multipart framing around the file (boundaries, part headers) on top of the size limit.
+MULTIPART_OVERHEAD = 64 * 1024
+# Chunks handed from the decrypting thread to the event loop per hop under ASGI.
+CHUNKS_PER_HOP = 16
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def _locked_sheet(sheet_id: int) -> ConnectSheet:
+    sheet = (
+        ConnectSheet.objects.select_for_update(of=("self",))
+        .select_related("resident", "owner_desk", "consent")
+        .filter(pk=sheet_id)
+        .first()
+    )
+    if sheet is None:
+        raise NotFound()
+    return sheet
+
+
+def _authorize_upload(actor: Any, sheet: ConnectSheet) -> policy.Decision:
+    on_desk = sheet.owner_desk_id in roles.desk_ids(actor)
+    sender = not on_desk and policy.sender_relation(actor, facts_of(sheet))
+    return policy.authorize(
+        actor,
+        sheet.resident,
+        sheet.owner_desk,
+        [CATEGORY],
+        "attachment.send" if sender else "attachment.upload",
+        basis=sheet.legal_basis,
+        consent=sheet.consent,
+        justification=sheet.justification,
+        target=("sheet", sheet.pk),
+    )
+
+
+def add_attachment(
+    actor: Any, sheet_id: int, upload: UploadedFile, *, max_bytes: int
+) -> Attachment:
+    """Attach a scanned document or photo to an open sheet.
+
+    Raises ``ContentTypeRefused`` / ``AttachmentTooLarge`` for the file, ``Refused`` when the
+    gate says no (the refusal is recorded), ``InvalidTransition`` on a closed sheet."""
+    if upload.size is not None and upload.size > max_bytes:
+        raise AttachmentTooLarge(max_bytes)
+    content_type = detect_content_type(upload)  # type: ignore[arg-type]
+    filename = sanitize_filename(upload.name or "", content_type=content_type)
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            sheet = _locked_sheet(sheet_id)
+            decision = _authorize_upload(actor, sheet)
+            if decision.allowed:
+                if sheet.status in (Status.CLOSED, Status.WITHDRAWN):
+                    raise InvalidTransition("attach", sheet.status)
+                data_key = new_data_key()
+                upload.seek(0)
+                blob = store_encrypted(upload, data_key, max_bytes=max_bytes)  # type: ignore[arg-type]
+                stored_name = blob.name
+                attachment = Attachment.objects.create(
+                    sheet=sheet,
+                    data_key=data_key,
+                    filename=filename,
+                    content_type=content_type,
+                    size=blob.size,
+                    sha256=blob.sha256,
+                    storage_name=blob.name,
+                    encrypted=bool(getattr(settings, "VAULT_ENCRYPT_ATTACHMENTS", True)),
+                    uploaded_by=actor,
+                )
+                record(
+                    "sheet.attachment_added",
+                    actor=actor,
+                    actor_desk=roles.place_label(actor),
+                    target_type="attachment",
+                    target_id=attachment.pk,
+                    resident_id=sheet.resident_id,
+                    legal_basis=decision.basis,
+                    details={
+                        "sheet": sheet.pk,
+                        "size": blob.size,
+                        "content_type": content_type,
+                    },
+                )
+                notify.sheet_updated(sheet, attachment=attachment.pk)
+    except BaseException:
+        if stored_name:
+            # The row did not commit: its data key is gone with it, and so is the object.
+            delete_stored(stored_name)
+        raise
+    if not decision.allowed:
+        raise Refused(decision)
+    return attachment
+
+
+@dataclass(frozen=True)
+class AttachmentContent:
+    attachment: Attachment
+    chunks: Iterator[bytes]
+
+
+def open_attachment(actor: Any, attachment_id: int) -> AttachmentContent:
+    """Gate, record, authenticate the stored object, then hand back a decrypting iterator.
+
+    Raises ``Refused`` (recorded), ``NotFound``, ``Shredded`` (retention ended),
+    ``KeyUnavailable`` or ``IntegrityFailure`` (recorded as a security event)."""
+    attachment = (
+        Attachment.objects.select_related(
+            "data_key", "sheet__resident", "sheet__owner_desk", "sheet__consent"
+        )
+        .filter(pk=attachment_id)
+        .first()
+    )
+    if attachment is None:
+        raise NotFound()
+    sheet = attachment.sheet
+    with transaction.atomic():
+        decision = policy.authorize(
+            actor,
+            sheet.resident,
+            sheet.owner_desk,
+            [CATEGORY],
+            "attachment.read",
+            basis=sheet.legal_basis,
+            consent=sheet.consent,
+            justification=sheet.justification,
+            target=("attachment", attachment.pk),
+        )
+    if not decision.allowed:
+        raise Refused(decision)
+    try:
+        # Authenticate every chunk first, so a damaged object never yields partial plaintext.
+        verify_encrypted(attachment.storage_name, attachment.data_key)
+    except IntegrityFailure:
+        with transaction.atomic():
+            record(
+                "attachment.integrity_failure",
+                actor=actor,
+                actor_desk=roles.place_label(actor),
+                target_type="attachment",
+                target_id=attachment.pk,
+                resident_id=sheet.resident_id,
+                allowed=False,
+                refusal_code="integrity_failure",
+                details={"sheet": sheet.pk},
+            )
+        raise
+    return AttachmentContent(
+        attachment, open_decrypted(attachment.storage_name, attachment.data_key)
+    )
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+class AttachmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    sha256 = serializers.CharField()
+
+
+class AttachmentIn(serializers.Serializer):
+    file = serializers.FileField()
+
+
+def attachment_out(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "filename": attachment.filename,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "sha256": attachment.sha256,
+    }
+
+
+def _too_large(max_bytes: int) -> ApiError:
+    return ApiError(
+        "file_too_large",
+        f"ファイルが大きすぎます({max_bytes // (1024 * 1024)} MiB まで)。"
+        f" / The file is larger than {max_bytes} bytes.",
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def _file_error(exc: ContentTypeRefused) -> ApiError:
+    if exc.code == "empty_file":
+        return ApiError("empty_file", "ファイルが空です。/ The file is empty.", 400)
+    return ApiError(
+        "content_type_refused",
+        f"PDF・JPEG・PNG・TIFF・HEIC のスキャンや写真だけを添付できます。 / {exc}",
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    )
+
+
+@extend_schema(
+    request={"multipart/form-data": AttachmentIn},
+    responses={201: AttachmentOut},
+    tags=["sheets"],
+)
+@api_view(["POST"])
+@parser_classes([MultiPartParser])
+def sheet_attachments(request: Request, sheet_id: int) -> Response:
+    """Attach a file (multipart field ``file``); it is stored encrypted."""
+    max_bytes = int(settings.ATTACHMENT_MAX_BYTES)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_bytes + MULTIPART_OVERHEAD:
+        raise _too_large(max_bytes)
+    files = request.FILES.getlist("file")
+    if not files:
+        raise ApiError(
+            "file_required",
+            "添付するファイルを file フィールドで送ってください。/ Send the file in the `file` field.",
+            400,
+        )
+    if len(files) > 1:
+        raise ApiError(
+            "one_file_only", "1回に1つのファイルを送ってください。/ One file per request.", 400
+        )
+    try:
+        attachment = add_attachment(request.user, sheet_id, files[0], max_bytes=max_bytes)
+    except AttachmentTooLarge as exc:
+        raise _too_large(exc.max_bytes) from exc
+    except ContentTypeRefused as exc:
+        raise _file_error(exc) from exc
+    return Response(attachment_out(attachment), status=status.HTTP_201_CREATED)
+
+
+def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Under ASGI Django would buffer a sync iterator whole; hand it over in batches instead."""
+
+    def next_batch() -> bytes:
+        return b"".join(itertools.islice(chunks, CHUNKS_PER_HOP))
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            while batch := await sync_to_async(next_batch, thread_sensitive=False)():
+                yield batch
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                await sync_to_async(close, thread_sensitive=False)()
+
+    return body()
+
+
+@extend_schema(
+    responses={(200, "application/octet-stream"): OpenApiResponse(description="the plaintext")},
+    tags=["sheets"],
+)
+@api_view(["GET"])
+def attachment_content(request: Request, attachment_id: int) -> StreamingHttpResponse:
+    """Stream the decrypted file to the owner desk (policy gate: ``attachments``; audited)."""
+    try:
+        content = open_attachment(request.user, attachment_id)
+    except Shredded as exc:
+        raise ApiError(
+            "attachment_shredded",
+            "保存期間が終了し、このファイルは消去されました。/ This file was erased at the end of retention.",
+            status.HTTP_410_GONE,
+        ) from exc
+    except KeyUnavailable as exc:
+        raise ApiError(
+            "key_unavailable",
+            "暗号鍵が利用できません。システム管理者に連絡してください。/ The encryption key is unavailable.",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        ) from exc
+    except IntegrityFailure as exc:
+        raise ApiError(
+            "attachment_damaged",
+            "ファイルが改ざんまたは破損しています。システム管理者に連絡してください。"
+            " / The stored file failed its integrity check.",
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+        ) from exc
+    attachment = content.attachment
+    is_asgi = isinstance(getattr(request, "_request", request), ASGIRequest)
+    response = StreamingHttpResponse(
+        _async_chunks(content.chunks) if is_asgi else content.chunks,
+        content_type=attachment.content_type,
+    )
+    response["Content-Length"] = str(attachment.size)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=attachment.filename
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response

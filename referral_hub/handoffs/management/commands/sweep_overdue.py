@@ -1,0 +1,14 @@
+"""Record and announce sheets whose acknowledgement is overdue. Run every minute by a process
+manager (cron, systemd timer); the demo process runs it itself."""
+
+from django.core.management.base import BaseCommand
+
+from referral_hub.handoffs.services import sweep_overdue
+
+
+class Command(BaseCommand):
+    help = "Mark overdue sheets once and notify the owner desk, its leads and the sender."
+
+    def handle(self, *args, **options):
+        count = sweep_overdue()
+        self.stdout.write(f"overdue sheets recorded: {count}")

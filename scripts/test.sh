@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Quick start 2: set everything up and run the whole test suite (lint, migrations check, unit,
+# integration and browser tests). Uses DATABASE_URL / REDIS_URL when set (CI: PostgreSQL + Redis),
+# otherwise SQLite and the in-memory channel layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh dev
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian's Chromium for the browser tests"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is needed for the browser tests: install Debian's 'chromium' package." >&2
+    exit 1
+  fi
+fi
+
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> mypy (vault, audit, consent)"
+.venv/bin/mypy
+echo "==> migrations are up to date"
+DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python manage.py makemigrations --check --dry-run -v0
+echo "==> pytest (database: ${DATABASE_URL:-sqlite}, channel layer: ${REDIS_URL:-in-memory})"
+set +e
+.venv/bin/pytest "$@"
+status=$?
+set -e
+if [ "$status" = 5 ]; then
+  echo "pytest collected no tests: treating as a failure." >&2
+  exit 1
+fi
+exit "$status"
