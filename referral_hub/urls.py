@@ -8,6 +8,7 @@ from referral_hub import health
 from referral_hub.consent import api as consent_api
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
+from referral_hub.handoffs import attachments as attachments_api
 
 sheet_actions = [
     path("acknowledge/", sheets_api.acknowledge, name="api-sheet-acknowledge"),
@@ -21,6 +22,7 @@ sheet_actions = [
     path("withdraw/", sheets_api.withdraw, name="api-sheet-withdraw"),
     path("events/", sheets_api.sheet_events, name="api-sheet-events"),
     path("messages/", sheets_api.sheet_messages, name="api-sheet-messages"),
+    path("attachments/", attachments_api.sheet_attachments, name="api-sheet-attachments"),
 ]
 
 api_v1 = [
@@ -48,6 +50,9 @@ api_v1 = [
     path("sheets/", sheets_api.sheets, name="api-sheets"),
     path("sheets/<int:sheet_id>/", sheets_api.sheet_detail_view, name="api-sheet"),
     path("sheets/<int:sheet_id>/", include(sheet_actions)),
+    path("attachments/<int:attachment_id>/content/", attachments_api.attachment_content, name="api-attachment-content"),
+    path("", include("referral_hub.audit.urls")),
+    path("", include("referral_hub.inbox.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
