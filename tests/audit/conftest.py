@@ -116,3 +116,43 @@ def make_chain(user: Any) -> Any:
         ]
 
     return make
+
+
+AUDIT_URLCONF = f"{__package__}.urls"
+
+
+def grant(user: Any, *codenames: str) -> Any:
+    """Give ``user`` audit permissions (the directory grants them to privacy officers)."""
+    from django.contrib.auth.models import Permission
+
+    for codename in codenames:
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="audit", codename=codename)
+        )
+    return type(user).objects.get(pk=user.pk)  # a fresh object: permissions are cached
+
+
+@pytest.fixture
+def officer(django_user_model: Any) -> Any:
+    user = django_user_model.objects.create_user(
+        username="privacy_officer", password="x-long-password-2"
+    )
+    return grant(user, "view_auditevent", "view_disclosurereview", "review_disclosure")
+
+
+@pytest.fixture
+def officer_client(officer: Any) -> Any:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(officer)
+    return client
+
+
+@pytest.fixture
+def staff_client(user: Any) -> Any:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

@@ -1,0 +1,115 @@
+"""The anomaly report: patterns in one day's reads that a privacy officer should look at.
+
+* staff who opened more than ``threshold`` distinct residents;
+* reads outside office hours (``settings.OFFICE_HOURS``, weekends and Japanese holidays);
+* reads of a sheet owned by another desk than the reader's (the gate makes this impossible;
+  shown if the log ever contains one). Sheet reads carry ``details["owner_desk"]``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+
+import jpholiday
+from django.conf import settings
+from django.utils import timezone
+
+from referral_hub.audit.models import AuditEvent
+from referral_hub.audit.selectors import day_bounds
+
+DEFAULT_THRESHOLD = 20
+
+
+@dataclass
+class AnomalyReport:
+    date: date
+    threshold: int
+    office_hours: str
+    working_day: bool
+    many_residents: list[dict[str, Any]] = field(default_factory=list)
+    outside_office_hours: list[dict[str, Any]] = field(default_factory=list)
+    foreign_desk_reads: list[dict[str, Any]] = field(default_factory=list)
+
+
+def office_hours() -> tuple[time, time]:
+    """``settings.OFFICE_HOURS`` ("08:30-17:15") as two times."""
+    raw = getattr(settings, "OFFICE_HOURS", "08:30-17:15")
+    start_text, end_text = (part.strip() for part in raw.split("-", 1))
+    return time.fromisoformat(start_text), time.fromisoformat(end_text)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and not jpholiday.is_holiday(day)
+
+
+def anomalies_on(day: date, threshold: int = DEFAULT_THRESHOLD) -> AnomalyReport:
+    start, end = day_bounds(day)
+    opens, closes = office_hours()
+    working_day = is_working_day(day)
+    report = AnomalyReport(
+        date=day,
+        threshold=threshold,
+        office_hours=f"{opens:%H:%M}-{closes:%H:%M}",
+        working_day=working_day,
+    )
+    reads = (
+        AuditEvent.objects.filter(at__gte=start, at__lt=end, allowed=True, action__endswith=".read")
+        .order_by("seq")
+        .only(*_READ_FIELDS)
+    )
+    residents_by_actor: dict[int | None, set[int]] = defaultdict(set)
+    who: dict[int | None, tuple[str, set[str]]] = {}
+    for event in reads.iterator(chunk_size=2000):
+        if event.resident_id is not None:
+            residents_by_actor[event.actor_id].add(event.resident_id)
+            who.setdefault(event.actor_id, (event.actor_username, set()))[1].add(event.actor_desk)
+        local = timezone.localtime(event.at).time()
+        if not working_day or local < opens or local >= closes:
+            report.outside_office_hours.append(_row(event))
+        owner_desk = event.details.get("owner_desk") if isinstance(event.details, dict) else None
+        if owner_desk and owner_desk != event.actor_desk:
+            report.foreign_desk_reads.append({**_row(event), "owner_desk": owner_desk})
+    for actor_id, residents in residents_by_actor.items():
+        if len(residents) > threshold:
+            username, desks = who[actor_id]
+            report.many_residents.append(
+                {
+                    "actor_id": actor_id,
+                    "actor_username": username,
+                    "actor_desks": sorted(d for d in desks if d),
+                    "residents": len(residents),
+                }
+            )
+    report.many_residents.sort(key=lambda row: (-row["residents"], row["actor_username"]))
+    return report
+
+
+_READ_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_username",
+    "actor_desk",
+    "action",
+    "target_type",
+    "target_id",
+    "resident_id",
+    "details",
+)
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": timezone.localtime(event.at),
+        "actor_id": event.actor_id,
+        "actor_username": event.actor_username,
+        "actor_desk": event.actor_desk,
+        "action": event.action,
+        "resident_id": event.resident_id,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+    }

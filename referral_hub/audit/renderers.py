@@ -1,0 +1,83 @@
+"""CSV and printable HTML forms of a resident's disclosure report (本人開示)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from rest_framework.renderers import BaseRenderer
+
+CSV_HEADERS = ["記録番号", "日時", "操作", "職員", "所属", "法的根拠", "提供先", "対象", "対象ID"]
+
+
+def _is_report(data: Any) -> bool:
+    return isinstance(data, Mapping) and "results" in data and "resident" in data
+
+
+def _json_error(data: Any, renderer_context: Mapping[str, Any] | None) -> bytes:
+    # Errors stay JSON {"code","detail"} whatever format was asked for.
+    response = (renderer_context or {}).get("response")
+    if response is not None:
+        response["Content-Type"] = "application/json"
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+class DisclosureCSVRenderer(BaseRenderer):
+    """UTF-8 with a byte order mark, so Excel opens the Japanese headers correctly."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if not _is_report(data):
+            return _json_error(data, renderer_context)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(CSV_HEADERS)
+        for row in data["results"]:
+            writer.writerow(
+                [
+                    row["seq"],
+                    timezone.localtime(row["at"]).strftime("%Y-%m-%d %H:%M:%S"),
+                    row["action_label"],
+                    row["actor_username"],
+                    row["actor_desk"],
+                    row["legal_basis_label"],
+                    row["recipient_desk"],
+                    row["target_type"],
+                    row["target_id"],
+                ]
+            )
+        return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+class DisclosureHTMLRenderer(BaseRenderer):
+    """A printable page to hand to the resident."""
+
+    media_type = "text/html"
+    format = "html"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if not _is_report(data):
+            return _json_error(data, renderer_context)
+        request = (renderer_context or {}).get("request")
+        return render_to_string(
+            "audit/disclosure_report.html", {"report": data}, request=request
+        ).encode("utf-8")

@@ -1,0 +1,211 @@
+"""Request and response shapes of the privacy officer's API (also drive the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+from referral_hub.audit.models import AuditEvent, DisclosureReview
+from referral_hub.audit.selectors import EventFilters
+
+
+def _date_or_datetime(value: str) -> date | datetime:
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise serializers.ValidationError("YYYY-MM-DD または ISO 8601 の日時で指定してください。")
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+class EventQuerySerializer(serializers.Serializer[EventFilters]):
+    resident = serializers.IntegerField(required=False, min_value=1, help_text="resident id")
+    actor = serializers.CharField(required=False, help_text="staff user id or username")
+    desk = serializers.CharField(required=False, help_text="desk or department code of the actor")
+    action = serializers.CharField(
+        required=False, help_text="exact action (`sheet.read`) or a prefix (`sheet.*`)"
+    )
+    since = serializers.CharField(required=False, help_text="from this date (YYYY-MM-DD) or time")
+    until = serializers.CharField(required=False, help_text="to this date (inclusive) or time")
+    allowed = serializers.ChoiceField(
+        choices=["true", "false"], required=False, help_text="only allowed or only refused events"
+    )
+
+    def validate_since(self, value: str) -> date | datetime:
+        return _date_or_datetime(value)
+
+    def validate_until(self, value: str) -> date | datetime:
+        return _date_or_datetime(value)
+
+    def filters(self) -> EventFilters:
+        data: dict[str, Any] = self.validated_data
+        allowed = data.get("allowed")
+        return EventFilters(
+            resident=data.get("resident"),
+            actor=data.get("actor", ""),
+            desk=data.get("desk", ""),
+            action=data.get("action", ""),
+            since=data.get("since"),
+            until=data.get("until"),
+            allowed=None if allowed is None else allowed == "true",
+        )
+
+
+class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "seq",
+            "at",
+            "actor_id",
+            "actor_username",
+            "actor_desk",
+            "action",
+            "target_type",
+            "target_id",
+            "resident_id",
+            "legal_basis",
+            "allowed",
+            "refusal_code",
+            "request_id",
+            "client_ip",
+            "details",
+            "prev_hash",
+            "hash",
+        ]
+        read_only_fields = fields
+
+
+class DisclosureSerializer(serializers.Serializer[dict[str, Any]]):
+    seq = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    action_label = serializers.CharField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_username = serializers.CharField()
+    actor_desk = serializers.CharField()
+    legal_basis = serializers.CharField()
+    legal_basis_label = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    recipient_desk = serializers.CharField()
+
+
+class DisclosureReportSerializer(serializers.Serializer[dict[str, Any]]):
+    resident = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    count = serializers.IntegerField()
+    results = DisclosureSerializer(many=True)
+
+
+class VerifySerializer(serializers.Serializer[dict[str, Any]]):
+    ok = serializers.BooleanField()
+    entries = serializers.IntegerField(help_text="events verified")
+    head = serializers.CharField(help_text="hash of the last verified event")
+    first_bad_seq = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    last_seq = serializers.IntegerField()
+    checkpoints_checked = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ReviewEventSerializer(serializers.ModelSerializer[AuditEvent]):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "seq",
+            "at",
+            "actor_id",
+            "actor_username",
+            "actor_desk",
+            "action",
+            "target_type",
+            "target_id",
+            "resident_id",
+            "legal_basis",
+            "details",
+        ]
+        read_only_fields = fields
+
+
+class DisclosureReviewSerializer(serializers.ModelSerializer[DisclosureReview]):
+    event = ReviewEventSerializer(read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DisclosureReview
+        fields = ["id", "status", "created_at", "decided_by", "decided_at", "note", "event"]
+        read_only_fields = fields
+
+
+class ReviewQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    status = serializers.ChoiceField(choices=DisclosureReview.Status.choices, required=False)
+
+
+class ReviewDecisionSerializer(serializers.Serializer[dict[str, Any]]):
+    decision = serializers.ChoiceField(choices=["approve", "flag"])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class AnomalyQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    date = serializers.DateField(required=False, help_text="local date, default today")
+    threshold = serializers.IntegerField(
+        required=False, min_value=0, help_text="flag staff who opened more residents than this"
+    )
+
+
+class ActorVolumeSerializer(serializers.Serializer[dict[str, Any]]):
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_username = serializers.CharField()
+    actor_desks = serializers.ListField(child=serializers.CharField())
+    residents = serializers.IntegerField()
+
+
+class AnomalousReadSerializer(serializers.Serializer[dict[str, Any]]):
+    seq = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_username = serializers.CharField()
+    actor_desk = serializers.CharField()
+    action = serializers.CharField()
+    resident_id = serializers.IntegerField(allow_null=True)
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    owner_desk = serializers.CharField(required=False)
+
+
+class AnomalyReportSerializer(serializers.Serializer[dict[str, Any]]):
+    date = serializers.DateField()
+    threshold = serializers.IntegerField()
+    office_hours = serializers.CharField()
+    working_day = serializers.BooleanField()
+    many_residents = ActorVolumeSerializer(many=True)
+    outside_office_hours = AnomalousReadSerializer(many=True)
+    foreign_desk_reads = AnomalousReadSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class _Page(serializers.Serializer[dict[str, Any]]):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class AuditEventPageSerializer(_Page):
+    results = AuditEventSerializer(many=True)
+
+
+class DisclosureReviewPageSerializer(_Page):
+    results = DisclosureReviewSerializer(many=True)

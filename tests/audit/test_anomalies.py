@@ -1,0 +1,134 @@
+"""The anomaly report: many residents in a day, reads outside office hours, reads of sheets
+owned by another desk."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from referral_hub.audit.anomalies import anomalies_on
+from referral_hub.audit.log import record
+from referral_hub.audit.models import AuditEvent
+
+from .conftest import AUDIT_URLCONF
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(AUDIT_URLCONF)]
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+WEDNESDAY = date(2026, 4, 1)
+SATURDAY = date(2026, 4, 4)
+SHOWA_DAY = date(2026, 4, 29)  # a public holiday on a Wednesday
+
+
+@pytest.fixture
+def read_at(monkeypatch, user):
+    """``read_at(day, "HH:MM", resident, ...)`` records a read as if it happened then."""
+
+    def read(
+        day,
+        hhmm,
+        resident_id,
+        *,
+        desk="jiritsu",
+        owner_desk="jiritsu",
+        allowed=True,
+        action="sheet.read",
+    ):
+        hour, minute = map(int, hhmm.split(":"))
+        at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=TOKYO)
+        monkeypatch.setattr(timezone, "now", lambda: at)
+        try:
+            return record(
+                action,
+                actor=user,
+                actor_desk=desk,
+                target_type="sheet",
+                target_id=resident_id,
+                resident_id=resident_id,
+                legal_basis="consent" if allowed else "",
+                allowed=allowed,
+                refusal_code="" if allowed else "consent_scope",
+                details={"owner_desk": owner_desk},
+            )
+        finally:
+            monkeypatch.undo()
+
+    return read
+
+
+def test_staff_opening_more_residents_than_the_threshold(read_at, user, django_user_model):
+    for resident in (1, 2, 3, 3, 3):
+        read_at(WEDNESDAY, "10:00", resident)
+    read_at(WEDNESDAY, "10:00", 4, allowed=False)  # refused reads open nothing
+    read_at(date(2026, 4, 2), "10:00", 5)  # another day
+    report = anomalies_on(WEDNESDAY, threshold=2)
+    assert report.many_residents == [
+        {
+            "actor_id": user.pk,
+            "actor_username": "consult1",
+            "actor_desks": ["jiritsu"],
+            "residents": 3,
+        }
+    ]
+    assert anomalies_on(WEDNESDAY, threshold=3).many_residents == []
+
+
+def test_reads_outside_office_hours(read_at):
+    early = read_at(WEDNESDAY, "08:29", 1)
+    read_at(WEDNESDAY, "08:30", 2)
+    read_at(WEDNESDAY, "17:14", 3)
+    late = read_at(WEDNESDAY, "17:15", 4)
+    night = read_at(WEDNESDAY, "23:59", 5)
+    assert [row["seq"] for row in anomalies_on(WEDNESDAY).outside_office_hours] == [
+        early.seq,
+        late.seq,
+        night.seq,
+    ]
+
+
+def test_every_read_on_a_weekend_or_holiday_is_outside_office_hours(read_at):
+    saturday = read_at(SATURDAY, "10:00", 1)
+    holiday = read_at(SHOWA_DAY, "10:00", 1)
+    assert [row["seq"] for row in anomalies_on(SATURDAY).outside_office_hours] == [saturday.seq]
+    report = anomalies_on(SHOWA_DAY)
+    assert report.working_day is False
+    assert [row["seq"] for row in report.outside_office_hours] == [holiday.seq]
+
+
+def test_office_hours_come_from_settings(read_at, settings):
+    settings.OFFICE_HOURS = "09:00-17:00"
+    early = read_at(WEDNESDAY, "08:45", 1)
+    assert [row["seq"] for row in anomalies_on(WEDNESDAY).outside_office_hours] == [early.seq]
+
+
+def test_reads_of_sheets_owned_by_another_desk(read_at):
+    read_at(WEDNESDAY, "10:00", 1, desk="jiritsu", owner_desk="jiritsu")
+    foreign = read_at(WEDNESDAY, "10:00", 2, desk="jiritsu", owner_desk="kakei")
+    read_at(WEDNESDAY, "10:00", 3, desk="jiritsu", owner_desk="kakei", allowed=False)
+    rows = anomalies_on(WEDNESDAY).foreign_desk_reads
+    assert [(row["seq"], row["owner_desk"], row["actor_desk"]) for row in rows] == [
+        (foreign.seq, "kakei", "jiritsu")
+    ]
+
+
+def test_anomaly_api_reports_and_is_audited(officer_client, officer, read_at):
+    for resident in (1, 2, 3):
+        read_at(WEDNESDAY, "07:00", resident, owner_desk="kakei")
+    response = officer_client.get("/api/v1/audit/anomalies/?date=2026-04-01&threshold=2")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["date"], body["threshold"], body["office_hours"], body["working_day"]) == (
+        "2026-04-01",
+        2,
+        "08:30-17:15",
+        True,
+    )
+    assert body["many_residents"][0]["residents"] == 3
+    assert len(body["outside_office_hours"]) == 3 and len(body["foreign_desk_reads"]) == 3
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.actor_id) == ("audit.anomalies", officer.pk)
+    assert event.details["many_residents"] == 1
+    assert officer_client.get("/api/v1/audit/anomalies/?date=April").status_code == 400
