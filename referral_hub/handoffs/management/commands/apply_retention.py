@@ -1,0 +1,111 @@
+"""Crypto-shred connect sheets whose retention period has ended.
+
+A sheet closed or withdrawn more than ``RETENTION_YEARS`` (default 5) ago loses its data key
+(summary, resident's words, details, timeline notes, messages) and each attachment's data key;
+the attachment objects are deleted from storage too. The rows stay, so statistics and the
+audit trail keep their ids, but their content is unrecoverable, in backups as well once the
+master keys that wrapped the old data keys are retired (docs/operations/keys.md).
+
+Each sheet is one transaction with one audit event. Running the command again only picks up
+sheets that still have a live key, so it is idempotent and can be resumed after interruption.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from referral_hub.audit.log import record
+from referral_hub.handoffs.models import ConnectSheet, Status
+from referral_hub.vault.keys import shred
+from referral_hub.vault.storage import delete_stored
+
+
+def retention_cutoff(now: datetime.datetime, years: int) -> datetime.datetime:
+    """``now`` minus whole calendar years (29 February falls back to the 28th)."""
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:
+        return now.replace(year=now.year - years, day=28)
+
+
+def expired_sheets(cutoff: datetime.datetime) -> QuerySet[ConnectSheet]:
+    return (
+        ConnectSheet.objects.filter(
+            status__in=[Status.CLOSED, Status.WITHDRAWN], closed_at__lt=cutoff
+        )
+        .filter(
+            Q(data_key__shredded_at__isnull=True)
+            | Q(attachments__data_key__shredded_at__isnull=True)
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def shred_sheet(sheet_id: int, *, years: int) -> bool:
+    """Shred one sheet's keys and record it; False if another run got there first."""
+    with transaction.atomic():
+        sheet = (
+            ConnectSheet.objects.select_for_update(of=("self",))
+            .select_related("data_key")
+            .get(pk=sheet_id)
+        )
+        attachments = list(sheet.attachments.select_related("data_key"))
+        keys = [sheet.data_key, *(a.data_key for a in attachments)]
+        live = [key for key in keys if not key.is_shredded]
+        if not live:
+            return False
+        for key in live:
+            shred(key)
+        record(
+            "sheet.retention_shredded",
+            actor=None,
+            target_type="sheet",
+            target_id=sheet.pk,
+            resident_id=sheet.resident_id,
+            details={
+                "data_keys": len(live),
+                "attachments": len(attachments),
+                "retention_years": years,
+            },
+        )
+        names = [a.storage_name for a in attachments]
+        # Ciphertext without a key is noise; remove it once the shredding has committed.
+        transaction.on_commit(lambda: [delete_stored(name) for name in names])
+    return True
+
+
+class Command(BaseCommand):
+    help = "Shred the data keys of sheets closed more than RETENTION_YEARS ago (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Only count the sheets that would be shredded."
+        )
+
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
+        years = int(getattr(settings, "RETENTION_YEARS", 5))
+        if years < 1:
+            raise CommandError("RETENTION_YEARS must be at least 1")
+        cutoff = retention_cutoff(timezone.now(), years)
+        ids = list(expired_sheets(cutoff).values_list("pk", flat=True))
+        self.stderr.write(
+            f"apply_retention: {len(ids)} sheet(s) closed before {cutoff:%Y-%m-%d} "
+            f"({years} years) still hold live keys"
+        )
+        if dry_run:
+            return
+        done = 0
+        for position, sheet_id in enumerate(ids, start=1):
+            if shred_sheet(sheet_id, years=years):
+                done += 1
+            if position % 100 == 0 or position == len(ids):
+                self.stderr.write(f"apply_retention: {position}/{len(ids)} processed")
+        self.stdout.write(f"{done} sheet(s) shredded.")
