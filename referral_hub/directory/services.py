@@ -16,6 +16,7 @@ from referral_hub.audit.log import record
 from referral_hub.directory import roles
 from referral_hub.directory.models import ApiToken, Department, Desk, LoginThrottle, Membership
 from referral_hub.directory.tokens import create_token
+from referral_hub.inbox.publish import disconnect_user
 
 
 class SignInRefused(Exception):
@@ -148,6 +149,8 @@ def remove_membership(membership: Membership, *, actor: AbstractBaseUser | None 
         membership_id = membership.pk
         membership.delete()
         roles.sync_role_groups(user)
+        # Open sockets re-check at once; later events are fanned out by current membership only.
+        disconnect_user(user.pk)
         record(
             "directory.membership_removed",
             actor=actor,

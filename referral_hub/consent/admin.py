@@ -1,0 +1,33 @@
+"""Admin: only the legal-basis reference data, which the privacy officer maintains. Residents and
+consents are never shown here: every read of resident data must pass the policy gate."""
+
+from django.contrib import admin
+from django.db import transaction
+
+from referral_hub.audit.log import record
+from referral_hub.consent.models import LegalBasis
+from referral_hub.directory import roles
+
+
+@admin.register(LegalBasis)
+class LegalBasisAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "requires_justification", "requires_review", "is_active"]
+    readonly_fields = ["code"]
+
+    def has_add_permission(self, request):
+        return False  # the set of bases is fixed by law; only their texts and flags change
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            record(
+                "directory.legal_basis_changed",
+                actor=request.user,
+                actor_desk=roles.place_label(request.user),
+                target_type="legal_basis",
+                target_id=obj.pk,
+                details={"code": obj.code, "fields": sorted(form.changed_data)},
+            )
