@@ -16,7 +16,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referral_hub.api_errors import ApiError
 from referral_hub.audit.anomalies import DEFAULT_THRESHOLD, anomalies_on
 from referral_hub.audit.log import record
 from referral_hub.audit.models import DisclosureReview
@@ -269,7 +268,7 @@ def review_detail(request: Request, pk: int) -> Response:
             "not_found": status.HTTP_404_NOT_FOUND,
             "already_decided": status.HTTP_409_CONFLICT,
         }.get(exc.code, status.HTTP_400_BAD_REQUEST)
-        raise ApiError(exc.code, exc.detail, http_status) from exc
+        return Response({"code": exc.code, "detail": exc.detail}, status=http_status)
     decided = DisclosureReview.objects.select_related("event", "decided_by").get(pk=decided.pk)
     return Response(DisclosureReviewSerializer(decided).data)
 
