@@ -3,7 +3,8 @@
 * staff who opened more than ``threshold`` distinct residents;
 * reads outside office hours (``settings.OFFICE_HOURS``, weekends and Japanese holidays);
 * reads of a sheet owned by another desk than the reader's (the gate makes this impossible;
-  shown if the log ever contains one). Sheet reads carry ``details["owner_desk"]``.
+  shown if the log ever contains one). Reads carry the owner desk in ``details`` (see
+  :func:`_owner_desk`); ``actor_desk`` may list several of the reader's places, comma-separated.
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ def anomalies_on(day: date, threshold: int = DEFAULT_THRESHOLD) -> AnomalyReport
         local = timezone.localtime(event.at).time()
         if not working_day or local < opens or local >= closes:
             report.outside_office_hours.append(_row(event))
-        owner_desk = event.details.get("owner_desk") if isinstance(event.details, dict) else None
-        if owner_desk and owner_desk != event.actor_desk:
+        owner_desk = _owner_desk(event)
+        if owner_desk and owner_desk not in event.actor_desk.split(","):
             report.foreign_desk_reads.append({**_row(event), "owner_desk": owner_desk})
     for actor_id, residents in residents_by_actor.items():
         if len(residents) > threshold:
@@ -99,6 +100,13 @@ _READ_FIELDS = (
     "resident_id",
     "details",
 )
+
+
+def _owner_desk(event: AuditEvent) -> str:
+    """The desk that owns what was read. The gate records it as ``recipient_desk`` of a read
+    (the data reaches the owner desk); sheet events carry ``owner_desk``."""
+    details = event.details if isinstance(event.details, dict) else {}
+    return str(details.get("owner_desk") or details.get("recipient_desk") or "")
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:

@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "sheet.resend": "シート再送",
     "sheet.redirect": "シート転送",
     "sheet.read": "シート閲覧",
+    "sheet.feedback": "経過の閲覧 (送付元)",
     "resident.read": "住民情報閲覧",
     "attachment.read": "添付ファイル閲覧",
     "consent.read": "同意書閲覧",
@@ -134,7 +135,10 @@ def disclosure_rows(events: AuditEventQuerySet) -> list[dict[str, Any]]:
                 "legal_basis_label": legal_basis_label(event.legal_basis),
                 "target_type": event.target_type,
                 "target_id": event.target_id,
-                "recipient_desk": str(details.get("to_desk", "")),
+                # The gate records the desk the data reached as ``recipient_desk``.
+                "recipient_desk": str(
+                    details.get("recipient_desk") or details.get("to_desk") or ""
+                ),
             }
         )
     return rows

@@ -114,6 +114,33 @@ def test_reads_of_sheets_owned_by_another_desk(read_at):
     ]
 
 
+def test_the_gates_recipient_desk_names_the_owner_and_the_reader_may_have_several_places(
+    read_at, user, monkeypatch
+):
+    at = datetime(2026, 4, 1, 10, 0, tzinfo=TOKYO)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    own = record(
+        "attachment.read",
+        actor=user,
+        actor_desk="jiritsu,kakei",
+        resident_id=1,
+        legal_basis="consent",
+        details={"recipient_desk": "kakei"},
+    )
+    foreign = record(
+        "attachment.read",
+        actor=user,
+        actor_desk="jiritsu,kakei",
+        resident_id=1,
+        legal_basis="consent",
+        details={"recipient_desk": "houkatsu"},
+    )
+    monkeypatch.undo()
+    rows = anomalies_on(WEDNESDAY).foreign_desk_reads
+    assert [row["seq"] for row in rows] == [foreign.seq]
+    assert own.seq not in [row["seq"] for row in rows]
+
+
 def test_anomaly_api_reports_and_is_audited(officer_client, officer, read_at):
     for resident in (1, 2, 3):
         read_at(WEDNESDAY, "07:00", resident, owner_desk="kakei")

@@ -224,6 +224,35 @@ def test_disclosure_report_lists_exactly_the_allowed_disclosures_of_that_residen
     assert body["results"][2]["legal_basis_label"] == "支援会議"
 
 
+def test_state_change_events_without_a_basis_are_not_counted_twice(officer_client, activity, user):
+    # The gate's decision names the basis; the service's state-change event for the same
+    # action does not, and must not appear as a second disclosure.
+    gate = record(
+        "sheet.redirect",
+        actor=user,
+        actor_desk="jiritsu",
+        target_type="sheet",
+        target_id=1,
+        resident_id=10,
+        legal_basis="consent",
+        details={"recipient_desk": "kakei"},
+    )
+    record(
+        "sheet.redirect",
+        actor=user,
+        actor_desk="jiritsu",
+        target_type="sheet",
+        target_id=1,
+        resident_id=10,
+        details={"to_desk": "kakei"},
+    )
+    rows = officer_client.get("/api/v1/residents/10/disclosures/").json()["results"]
+    redirects = [row for row in rows if row["action"] == "sheet.redirect"]
+    assert [(row["seq"], row["recipient_desk"], row["action_label"]) for row in redirects] == [
+        (gate.seq, "kakei", "シート転送")
+    ]
+
+
 def test_disclosure_report_as_csv_has_a_bom_and_japanese_headers(officer_client, activity):
     response = officer_client.get("/api/v1/residents/10/disclosures/?format=csv")
     assert response.status_code == 200
