@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from django.db.backends.signals import connection_created
 from django.test import Client
 
@@ -58,11 +59,20 @@ def memory_layer(settings: Any) -> Iterator[str]:
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def any_layer(request: Any, settings: Any) -> Iterator[str]:
     """Run the test once on the in-memory layer and once on channels-redis."""
-    if request.param == "redis":
-        settings.CHANNEL_LAYERS = redis_layer(request.getfixturevalue("redis_url"))
-    else:
+    if request.param != "redis":
         settings.CHANNEL_LAYERS = MEMORY_LAYER
+        yield request.param
+        return
+    url = request.getfixturevalue("redis_url")
+    settings.CHANNEL_LAYERS = layers = redis_layer(url)
     yield request.param
+    # Group memberships live for a day in Redis; remove this test's keys.
+    prefix = layers["default"]["CONFIG"]["prefix"]
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture
@@ -70,9 +80,10 @@ def make_user(django_user_model: Any):
     counter = iter(range(1, 10_000))
 
     def make(username: str | None = None, **fields: Any) -> Any:
-        name = username or f"staff{next(counter)}"
+        # No password: sockets and the API authenticate with sessions and tokens here, and
+        # skipping the Argon2 hash keeps the property tests fast.
         return django_user_model.objects.create_user(
-            username=name, password="correct-horse-battery-1", **fields
+            username=username or f"staff{next(counter)}", **fields
         )
 
     return make

@@ -1,0 +1,101 @@
+"""API v1 for the inbox: unread counts, catch-up over HTTP, and marking a sheet read.
+
+The WebSocket pushes the same data; these endpoints serve pages on first load, clients that
+cannot hold a socket, and a catch-up after a long absence.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from referral_hub.inbox.read_state import last_seq, mark_sheet_read, unread_counts
+from referral_hub.inbox.selectors import CATCH_UP_BATCH, events_after
+
+MAX_EVENTS_PER_PAGE = 500
+
+
+class UnreadCounts(serializers.Serializer):
+    inbox = serializers.IntegerField(min_value=0)
+    sent = serializers.IntegerField(min_value=0)
+    overdue = serializers.IntegerField(min_value=0)
+
+
+class UnreadResponse(serializers.Serializer):
+    counts = UnreadCounts()
+    last_seq = serializers.IntegerField(min_value=0)
+
+
+class EventsQuery(serializers.Serializer):
+    since = serializers.IntegerField(min_value=0)
+    limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_EVENTS_PER_PAGE, default=CATCH_UP_BATCH
+    )
+
+
+class InboxEventOut(serializers.Serializer):
+    """The WebSocket event shape; services may add ids and codes such as ``owner_desk``."""
+
+    type = serializers.CharField()
+    seq = serializers.IntegerField()
+    sheet = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    box = serializers.CharField()
+
+
+class EventsResponse(serializers.Serializer):
+    events = InboxEventOut(many=True)
+    last_seq = serializers.IntegerField(help_text="The last seq stored for you now.")
+    more = serializers.BooleanField(help_text="Ask again with since = the last event's seq.")
+
+
+class MarkReadRequest(serializers.Serializer):
+    sheet = serializers.IntegerField(min_value=1)
+
+
+class MarkReadResponse(serializers.Serializer):
+    marked = serializers.IntegerField(min_value=0)
+    counts = UnreadCounts()
+
+
+@extend_schema(responses={200: UnreadResponse}, tags=["inbox"])
+@api_view(["GET"])
+def unread(request: Request) -> Response:
+    """Unread sheets per box (inbox, sent, overdue) and your last event seq."""
+    return Response(
+        {"counts": unread_counts(request.user.pk), "last_seq": last_seq(request.user.pk)}
+    )
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("since", int, required=True, description="Last seq you have seen."),
+        OpenApiParameter("limit", int, description=f"At most {MAX_EVENTS_PER_PAGE}."),
+    ],
+    responses={200: EventsResponse},
+    tags=["inbox"],
+)
+@api_view(["GET"])
+def events(request: Request) -> Response:
+    """Your stored events after ``since``, oldest first (catch-up over HTTP)."""
+    query = EventsQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    limit = query.validated_data["limit"]
+    page = events_after(request.user.pk, query.validated_data["since"], limit + 1)
+    return Response(
+        {"events": page[:limit], "last_seq": last_seq(request.user.pk), "more": len(page) > limit}
+    )
+
+
+@extend_schema(request=MarkReadRequest, responses={200: MarkReadResponse}, tags=["inbox"])
+@api_view(["POST"])
+def mark_read(request: Request) -> Response:
+    """Mark your events about one sheet read; your open sockets receive the new counts."""
+    form = MarkReadRequest(data=request.data)
+    form.is_valid(raise_exception=True)
+    marked = mark_sheet_read(request.user.pk, form.validated_data["sheet"])
+    return Response({"marked": marked, "counts": unread_counts(request.user.pk)})
