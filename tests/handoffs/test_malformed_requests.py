@@ -9,7 +9,7 @@ from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.handoffs.models import ConnectSheet, SheetEvent, SheetMessage
 from referral_hub.inbox.models import InboxEvent
-from tests.fixtures_sheets import drive_to, sheet_body, send_ok
+from tests.fixtures_sheets import drive_to, send_ok, sheet_body
 
 
 def written() -> tuple[int, ...]:
@@ -71,7 +71,9 @@ def test_send_with_a_wrong_type_is_400_and_writes_nothing(
 ):
     before = written()
 
-    reply = api("tax_clerk").post("/sheets/", sheet_body(resident, jiritsu_consent, **{field: value}))
+    reply = api("tax_clerk").post(
+        "/sheets/", sheet_body(resident, jiritsu_consent, **{field: value})
+    )
 
     assert_bad_request(reply, before, "invalid")
     assert field in reply.body["errors"]
@@ -130,16 +132,12 @@ def test_consent_with_an_unknown_field_is_400_and_writes_nothing(demo, api, resi
     assert_bad_request(reply, before)
 
 
-def test_action_with_an_unknown_field_is_400_and_changes_nothing(
-    demo, api, resident, full_consent
-):
+def test_action_with_an_unknown_field_is_400_and_changes_nothing(demo, api, resident, full_consent):
     sheet_id = send_ok(api("tax_clerk"), resident, full_consent)
     drive_to(demo, sheet_id, "acknowledged")
     before = written()
 
-    reply = api("consult_lead").act(
-        sheet_id, "accept", {"handler_id": demo.user("consult2").pk}
-    )
+    reply = api("consult_lead").act(sheet_id, "accept", {"handler_id": demo.user("consult2").pk})
 
     assert_bad_request(reply, before)
     assert ConnectSheet.objects.get(pk=sheet_id).status == "acknowledged"
@@ -182,9 +180,7 @@ def test_message_without_body_is_400(demo, api, resident, jiritsu_consent):
     assert_bad_request(reply, before)
 
 
-@pytest.mark.parametrize(
-    "params", [{"box": "trash"}, {"overdue": "maybe"}], ids=["box", "overdue"]
-)
+@pytest.mark.parametrize("params", [{"box": "trash"}, {"overdue": "maybe"}], ids=["box", "overdue"])
 def test_list_with_an_invalid_filter_is_400(demo, api, params):
     reply = api("consult1").get("/sheets/", **params)
 
