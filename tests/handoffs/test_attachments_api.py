@@ -9,35 +9,17 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.urls import path
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent import services as consent_services
 from referral_hub.directory.models import Concern, Desk
-from referral_hub.handoffs import attachments as attachment_api
 from referral_hub.handoffs import services as sheet_services
 from referral_hub.handoffs.models import Attachment
-from referral_hub.urls import urlpatterns as project_urlpatterns
 from referral_hub.vault.keys import shred
 
-# The lead wires these two routes in referral_hub/urls.py; tests carry their own copy.
-urlpatterns = [
-    path(
-        "api/v1/sheets/<int:sheet_id>/attachments/",
-        attachment_api.sheet_attachments,
-        name="api-sheet-attachments",
-    ),
-    path(
-        "api/v1/attachments/<int:attachment_id>/content/",
-        attachment_api.attachment_content,
-        name="api-attachment-content",
-    ),
-    *project_urlpatterns,
-]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 PDF_BYTES = b"%PDF-1.7\n" + "山田太郎 滞納額 123,456円\n".encode() * 2000 + b"%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10

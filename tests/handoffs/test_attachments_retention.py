@@ -17,14 +17,13 @@ from referral_hub.handoffs.models import Attachment, ConnectSheet, SheetMessage
 from referral_hub.vault.errors import Shredded
 from referral_hub.vault.models import DataKey
 
-# Fixtures and routes are shared with the API tests (tests/handoffs may or may not be a package).
+# Fixtures are shared with the API tests (tests/handoffs may or may not be a package).
 try:
     from .test_attachments_api import (  # noqa: F401
         client_for,
         download,
         storage_dir,
         upload,
-        urlpatterns,
         world,
     )
 except ImportError:
@@ -33,11 +32,10 @@ except ImportError:
         download,
         storage_dir,
         upload,
-        urlpatterns,
         world,
     )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def retention(*args):
