@@ -66,3 +66,11 @@ async def receive_events(socket: WebsocketCommunicator, count: int) -> list[dict
         if frame["type"] != "unread":
             events.append(frame)
     return events
+
+
+async def drain(socket: WebsocketCommunicator, quiet: float = 0.2) -> list[dict]:
+    """Every frame already on its way, until the socket has been quiet for ``quiet`` seconds."""
+    frames: list[dict] = []
+    while not await socket.receive_nothing(timeout=quiet):
+        frames.append(await socket.receive_json_from(timeout=TIMEOUT))
+    return frames

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from referral_hub.directory.tokens import create_token
 from referral_hub.inbox.publish import publish
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.inbox.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
