@@ -1,0 +1,136 @@
+"""API v1 for the statistics: ``GET reports/monthly/?month=YYYY-MM`` and
+``GET reports/fiscal-year/?year=YYYY``, as JSON or, with ``&format=csv``, as CSV for Excel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from referral_hub.api_errors import ApiError
+from referral_hub.reports import figures, periods
+from referral_hub.reports.csv_export import csv_filename, report_csv
+from referral_hub.reports.serializers import ErrorOut, FiscalYearReportOut, MonthlyReportOut
+from referral_hub.reports.visibility import ReportScope, report_scope
+
+
+class ReportCsvRenderer(BaseRenderer):
+    """``?format=csv``: the report as CSV (UTF-8 with BOM). Errors stay JSON
+    ``{"code","detail"}`` whatever format was asked for, so a client can always read them."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            response["Content-Type"] = "application/json"
+            return JSONRenderer().render(data)
+        return report_csv(data)
+
+
+REPORT_RENDERERS = [JSONRenderer, ReportCsvRenderer]
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, enum=["json", "csv"], description="csv: UTF-8 with BOM, Japanese headers"
+)
+ERRORS = {
+    400: OpenApiResponse(ErrorOut, description="invalid_month / invalid_year"),
+    403: OpenApiResponse(ErrorOut, description="reports_forbidden: no role that sees reports"),
+}
+
+
+def _scope(request: Request) -> ReportScope:
+    scope = report_scope(request.user)
+    if scope is None:
+        raise ApiError(
+            "reports_forbidden",
+            "集計を見る権限がありません。所属と役割の登録を管理者に依頼してください。",
+            status.HTTP_403_FORBIDDEN,
+        )
+    return scope
+
+
+def _respond(request: Request, report: dict[str, Any]) -> Response:
+    response = Response(report)
+    if getattr(request.accepted_renderer, "format", "") == "csv":
+        response["Content-Disposition"] = f'attachment; filename="{csv_filename(report)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "month", str, description="YYYY-MM in Japan time; default: the current month"
+        ),
+        FORMAT_PARAMETER,
+    ],
+    responses={
+        (200, "application/json"): MonthlyReportOut,
+        (200, "text/csv"): OpenApiTypes.STR,
+        **ERRORS,
+    },
+    tags=["reports"],
+    operation_id="reports_monthly",
+)
+@api_view(["GET"])
+@renderer_classes(REPORT_RENDERERS)
+def monthly(request: Request) -> Response:
+    """Figures for the sheets sent in one month (counts only; see docs/reports.md)."""
+    scope = _scope(request)
+    text = request.query_params.get("month")
+    try:
+        month = periods.current_month(timezone.now()) if text is None else periods.parse_month(text)
+    except periods.InvalidPeriod as invalid:
+        raise ApiError(invalid.code, invalid.message, status.HTTP_400_BAD_REQUEST) from None
+    report = figures.monthly_report(month, department_ids=scope.as_filter())
+    return _respond(request, report)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "year",
+            str,
+            description="fiscal year (年度) as YYYY: 2026 = April 2026 – March 2027; "
+            "default: the current fiscal year",
+        ),
+        FORMAT_PARAMETER,
+    ],
+    responses={
+        (200, "application/json"): FiscalYearReportOut,
+        (200, "text/csv"): OpenApiTypes.STR,
+        **ERRORS,
+    },
+    tags=["reports"],
+    operation_id="reports_fiscal_year",
+)
+@api_view(["GET"])
+@renderer_classes(REPORT_RENDERERS)
+def fiscal_year(request: Request) -> Response:
+    """Figures for the sheets sent in one fiscal year, with the count of each month."""
+    scope = _scope(request)
+    text = request.query_params.get("year")
+    try:
+        fy = (
+            periods.fiscal_year_of(timezone.localtime(timezone.now(), periods.TOKYO).date())
+            if text is None
+            else periods.parse_fiscal_year(text)
+        )
+    except periods.InvalidPeriod as invalid:
+        raise ApiError(invalid.code, invalid.message, status.HTTP_400_BAD_REQUEST) from None
+    report = figures.fiscal_year_report(fy, department_ids=scope.as_filter())
+    return _respond(request, report)

@@ -1,0 +1,117 @@
+"""The report as CSV for Excel: UTF-8 with a byte-order mark (so Excel detects the encoding),
+CRLF line ends, Japanese headers, one figure per row (区分, 項目, コード, 値)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+BOM = "\ufeff"
+HEADER = ["区分", "項目", "コード", "値"]
+
+
+def _hours(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds / 3600:.2f}"
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share * 100:.1f}"
+
+
+def report_rows(report: dict[str, Any]) -> list[list[str]]:
+    """The figures of ``figures.monthly_report`` / ``fiscal_year_report`` as CSV rows."""
+    period = report["period"]
+    is_month = period["kind"] == "month"
+    end_label = "月末" if is_month else "年度末"
+    rows: list[list[Any]] = [
+        ["期間", "種別", period["kind"], "月" if is_month else "年度"],
+        ["期間", "対象", "", period["label"] if is_month else f"{period['label']}年度"],
+        ["期間", "開始", "", period["start"]],
+        ["期間", "終了(この時刻を含まない)", "", period["end"]],
+        ["期間", "集計時点", "", period["as_of"]],
+        [
+            "範囲",
+            "対象",
+            "",
+            "市全体" if report["scope"]["municipality_wide"] else "所属部署が送付したシート",
+        ],
+        ["件数", "送付件数", "", report["sheets"]],
+    ]
+    rows += [["送付元部署", d["name"], d["code"], d["sheets"]] for d in report["by_department"]]
+    rows += [
+        ["困りごと(複数選択)", c["name"], c["code"], c["sheets"]] for c in report["by_concern"]
+    ]
+    rows += [["緊急度", u["label"], u["code"], u["sheets"]] for u in report["by_urgency"]]
+    rows += [["終結の結果", o["label"], o["code"], o["sheets"]] for o in report["by_outcome"]]
+    rows += [
+        ["状況(集計時点)", "終結", "closed", report["closed"]],
+        ["状況(集計時点)", "取下げ", "withdrawn", report["withdrawn"]],
+        ["状況(集計時点)", "未終結", "open", report["open_now"]],
+    ]
+    rate = report["connection_rate"]
+    rows += [
+        ["つながり率", "つながった件数(支援につながった+他機関につないだ)", "", rate["connected"]],
+        ["つながり率", "終結件数", "", rate["closed"]],
+        ["つながり率", "つながり率(%)", "", _percent(rate["rate"])],
+    ]
+    ack = report["time_to_acknowledge"]
+    rows += [
+        ["受付までの時間", "受付済の件数", "", ack["sheets"]],
+        ["受付までの時間", "中央値(時間)", "", _hours(ack["median_seconds"])],
+        ["受付までの時間", "90パーセンタイル(時間)", "", _hours(ack["p90_seconds"])],
+        ["受付までの時間", "期限内に受付した件数", "", ack["within_sla"]],
+        ["受付までの時間", "期限内の割合(%)", "", _percent(ack["within_sla_share"])],
+        ["受付までの時間", "未受付の件数", "", report["not_acknowledged"]],
+    ]
+    contact = report["time_to_first_contact"]
+    rows += [
+        ["初回連絡までの時間", "連絡済の件数", "", contact["sheets"]],
+        ["初回連絡までの時間", "中央値(時間)", "", _hours(contact["median_seconds"])],
+        ["初回連絡までの時間", "90パーセンタイル(時間)", "", _hours(contact["p90_seconds"])],
+        ["初回連絡までの時間", "緊急の件数", "", contact["urgent_sheets"]],
+        [
+            "初回連絡までの時間",
+            "緊急のうち当日に連絡した件数",
+            "",
+            contact["urgent_contacted_same_day"],
+        ],
+        [
+            "初回連絡までの時間",
+            "緊急の当日連絡の割合(%)",
+            "",
+            _percent(contact["urgent_same_day_share"]),
+        ],
+    ]
+    redirects = report["redirects"]
+    rows += [
+        ["期限超過", "期限超過となったシート", "", report["overdue"]],
+        ["転送", "転送の回数", "", redirects["total"]],
+        ["転送", "転送されたシート", "", redirects["sheets_redirected"]],
+        ["転送", "2回以上転送されたシート", "", redirects["sheets_redirected_twice_or_more"]],
+        [f"{end_label}時点", "時点", "", report["open_at_period_end"]["at"]],
+        [
+            f"{end_label}時点",
+            "未終結のシート(期間より前の送付分を含む)",
+            "",
+            report["open_at_period_end"]["sheets"],
+        ],
+    ]
+    rows += [["月別推移", m["month"], "", m["sheets"]] for m in report.get("months", [])]
+    return [[str(value) for value in row] for row in rows]
+
+
+def report_csv(report: dict[str, Any]) -> bytes:
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(report_rows(report))
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_filename(report: dict[str, Any]) -> str:
+    """ASCII file name: ``referrals-2026-04.csv`` or ``referrals-fy2026.csv``."""
+    period = report["period"]
+    label = period["label"] if period["kind"] == "month" else f"fy{period['label']}"
+    return f"referrals-{label}.csv"

@@ -1,0 +1,349 @@
+"""Monthly and fiscal-year figures about connect sheets: counts only, never names.
+
+Every figure is aggregated by the database. A report runs a fixed number of queries whatever the
+number of sheets (see ``MAX_QUERIES``); on PostgreSQL the percentiles are ``PERCENTILE_CONT``,
+elsewhere a window-function query that returns at most four rows. The counting rules are in
+docs/reports.md; each rule below cites it."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from referral_hub.directory.models import Concern, Department
+from referral_hub.handoffs.models import ConnectSheet, EventKind, Outcome, SheetEvent, Urgency
+from referral_hub.reports.expressions import PercentileCont, SecondsBetween
+from referral_hub.reports.percentiles import window_percentiles
+from referral_hub.reports.periods import (
+    TOKYO,
+    Period,
+    fiscal_year_months,
+    fiscal_year_period,
+    month_period,
+)
+
+# Outcomes that count as "connected" for the connection rate (the issue's definition).
+CONNECTED_OUTCOMES = (Outcome.CONNECTED_TO_SUPPORT, Outcome.REFERRED_ELSEWHERE)
+# Events that start a new owner period and reset ``ack_due_at``.
+PERIOD_STARTS = (EventKind.REDIRECTED, EventKind.RESENT)
+# Events after which a sheet is no longer open.
+TERMINAL_EVENTS = (EventKind.CLOSED, EventKind.WITHDRAWN)
+PERCENTILES = (0.5, 0.9)
+# Upper bound of SQL queries for one report, asserted by the tests.
+MAX_QUERIES = 8  # 6 on PostgreSQL; SQLite adds one per percentile pair
+NOT_A_DEPARTMENT = "部署以外(窓口・その他)"
+
+
+def monthly_report(
+    month: datetime.date,
+    *,
+    department_ids: set[int] | None,
+    as_of: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """Figures for the sheets sent in ``month`` (JST), as they stood at ``as_of`` (default: now).
+
+    ``department_ids`` limits every figure to sheets sent from those departments (a clerk's
+    view); ``None`` means the whole municipality."""
+    return period_report(month_period(month), department_ids=department_ids, as_of=as_of)
+
+
+def fiscal_year_report(
+    fy: int,
+    *,
+    department_ids: set[int] | None,
+    as_of: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """Figures for the sheets sent in fiscal year ``fy`` (April ``fy`` – March ``fy + 1``),
+    with the number of sheets sent in each of its months."""
+    report = period_report(fiscal_year_period(fy), department_ids=department_ids, as_of=as_of)
+    report["months"] = fiscal_year_trend(fy, department_ids=department_ids, as_of=as_of)
+    return report
+
+
+def fiscal_year_trend(
+    fy: int,
+    *,
+    department_ids: set[int] | None,
+    as_of: datetime.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Sheets sent in each month of fiscal year ``fy``, April first (one query)."""
+    as_of = as_of or timezone.now()
+    sheets = _sheets_of(fiscal_year_period(fy), department_ids, as_of)
+    counted = {
+        row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]: row[
+            "sheets"
+        ]
+        for row in sheets.annotate(month=TruncMonth("sent_at", tzinfo=TOKYO))
+        .values("month")
+        .annotate(sheets=Count("pk"))
+        .order_by()
+    }
+    return [
+        {"month": f"{month.year:04d}-{month.month:02d}", "sheets": counted.get(month, 0)}
+        for month in fiscal_year_months(fy)
+    ]
+
+
+def period_report(
+    period: Period,
+    *,
+    department_ids: set[int] | None,
+    as_of: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    as_of = as_of or timezone.now()
+    sheets = _sheets_of(period, department_ids, as_of)
+    per_sheet = _per_sheet(sheets, as_of)
+    totals = per_sheet.aggregate(**_totals(sheets.db))
+    if connections[sheets.db].vendor == "postgresql":
+        ack = {p: totals[f"ack_p{round(p * 100)}"] for p in PERCENTILES}
+        contact = {p: totals[f"contact_p{round(p * 100)}"] for p in PERCENTILES}
+    else:
+        ack = window_percentiles(per_sheet, "ack_seconds", PERCENTILES)
+        contact = window_percentiles(per_sheet, "contact_seconds", PERCENTILES)
+    end_of_period = min(period.end, as_of)
+    connected = sum(totals[f"outcome_{code}"] for code in CONNECTED_OUTCOMES)
+    return {
+        "period": {
+            "kind": period.kind,
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "as_of": as_of.astimezone(TOKYO).isoformat(),
+        },
+        "scope": {
+            "municipality_wide": department_ids is None,
+            "department_ids": None if department_ids is None else sorted(department_ids),
+        },
+        "sheets": totals["sheets"],
+        "by_department": _by_department(period, department_ids, as_of, totals["sheets"]),
+        "by_concern": _by_concern(sheets),
+        "by_urgency": [
+            {"code": code, "label": str(label), "sheets": totals[f"urgency_{code}"]}
+            for code, label in Urgency.choices
+        ],
+        "by_outcome": [
+            {"code": code, "label": str(label), "sheets": totals[f"outcome_{code}"]}
+            for code, label in Outcome.choices
+        ],
+        "closed": totals["closed"],
+        "withdrawn": totals["withdrawn"],
+        "open_now": totals["sheets"] - totals["closed"] - totals["withdrawn"],
+        "connection_rate": {
+            "connected": connected,
+            "closed": totals["closed"],
+            "rate": _share(connected, totals["closed"]),
+        },
+        "time_to_acknowledge": {
+            "sheets": totals["acknowledged"],
+            "median_seconds": _seconds(ack[0.5]),
+            "p90_seconds": _seconds(ack[0.9]),
+            "within_sla": totals["within_sla"],
+            "within_sla_share": _share(totals["within_sla"], totals["acknowledged"]),
+        },
+        "not_acknowledged": totals["sheets"] - totals["acknowledged"],
+        "time_to_first_contact": {
+            "sheets": totals["contacted"],
+            "median_seconds": _seconds(contact[0.5]),
+            "p90_seconds": _seconds(contact[0.9]),
+            "urgent_sheets": totals["urgency_urgent"],
+            "urgent_contacted_same_day": totals["urgent_contacted_same_day"],
+            "urgent_same_day_share": _share(
+                totals["urgent_contacted_same_day"], totals["urgency_urgent"]
+            ),
+        },
+        "overdue": totals["overdue"],
+        "redirects": {
+            "total": totals["redirect_events"],
+            "sheets_redirected": totals["redirected"],
+            "sheets_redirected_twice_or_more": totals["redirected_twice"],
+        },
+        "open_at_period_end": {
+            "at": end_of_period.astimezone(TOKYO).isoformat(),
+            "sheets": _open_at(end_of_period, department_ids),
+        },
+    }
+
+
+# --- the queries ---------------------------------------------------------------------------------
+
+
+def _sheets_of(
+    period: Period, department_ids: set[int] | None, as_of: datetime.datetime
+) -> QuerySet[ConnectSheet]:
+    """Sheets counted in the period: sent in it (JST), before ``as_of``, from the scope."""
+    sheets = ConnectSheet.objects.filter(
+        sent_at__gte=period.start, sent_at__lt=min(period.end, as_of)
+    )
+    if department_ids is not None:
+        sheets = sheets.filter(from_department_id__in=department_ids)
+    return sheets
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _per_sheet(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> QuerySet:
+    """One row per sheet with its timeline facts, from a single pass over its events.
+
+    The per-period timestamps on the sheet are reset by a redirect, so times come from the
+    first event of each kind instead."""
+
+    def seen(*kinds: str) -> Q:
+        return Q(events__kind__in=kinds, events__at__lt=as_of)
+
+    # values() first: the rows are grouped per sheet and carry only the columns used below,
+    # never the wide ciphertext columns.
+    timeline = sheets.values("pk", "urgency", "sent_at", "ack_due_at").annotate(
+        first_ack=Min("events__at", filter=seen(EventKind.ACKNOWLEDGED)),
+        first_contact=Min("events__at", filter=seen(EventKind.CONTACTED)),
+        first_overdue=Min("events__at", filter=seen(EventKind.OVERDUE)),
+        # Not limited by as_of: it tells whether the stored ack_due_at still belongs to the
+        # owner period in which the first acknowledgement happened.
+        last_period_start=Max("events__at", filter=Q(events__kind__in=PERIOD_STARTS)),
+        redirects=Count("events", filter=seen(EventKind.REDIRECTED)),
+        closed_outcome=Max("events__outcome", filter=seen(EventKind.CLOSED)),
+        withdrawals=Count("events", filter=seen(EventKind.WITHDRAWN)),
+    )
+    acknowledged = Q(first_ack__isnull=False)
+    ack_in_current_period = Q(last_period_start__isnull=True) | Q(
+        last_period_start__lt=F("first_ack")
+    )
+    ack_in_earlier_period = Q(last_period_start__gte=F("first_ack")) & (
+        Q(first_overdue__isnull=True) | Q(first_overdue__gt=F("first_ack"))
+    )
+    return timeline.annotate(
+        ack_seconds=SecondsBetween(F("first_ack"), F("sent_at")),
+        contact_seconds=SecondsBetween(F("first_contact"), F("sent_at")),
+        sent_day=TruncDate("sent_at", tzinfo=TOKYO),
+        contact_day=TruncDate("first_contact", tzinfo=TOKYO),
+    ).annotate(
+        # SLA (docs/reports.md): the first acknowledgement met the deadline of the owner period
+        # it fell in. That deadline is stored for the current period only; for an earlier one
+        # the sweep's overdue event tells whether the deadline passed first.
+        ack_in_sla=_flag(
+            acknowledged
+            & ((ack_in_current_period & Q(first_ack__lte=F("ack_due_at"))) | ack_in_earlier_period)
+        ),
+        # DESIGN.md: an urgent sheet expects contact the same day (calendar day in JST).
+        urgent_same_day=_flag(
+            Q(urgency=Urgency.URGENT, first_contact__isnull=False, contact_day=F("sent_day"))
+        ),
+    )
+
+
+def _totals(alias: str) -> dict[str, Any]:
+    """The outer aggregates over the per-sheet rows."""
+    totals: dict[str, Any] = {
+        "sheets": Count("pk"),
+        "acknowledged": Count("ack_seconds"),
+        "contacted": Count("contact_seconds"),
+        "within_sla": Sum("ack_in_sla", default=0),
+        "urgent_contacted_same_day": Sum("urgent_same_day", default=0),
+        "overdue": Count("first_overdue"),
+        "redirect_events": Sum("redirects", default=0),
+        "redirected": Count("pk", filter=Q(redirects__gte=1)),
+        "redirected_twice": Count("pk", filter=Q(redirects__gte=2)),
+        "closed": Count("closed_outcome"),
+        "withdrawn": Count("pk", filter=Q(withdrawals__gte=1)),
+    }
+    for code in Urgency.values:
+        totals[f"urgency_{code}"] = Count("pk", filter=Q(urgency=code))
+    for code in Outcome.values:
+        totals[f"outcome_{code}"] = Count("pk", filter=Q(closed_outcome=code))
+    if connections[alias].vendor == "postgresql":
+        for fraction in PERCENTILES:
+            key = round(fraction * 100)
+            totals[f"ack_p{key}"] = PercentileCont("ack_seconds", fraction)
+            totals[f"contact_p{key}"] = PercentileCont("contact_seconds", fraction)
+    return totals
+
+
+def _by_department(
+    period: Period,
+    department_ids: set[int] | None,
+    as_of: datetime.datetime,
+    total: int,
+) -> list[dict[str, Any]]:
+    """Sheets by source department: every department in scope, most referrals first.
+
+    A redirected sheet stays with its original sender's department (counted once). Sheets sent
+    by desk staff rather than a department form one extra row in the municipality-wide view."""
+    window = Q(
+        sent_sheets__sent_at__gte=period.start, sent_sheets__sent_at__lt=min(period.end, as_of)
+    )
+    # The period condition goes into the JOIN (FilteredRelation), so every department is listed,
+    # with zero when it sent nothing, and the (from_department, sent_at) index does the work.
+    departments = (
+        Department.objects.annotate(in_period=FilteredRelation("sent_sheets", condition=window))
+        .annotate(sheets=Count("in_period"))
+        .order_by("code")
+    )
+    if department_ids is not None:
+        departments = departments.filter(pk__in=department_ids)
+    rows = [
+        {"department_id": d.pk, "code": d.code, "name": d.name, "sheets": d.sheets}
+        for d in departments.only("pk", "code", "name", "is_active")
+        if d.is_active or d.sheets
+    ]
+    rows.sort(key=lambda row: -row["sheets"])  # stable: ties keep code order
+    if department_ids is None:
+        from_desks = total - sum(row["sheets"] for row in rows)
+        rows.append(
+            {"department_id": None, "code": "", "name": NOT_A_DEPARTMENT, "sheets": from_desks}
+        )
+    return rows
+
+
+def _by_concern(sheets: QuerySet[ConnectSheet]) -> list[dict[str, Any]]:
+    """Sheets by concern: a sheet with several concerns counts once under each."""
+    through = ConnectSheet.concerns.through
+    counted = dict(
+        through.objects.filter(connectsheet__in=sheets.values("pk"))
+        .values_list("concern_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        {"code": c.code, "name": c.name, "sheets": counted.get(c.pk, 0)}
+        for c in Concern.objects.order_by("sort_order", "code")
+    ]
+
+
+def _open_at(moment: datetime.datetime, department_ids: set[int] | None) -> int:
+    """Sheets sent before ``moment`` and neither closed nor withdrawn before it.
+
+    A sheet has at most one terminal event (closed and withdrawn are final states), and it
+    follows the sending, so: sheets sent before the moment minus terminal events before it."""
+    sent = ConnectSheet.objects.filter(sent_at__lt=moment)
+    ended = SheetEvent.objects.filter(kind__in=TERMINAL_EVENTS, at__lt=moment)
+    if department_ids is not None:
+        sent = sent.filter(from_department_id__in=department_ids)
+        ended = ended.filter(sheet__from_department_id__in=department_ids)
+    return sent.count() - ended.count()
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
