@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
+from referral_hub.api_input import validated
 from referral_hub.consent import policy, services
 from referral_hub.consent.categories import Category, Method
 from referral_hub.consent.models import Consent, LegalBasis, Resident
@@ -36,16 +37,6 @@ class ResidentMatch(serializers.Serializer):
     active_consents = serializers.ListField(child=serializers.IntegerField())
 
 
-def _validated(serializer_class: type[serializers.Serializer], data) -> dict:
-    if not isinstance(data, dict):
-        raise ApiError(
-            "malformed_request", "JSONオブジェクトを送ってください。/ Send a JSON object.", 400
-        )
-    form = serializer_class(data=data)
-    form.is_valid(raise_exception=True)
-    return dict(form.validated_data)
-
-
 @extend_schema(
     request=ResidentIn, responses={201: ResidentCreated}, tags=["residents"], methods=["POST"]
 )
@@ -63,7 +54,7 @@ def residents(request: Request) -> Response:
     """POST registers a resident; GET finds possible duplicates by kana + birth date first."""
     if request.method == "GET":
         return _find_residents(request)
-    data = _validated(ResidentIn, request.data)
+    data = validated(ResidentIn, request.data)
     resident = services.register_resident(request.user, services.ResidentInput(**data))
     return Response({"id": resident.pk, **ResidentIn(data).data}, status=status.HTTP_201_CREATED)
 
@@ -146,7 +137,7 @@ def _consent_or_404(consent_id: int) -> Consent:
 @extend_schema(request=ConsentIn, responses={201: ConsentOut}, tags=["consents"])
 @api_view(["POST"])
 def consents(request: Request) -> Response:
-    data = _validated(ConsentIn, request.data)
+    data = validated(ConsentIn, request.data)
     resident = _resident_or_404(data["resident"])
     desks = services.desks_by_ids(data["recipients"])
     consent = services.record_consent(
@@ -194,7 +185,7 @@ def resident_consents(request: Request, resident_id: int) -> Response:
 @api_view(["POST"])
 def consent_withdraw(request: Request, consent_id: int) -> Response:
     consent = _consent_or_404(consent_id)
-    data = _validated(WithdrawIn, request.data)
+    data = validated(WithdrawIn, request.data)
     consent = services.withdraw_consent(request.user, consent, data["reason"])
     return Response(ConsentOut(_consent_or_404(consent.pk)).data)
 

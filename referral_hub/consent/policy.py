@@ -47,6 +47,17 @@ MESSAGES: dict[str, str] = {
 }
 
 
+# Where the next step differs by purpose, the message says what to do instead (no runaround).
+PURPOSE_MESSAGES: dict[tuple[str, str], str] = {
+    ("sheet.redirect", "consent_scope"): (
+        "転送先の窓口は本人同意の範囲外です。送った職員に差し戻すか、本人に確認して転送先への同意を得てください。"
+    ),
+    ("sheet.redirect", "consent_withdrawn"): (
+        "本人が同意を撤回しているため転送できません。終結するか、送った職員に差し戻してください。"
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -59,7 +70,7 @@ class Decision:
 
     @property
     def message(self) -> str:
-        text = MESSAGES.get(self.code, "")
+        text = PURPOSE_MESSAGES.get((self.purpose, self.code)) or MESSAGES.get(self.code, "")
         return f"{text} ({self.detail})" if self.detail else text
 
 

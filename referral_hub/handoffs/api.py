@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
+from referral_hub.api_input import validated
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.directory.models import Concern, Desk
@@ -80,17 +81,6 @@ class CloseIn(serializers.Serializer):
 
 class MessageIn(serializers.Serializer):
     body = serializers.CharField(max_length=services.MAX_TEXT)
-
-
-def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = request.data
-    if not hasattr(data, "get"):
-        raise ApiError(
-            "malformed_request", "JSONオブジェクトを送ってください。/ Send a JSON object.", 400
-        )
-    form = serializer_class(data=data)
-    form.is_valid(raise_exception=True)
-    return dict(form.validated_data)
 
 
 def _desk(value: str | int, field: str = "to_desk") -> Desk:
@@ -243,7 +233,13 @@ def _parse_bool(value: str | None) -> bool | None:
     raise ApiError("invalid_filter", "overdue は true / false で指定してください。", 400)
 
 
-@extend_schema(request=SheetIn, responses={201: dict}, tags=["sheets"], methods=["POST"], operation_id="sheets_send")
+@extend_schema(
+    request=SheetIn,
+    responses={201: dict},
+    tags=["sheets"],
+    methods=["POST"],
+    operation_id="sheets_send",
+)
 @extend_schema(
     parameters=[
         OpenApiParameter("box", str, enum=["inbox", "sent"]),
@@ -277,7 +273,7 @@ def sheets(request: Request) -> Response:
 
 
 def _send(request: Request) -> Response:
-    data = _validated(SheetIn, request)
+    data = validated(SheetIn, request.data)
     resident = Resident.objects.filter(pk=data["resident"]).first()
     if resident is None:
         raise ApiError("unknown_resident", "本人が見つかりません。/ Unknown resident.", 400)
@@ -331,7 +327,7 @@ def sheet_events(request: Request, sheet_id: int) -> Response:
 @api_view(["GET", "POST"])
 def sheet_messages(request: Request, sheet_id: int) -> Response:
     if request.method == "POST":
-        data = _validated(MessageIn, request)
+        data = validated(MessageIn, request.data)
         message = services.post_message(request.user, sheet_id, data["body"])
         return Response(message_out(message), status=status.HTTP_201_CREATED)
     view = selectors.view_sheet(request.user, sheet_id)
@@ -351,28 +347,28 @@ def acknowledge(request: Request, sheet_id: int) -> Response:
 @extend_schema(request=AcceptIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def accept(request: Request, sheet_id: int) -> Response:
-    data = _validated(AcceptIn, request)
+    data = validated(AcceptIn, request.data)
     return _action_response(request, services.accept(request.user, sheet_id, data["handler"]))
 
 
 @extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def contacted(request: Request, sheet_id: int) -> Response:
-    data = _validated(NoteIn, request)
+    data = validated(NoteIn, request.data)
     return _action_response(request, services.mark_contacted(request.user, sheet_id, data["note"]))
 
 
 @extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def connected(request: Request, sheet_id: int) -> Response:
-    data = _validated(NoteIn, request)
+    data = validated(NoteIn, request.data)
     return _action_response(request, services.mark_connected(request.user, sheet_id, data["note"]))
 
 
 @extend_schema(request=RedirectIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def redirect(request: Request, sheet_id: int) -> Response:
-    data = _validated(RedirectIn, request)
+    data = validated(RedirectIn, request.data)
     sheet = services.redirect_sheet(request.user, sheet_id, _desk(data["to_desk"]), data["reason"])
     return _action_response(request, sheet)
 
@@ -380,21 +376,21 @@ def redirect(request: Request, sheet_id: int) -> Response:
 @extend_schema(request=ReasonIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def return_to_sender(request: Request, sheet_id: int) -> Response:
-    data = _validated(ReasonIn, request)
+    data = validated(ReasonIn, request.data)
     return _action_response(request, services.return_sheet(request.user, sheet_id, data["reason"]))
 
 
 @extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def resend(request: Request, sheet_id: int) -> Response:
-    data = _validated(NoteIn, request)
+    data = validated(NoteIn, request.data)
     return _action_response(request, services.resend_sheet(request.user, sheet_id, data["note"]))
 
 
 @extend_schema(request=CloseIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def close(request: Request, sheet_id: int) -> Response:
-    data = _validated(CloseIn, request)
+    data = validated(CloseIn, request.data)
     return _action_response(
         request, services.close_sheet(request.user, sheet_id, data["outcome"], data["note"])
     )
@@ -403,7 +399,7 @@ def close(request: Request, sheet_id: int) -> Response:
 @extend_schema(request=ReasonIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def withdraw(request: Request, sheet_id: int) -> Response:
-    data = _validated(ReasonIn, request)
+    data = validated(ReasonIn, request.data)
     return _action_response(
         request, services.withdraw_sheet(request.user, sheet_id, data["reason"])
     )
