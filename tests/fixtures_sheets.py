@@ -203,7 +203,7 @@ def expire(consent: Consent) -> None:
     )
 
 
-def sheet_body(resident: Resident, consent: Consent | None, **overrides: Any) -> dict[str, Any]:
+def sheet_body(resident: Resident, consent: Consent | None, /, **overrides: Any) -> dict[str, Any]:
     """A valid ``POST /api/v1/sheets/`` body; override any field."""
     body: dict[str, Any] = {
         "resident": resident.pk,
@@ -222,11 +222,11 @@ def sheet_body(resident: Resident, consent: Consent | None, **overrides: Any) ->
     return body
 
 
-def send(api: Api, resident: Resident, consent: Consent | None, **overrides: Any) -> Reply:
+def send(api: Api, resident: Resident, consent: Consent | None, /, **overrides: Any) -> Reply:
     return api.post("/sheets/", sheet_body(resident, consent, **overrides))
 
 
-def send_ok(api: Api, resident: Resident, consent: Consent | None, **overrides: Any) -> int:
+def send_ok(api: Api, resident: Resident, consent: Consent | None, /, **overrides: Any) -> int:
     reply = send(api, resident, consent, **overrides)
     assert reply.status == 201, reply.body
     return reply.body["id"]
