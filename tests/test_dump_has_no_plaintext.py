@@ -18,27 +18,17 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.urls import path
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from referral_hub.consent import services as consent_services
 from referral_hub.directory.models import Concern, Desk
-from referral_hub.handoffs import attachments as attachment_api
 from referral_hub.handoffs import services as sheet_services
-from referral_hub.urls import urlpatterns as project_urlpatterns
-
-urlpatterns = [
-    path("api/v1/sheets/<int:sheet_id>/attachments/", attachment_api.sheet_attachments),
-    path("api/v1/attachments/<int:attachment_id>/content/", attachment_api.attachment_content),
-    *project_urlpatterns,
-]
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL and pg_dump"),
     pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed"),
-    pytest.mark.urls(__name__),
 ]
 
 FAMILY, GIVEN = "鳩ヶ谷", "澄香"

@@ -15,6 +15,7 @@ download: the owner desk only.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -293,19 +294,28 @@ def sheet_attachments(request: Request, sheet_id: int) -> Response:
 
 
 def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """Under ASGI Django would buffer a sync iterator whole; hand it over in batches instead."""
+    """Under ASGI Django would buffer a sync iterator whole; hand it over in batches instead.
+
+    When the client goes away, Django cancels the response while a batch may still be
+    running in its worker thread; the lock makes closing the iterator wait for that batch."""
+    lock = threading.Lock()
 
     def next_batch() -> bytes:
-        return b"".join(itertools.islice(chunks, CHUNKS_PER_HOP))
+        with lock:
+            return b"".join(itertools.islice(chunks, CHUNKS_PER_HOP))
+
+    def close() -> None:
+        with lock:
+            closer = getattr(chunks, "close", None)
+            if closer is not None:
+                closer()
 
     async def body() -> AsyncIterator[bytes]:
         try:
             while batch := await sync_to_async(next_batch, thread_sensitive=False)():
                 yield batch
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                await sync_to_async(close, thread_sensitive=False)()
+            await sync_to_async(close, thread_sensitive=False)()
 
     return body()
 

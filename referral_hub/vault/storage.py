@@ -28,7 +28,13 @@ from django.core.files.storage import Storage, storages
 from referral_hub.vault.errors import AttachmentTooLarge, IntegrityFailure
 from referral_hub.vault.keys import unwrap_data_key
 from referral_hub.vault.models import DataKey
-from referral_hub.vault.stream import DEFAULT_CHUNK_SIZE, Readable, decrypt_stream, encrypt_stream
+from referral_hub.vault.stream import (
+    DEFAULT_CHUNK_SIZE,
+    Readable,
+    decrypt_stream,
+    encrypt_stream,
+    verify_stream,
+)
 
 ENCRYPTED_SUFFIX = ".enc"
 PLAINTEXT_SUFFIX = ".plain"  # only when VAULT_ENCRYPT_ATTACHMENTS is off (benchmarks)
@@ -93,6 +99,18 @@ class _IterableReader(io.RawIOBase):
         return count
 
 
+class _StreamedFile(File):
+    """A File over a piece iterator. Backends that write ``chunks()`` (the filesystem) get
+    the pieces as produced, with no re-buffering; others (S3) read it like a file."""
+
+    def __init__(self, pieces: Iterable[bytes], name: str) -> None:
+        self._pieces = iter(pieces)
+        super().__init__(io.BufferedReader(_IterableReader(self._pieces), READ_SIZE), name=name)
+
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        return self._pieces
+
+
 def _new_name(suffix: str) -> str:
     token = uuid.uuid4().hex
     return f"vault/{token[:2]}/{token}{suffix}"
@@ -117,7 +135,7 @@ def store_encrypted(
     else:
         name = _new_name(PLAINTEXT_SUFFIX)
         pieces = iter(lambda: source.read(READ_SIZE), b"")
-    content = File(io.BufferedReader(_IterableReader(pieces), READ_SIZE), name=name)
+    content = _StreamedFile(pieces, name)
     try:
         saved_name = storage.save(name, content)
     except BaseException:
@@ -154,7 +172,9 @@ def verify_encrypted(name: str, data_key: DataKey, *, storage: Storage | None = 
     if name.endswith(PLAINTEXT_SUFFIX):
         open_decrypted(name, data_key, storage=storage)  # refuses while encryption is on
         return storage.size(name)  # benchmark baseline: nothing to authenticate
-    return sum(len(chunk) for chunk in open_decrypted(name, data_key, storage=storage))
+    key = unwrap_data_key(data_key)
+    with storage.open(name, "rb") as stored:
+        return verify_stream(stored, key, key_id=stream_key_id(data_key))
 
 
 def delete_stored(name: str, *, storage: Storage | None = None) -> None:

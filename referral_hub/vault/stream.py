@@ -131,16 +131,18 @@ def encrypt_stream(
         current = following
 
 
-def decrypt_stream(source: Readable, key: bytes, *, key_id: bytes) -> Iterator[bytes]:
-    """Yield verified plaintext chunks; raise ``IntegrityFailure`` at the first bad one."""
+def _open_header(source: Readable, key_id: bytes) -> StreamHeader:
     header = read_header(source)
     if header.key_id != key_id:
         raise IntegrityFailure(
             "vault stream was sealed for another key "
             f"({header.key_id.decode(errors='replace')!r}, expected {key_id.decode(errors='replace')!r})"
         )
-    associated = header.to_bytes()
-    aead = AESGCM(key)
+    return header
+
+
+def _sealed_chunks(source: Readable, header: StreamHeader) -> Iterator[tuple[int, bytes, bool]]:
+    """(index, sealed chunk, is last) in order, deciding "last" by looking one chunk ahead."""
     sealed_size = header.chunk_size + TAG_BYTES
     index = 0
     current = read_exact(source, sealed_size)
@@ -151,20 +153,47 @@ def decrypt_stream(source: Readable, key: bytes, *, key_id: bytes) -> Iterator[b
         last = not following
         if len(current) < TAG_BYTES:
             raise IntegrityFailure(f"vault stream is truncated inside chunk {index}")
-        try:
-            plaintext = aead.decrypt(header.nonce(index, last=last), current, associated)
-        except InvalidTag as exc:
-            raise IntegrityFailure(
-                f"vault stream chunk {index} failed authentication (tampered, reordered, "
-                "duplicated, truncated or extended)"
-            ) from exc
-        yield plaintext
+        yield index, current, last
         if last:
             return
         index += 1
         current = following
 
 
+def _chunk_failure(index: int) -> IntegrityFailure:
+    return IntegrityFailure(
+        f"vault stream chunk {index} failed authentication (tampered, reordered, "
+        "duplicated, truncated or extended)"
+    )
+
+
+def decrypt_stream(source: Readable, key: bytes, *, key_id: bytes) -> Iterator[bytes]:
+    """Yield verified plaintext chunks; raise ``IntegrityFailure`` at the first bad one."""
+    header = _open_header(source, key_id)
+    associated = header.to_bytes()
+    aead = AESGCM(key)
+    for index, sealed, last in _sealed_chunks(source, header):
+        try:
+            plaintext = aead.decrypt(header.nonce(index, last=last), sealed, associated)
+        except InvalidTag as exc:
+            raise _chunk_failure(index) from exc
+        yield plaintext
+
+
 def verify_stream(source: Readable, key: bytes, *, key_id: bytes) -> int:
-    """Authenticate a whole stream without keeping plaintext; return the plaintext size."""
-    return sum(len(chunk) for chunk in decrypt_stream(source, key, key_id=key_id))
+    """Authenticate a whole stream without keeping plaintext; return the plaintext size.
+
+    Decrypts into one reused buffer, so verifying costs no allocation per chunk."""
+    header = _open_header(source, key_id)
+    associated = header.to_bytes()
+    aead = AESGCM(key)
+    scratch = memoryview(bytearray(header.chunk_size))
+    total = 0
+    for index, sealed, last in _sealed_chunks(source, header):
+        size = len(sealed) - TAG_BYTES
+        try:
+            aead.decrypt_into(header.nonce(index, last=last), sealed, associated, scratch[:size])
+        except InvalidTag as exc:
+            raise _chunk_failure(index) from exc
+        total += size
+    return total
