@@ -229,12 +229,25 @@ AUDIT_CHECKPOINT_PATH = Path(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"strip_query": {"()": "referral_hub.log_redaction.StripQueryStrings"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["strip_query"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Request paths carry only ids, never personal data (see docs/security.md).
-        "django.server": {"level": "INFO"},
+        # Access logs go through the same filter: paths carry ids only, query strings are cut.
+        name: {"handlers": ["console"], "level": "INFO", "propagate": False}
+        for name in (
+            "django.server",
+            "django.channels.server",
+            "django.request",
+            "uvicorn.access",
+            "daphne",
+        )
     },
 }
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
