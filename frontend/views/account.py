@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referral_hub.directory import roles, services
+from frontend import navigation
+from referral_hub.directory import services
 
 
 class LoginForm(forms.Form):
@@ -69,4 +70,8 @@ def logout_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/home.html", {"places": roles.places(request.user)})
+    """Send each role straight to its work; show a menu when there is nothing obvious."""
+    landing = navigation.landing_url(request.user)
+    if landing:
+        return redirect(landing)
+    return render(request, "frontend/home.html", {"nav": navigation.nav_items(request.user)})

@@ -1,0 +1,117 @@
+"""The dialogs of a sheet's actions (受付, 担当する, 連絡済, つながった, 転送, 差戻し, 終結, and the
+sender's 取下げ and 再送) and the thread's message box."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from frontend.forms.base import AccessibleForm
+from frontend.forms.send import DeskChoiceField
+from referral_hub.directory.models import Desk, Role
+from referral_hub.handoffs.models import Outcome
+
+NOTE_MAX = 4000
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        full = f"{obj.last_name} {obj.first_name}".strip()
+        return full or obj.get_username()
+
+
+class EmptyForm(AccessibleForm):
+    """受付: nothing to fill in."""
+
+
+class AcceptForm(AccessibleForm):
+    handler = StaffChoiceField(
+        label=_("担当者"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("自分が担当する"),
+        help_text=_("主任相談支援員は、窓口の他の職員を担当者にできます。"),
+    )
+
+    def __init__(self, *args, desk_id: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if desk_id is not None:
+            self.fields["handler"].queryset = (
+                get_user_model()
+                .objects.filter(
+                    is_active=True,
+                    memberships__desk_id=desk_id,
+                    memberships__role__in=[Role.CONSULTANT, Role.LEAD],
+                )
+                .distinct()
+                .order_by("last_name", "first_name", "username")
+            )
+
+
+class NoteForm(AccessibleForm):
+    """連絡済 / つながった / 再送: an optional note for the timeline."""
+
+    note = forms.CharField(
+        label=_("メモ"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReasonForm(AccessibleForm):
+    """差戻し / 取下げ: the reason is required and the other side sees it."""
+
+    reason = forms.CharField(
+        label=_("理由"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("理由を記入してください。")},
+    )
+
+
+class RedirectForm(AccessibleForm):
+    to_desk = DeskChoiceField(
+        label=_("転送先の窓口"),
+        queryset=Desk.objects.filter(is_active=True).order_by("pk"),
+        empty_label=_("選んでください"),
+        error_messages={"required": _("転送先の窓口を選んでください。")},
+    )
+    reason = forms.CharField(
+        label=_("転送の理由"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("転送先の窓口と、つないだ職員に伝わります。"),
+        error_messages={"required": _("転送の理由を記入してください。")},
+    )
+
+    def __init__(self, *args, exclude_desk_id: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if exclude_desk_id is not None:
+            self.fields["to_desk"].queryset = self.fields["to_desk"].queryset.exclude(
+                pk=exclude_desk_id
+            )
+
+
+class CloseForm(AccessibleForm):
+    outcome = forms.ChoiceField(
+        label=_("結果"),
+        choices=[("", _("選んでください")), *Outcome.choices],
+        error_messages={"required": _("終結の結果を選んでください。")},
+    )
+    note = forms.CharField(
+        label=_("メモ"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MessageForm(AccessibleForm):
+    body = forms.CharField(
+        label=_("メッセージ"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("メッセージを入力してください。")},
+    )

@@ -1,0 +1,99 @@
+"""The inbox and sent lists as the pages show them: urgent and overdue sheets first, filters,
+and which rows have news the user has not opened yet.
+
+Rows come from ``handoffs.selectors`` (which decide *which* sheets a user's lists hold); this
+module only orders, filters and annotates them. List rows carry no personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referral_hub.handoffs import selectors
+from referral_hub.handoffs.models import ConnectSheet, Status, Urgency
+from referral_hub.inbox.models import InboxEvent
+
+PAGE_SIZE = 100
+
+OPEN_STATUS_CHOICES = [
+    (Status.SENT, Status.SENT.label),
+    (Status.ACKNOWLEDGED, Status.ACKNOWLEDGED.label),
+    (Status.ACCEPTED, Status.ACCEPTED.label),
+    (Status.CONTACTED, Status.CONTACTED.label),
+    (Status.CONNECTED, Status.CONNECTED.label),
+    (Status.RETURNED, Status.RETURNED.label),
+]
+
+
+class ListFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("状態"), required=False, choices=[("", _("すべて"))] + OPEN_STATUS_CHOICES
+    )
+    urgency = forms.ChoiceField(
+        label=_("緊急度"), required=False, choices=[("", _("すべて")), *Urgency.choices]
+    )
+    overdue = forms.BooleanField(label=_("期限超過のみ"), required=False)
+
+
+class SentFilterForm(ListFilterForm):
+    status = forms.ChoiceField(
+        label=_("状態"),
+        required=False,
+        choices=[("", _("すべて")), ("open", _("対応中")), *Status.choices],
+    )
+
+
+def urgent_first(rows: QuerySet[ConnectSheet]) -> QuerySet[ConnectSheet]:
+    """緊急 before 早め before 通常; within each, overdue first, then the earliest deadline."""
+    now = timezone.now()
+    return rows.annotate(
+        urgency_rank=Case(
+            When(urgency=Urgency.URGENT, then=Value(0)),
+            When(urgency=Urgency.SOON, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+        overdue_rank=Case(
+            When(status=Status.SENT, ack_due_at__lt=now, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+    ).order_by("urgency_rank", "overdue_rank", "ack_due_at", "pk")
+
+
+def apply_filters(rows: QuerySet[ConnectSheet], form: ListFilterForm) -> QuerySet[ConnectSheet]:
+    if not form.is_valid():
+        return rows
+    data = form.cleaned_data
+    status = data.get("status", "")
+    if status == "open":
+        rows = rows.exclude(status__in=[Status.CLOSED, Status.WITHDRAWN])
+        status = ""
+    return selectors.filter_sheets(
+        rows,
+        status=status,
+        urgency=data.get("urgency", ""),
+        overdue=True if data.get("overdue") else None,
+    )
+
+
+def unread_sheet_ids(user_id: int, sheet_ids: list[int]) -> set[int]:
+    """Sheets on this page with an event the user has not seen (opening a sheet marks it read)."""
+    return set(
+        InboxEvent.objects.filter(
+            user_id=user_id, sheet_id__in=sheet_ids, read_at__isnull=True
+        ).values_list("sheet_id", flat=True)
+    )
+
+
+def rows_for_page(user: Any, rows: QuerySet[ConnectSheet]) -> list[dict[str, Any]]:
+    sheets = list(rows[:PAGE_SIZE])
+    unread = unread_sheet_ids(user.pk, [s.pk for s in sheets])
+    return [
+        {"sheet": s, "overdue": selectors.is_overdue(s), "unread": s.pk in unread} for s in sheets
+    ]

@@ -1,0 +1,155 @@
+/* The live inbox: one WebSocket per tab to /ws/inbox/ (session cookie auth).
+   - keeps the unread badges in the header current ({"type":"unread"} frames);
+   - on sheet events, refreshes the list on list pages and the open sheet on its page (htmx);
+   - reconnects with exponential backoff and catches up by sequence number, remembered in
+     sessionStorage, so nothing that happened while the socket was down is missed.
+   Frames carry ids, statuses and counts only; details are fetched through the pages. */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var path = body.getAttribute("data-inbox-socket");
+  if (!path || !("WebSocket" in window)) return;
+
+  var storageKey = "rh.inbox.seq." + (body.getAttribute("data-inbox-user") || "");
+  var STATUS_TEXT = {
+    connecting: "ライブ更新: 接続中…",
+    live: "ライブ更新: 接続中",
+    reconnecting: "ライブ更新: 再接続しています…",
+    offline: "ライブ更新: 停止(再読み込みしてください)"
+  };
+  var ANNOUNCE = {
+    "sheet.received": "新しいシートが届きました",
+    "sheet.updated": "シートの状態が更新されました",
+    "sheet.message": "新しいメッセージがあります",
+    "sheet.overdue": "受付期限を過ぎたシートがあります",
+    "consent.withdrawn": "本人が同意を撤回したシートがあります"
+  };
+
+  function readStored() {
+    try { return parseInt(window.sessionStorage.getItem(storageKey) || "0", 10) || 0; }
+    catch (e) { return 0; }
+  }
+  function store(seq) {
+    try { window.sessionStorage.setItem(storageKey, String(seq)); } catch (e) { /* private mode */ }
+  }
+
+  var seen = Math.max(parseInt(body.getAttribute("data-inbox-seq") || "0", 10) || 0, readStored());
+  store(seen);
+  var socket = null;
+  var attempts = 0;
+  var retryTimer = null;
+  var refreshTimer = null;
+  var pendingSheets = {};
+  var pendingList = false;
+  var pendingAnnouncement = "";
+
+  function setStatus(state) {
+    var el = document.getElementById("live-status");
+    if (!el || el.getAttribute("data-state") === state) return;
+    el.setAttribute("data-state", state);
+    var text = el.querySelector(".live-text");
+    if (text) text.textContent = STATUS_TEXT[state];
+  }
+
+  function updateBadges(counts) {
+    Object.keys(counts).forEach(function (box) {
+      var badges = document.querySelectorAll('[data-badge="' + box + '"]');
+      for (var i = 0; i < badges.length; i++) {
+        var count = badges[i].querySelector(".badge-count");
+        if (count) count.textContent = String(counts[box]);
+        badges[i].hidden = !counts[box];
+      }
+    });
+  }
+
+  function flush() {
+    refreshTimer = null;
+    if (pendingList && document.querySelector("[data-live-list]")) {
+      body.dispatchEvent(new CustomEvent("rh:list-changed", { bubbles: true }));
+    }
+    Object.keys(pendingSheets).forEach(function (id) {
+      if (document.querySelector('[data-live-sheet="' + id + '"]')) {
+        body.dispatchEvent(new CustomEvent("rh:sheet-changed", { bubbles: true }));
+      }
+    });
+    if (pendingAnnouncement && window.rhAnnounce) window.rhAnnounce(pendingAnnouncement);
+    pendingSheets = {};
+    pendingList = false;
+    pendingAnnouncement = "";
+  }
+
+  function schedule(frame) {
+    pendingList = true;
+    if (frame.sheet) pendingSheets[frame.sheet] = true;
+    pendingAnnouncement = ANNOUNCE[frame.type] || pendingAnnouncement;
+    // Several events in a burst (a catch-up) cause one refresh.
+    if (!refreshTimer) refreshTimer = window.setTimeout(flush, 150);
+  }
+
+  function onFrame(frame) {
+    if (!frame || typeof frame.type !== "string") return;
+    if (frame.type === "hello") {
+      if (typeof frame.last_seq === "number" && frame.last_seq > seen) {
+        socket.send(JSON.stringify({ type: "catch_up", since: seen }));
+      }
+      return;
+    }
+    if (frame.type === "unread") { updateBadges(frame.counts || {}); return; }
+    if (frame.type === "caught_up") {
+      if (typeof frame.last_seq === "number" && frame.last_seq > seen) { seen = frame.last_seq; store(seen); }
+      return;
+    }
+    if (typeof frame.seq === "number") {
+      if (frame.seq <= seen) return; // already handled (live copy of a caught-up event)
+      seen = frame.seq;
+      store(seen);
+      schedule(frame);
+    }
+  }
+
+  function connect() {
+    retryTimer = null;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    setStatus(attempts ? "reconnecting" : "connecting");
+    try {
+      socket = new WebSocket(scheme + window.location.host + path);
+    } catch (e) {
+      retry();
+      return;
+    }
+    socket.onopen = function () { attempts = 0; setStatus("live"); };
+    socket.onmessage = function (message) {
+      var frame;
+      try { frame = JSON.parse(message.data); } catch (e) { return; }
+      onFrame(frame);
+    };
+    socket.onclose = function (event) {
+      socket = null;
+      if (event.code === 4401 || event.code === 4403) { setStatus("offline"); return; }
+      retry();
+    };
+  }
+
+  function retry() {
+    if (retryTimer) return;
+    attempts += 1;
+    setStatus("reconnecting");
+    var delay = Math.min(30000, 1000 * Math.pow(2, attempts - 1));
+    delay = delay / 2 + Math.random() * delay / 2;
+    retryTimer = window.setTimeout(connect, delay);
+  }
+
+  window.addEventListener("pagehide", function () {
+    if (socket) { socket.onclose = null; socket.close(1000); }
+  });
+  window.addEventListener("pageshow", function (event) {
+    // Back/forward cache: the page comes back without its socket; the list may be stale too.
+    if (event.persisted && !socket && !retryTimer) { connect(); pendingList = true; flush(); }
+  });
+  window.addEventListener("online", function () {
+    if (!socket && retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; connect(); }
+  });
+
+  connect();
+})();

@@ -1,0 +1,57 @@
+"""Template helpers: the site header and Japanese labels for the codes the domain stores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from frontend import navigation
+from referral_hub.consent.categories import Basis, Category, Method
+from referral_hub.handoffs.models import EventKind, HandoffMethod, Outcome, Status, Urgency
+from referral_hub.inbox.read_state import last_seq, unread_counts
+
+register = template.Library()
+
+_LABELS: dict[str, dict[str, Any]] = {
+    "status": dict(Status.choices),
+    "urgency": dict(Urgency.choices),
+    "outcome": dict(Outcome.choices),
+    "handoff": dict(HandoffMethod.choices),
+    "category": dict(Category.choices),
+    "basis": dict(Basis.choices),
+    "method": dict(Method.choices),
+    "event": dict(EventKind.choices),
+}
+
+
+@register.filter
+def label(code: str | None, kind: str) -> str:
+    """``{{ sheet.status|label:"status" }}`` → 受付済. Unknown codes are shown as they are."""
+    if not code:
+        return ""
+    return str(_LABELS[kind].get(code, code))
+
+
+@register.inclusion_tag("frontend/partials/header.html", takes_context=True)
+def site_header(context: template.Context) -> dict[str, Any]:
+    request = context["request"]
+    user = request.user
+    data: dict[str, Any] = {"request": request, "user": user, "LANG": context.get("LANG")}
+    if user.is_authenticated:
+        data.update(
+            display_name=navigation.display_name(user),
+            places=navigation.place_labels(user),
+            nav=navigation.nav_items(user),
+            counts=unread_counts(user.pk),
+            current=request.resolver_match.url_name if request.resolver_match else "",
+        )
+    return data
+
+
+@register.simple_tag(takes_context=True)
+def inbox_seq(context: template.Context) -> int:
+    """The user's last inbox event number when the page was rendered: inbox.js catches up from
+    here, so an event that lands between render and socket connect still refreshes the page."""
+    user = context["request"].user
+    return last_seq(user.pk) if user.is_authenticated else 0

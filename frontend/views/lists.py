@@ -1,0 +1,44 @@
+"""受信箱 (the desk's live inbox) and 送ったシート (what my department sent, with live status)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from frontend import sheet_lists
+from referral_hub.handoffs import selectors
+
+
+def _render_list(
+    request: HttpRequest, template: str, rows, form: sheet_lists.ListFilterForm, **extra
+) -> HttpResponse:
+    context = {
+        "rows": sheet_lists.rows_for_page(request.user, rows),
+        "form": form,
+        "query": request.GET.urlencode(),
+        **extra,
+    }
+    if request.htmx:
+        # The live refresh asks for the table only (inbox.js, on a WebSocket event).
+        return render(request, f"frontend/partials/{template}_rows.html", context)
+    return render(request, f"frontend/{template}.html", context)
+
+
+@login_required
+@require_GET
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    form = sheet_lists.ListFilterForm(request.GET or None)
+    rows = selectors.inbox(request.user).select_related("handler")
+    rows = sheet_lists.urgent_first(sheet_lists.apply_filters(rows, form))
+    return _render_list(request, "inbox", rows, form)
+
+
+@login_required
+@require_GET
+def sent_page(request: HttpRequest) -> HttpResponse:
+    form = sheet_lists.SentFilterForm(request.GET or None)
+    rows = selectors.sent(request.user).select_related("sent_by")
+    rows = sheet_lists.apply_filters(rows, form).order_by("-sent_at", "-pk")
+    return _render_list(request, "sent", rows, form)

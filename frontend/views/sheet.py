@@ -1,0 +1,176 @@
+"""One sheet: the desk's full view or the sender's feedback view, its actions and its thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from frontend import refusals, sheet_actions
+from frontend.forms.actions import MessageForm
+from frontend.forms.base import error_summary
+from referral_hub.directory import roles
+from referral_hub.handoffs import selectors, services
+from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
+from referral_hub.handoffs.models import EventKind
+from referral_hub.inbox.read_state import mark_sheet_read
+
+MILESTONES = [
+    ("sent_at", EventKind.SENT.label),
+    ("acknowledged_at", EventKind.ACKNOWLEDGED.label),
+    ("accepted_at", EventKind.ACCEPTED.label),
+    ("contacted_at", EventKind.CONTACTED.label),
+    ("connected_at", EventKind.CONNECTED.label),
+    ("closed_at", EventKind.CLOSED.label),
+]
+
+
+def _refused_page(request: HttpRequest, explanation: refusals.Explanation) -> HttpResponse:
+    return render(request, "frontend/refused.html", {"explanation": explanation}, status=403)
+
+
+def _view_or_refusal(
+    request: HttpRequest, sheet_id: int
+) -> tuple[selectors.SheetView | None, HttpResponse | None]:
+    try:
+        return selectors.view_sheet(request.user, sheet_id), None
+    except NotFound:
+        raise Http404 from None
+    except Refused as refused:
+        return None, _refused_page(request, refusals.explain(refused.decision))
+
+
+def _detail_context(
+    request: HttpRequest,
+    view: selectors.SheetView,
+    *,
+    bound: dict[str, Any] | None = None,
+    action_error: dict[str, Any] | None = None,
+    message_form: MessageForm | None = None,
+) -> dict[str, Any]:
+    sheet = view.sheet
+    bound = bound or {}
+    actions = []
+    for name in view.allowed_actions:
+        if name not in sheet_actions.ACTIONS:
+            continue
+        spec = sheet_actions.ACTIONS[name]
+        form = bound.get(name) or sheet_actions.build_form(name, sheet)
+        dialog = spec.dialog
+        if name == "accept":
+            # Only a lead chooses someone else; anyone else takes the case themselves.
+            dialog = roles.is_lead_of(request.user, sheet.owner_desk_id)
+        actions.append({"spec": spec, "form": form, "dialog": dialog})
+    show_all_notes = view.role == "desk" or view.feedback
+    events = [
+        {"event": e, "note": e.note if show_all_notes or e.kind == EventKind.RETURNED else ""}
+        for e in selectors.timeline(view)
+    ]
+    milestones = [(label, getattr(sheet, field)) for field, label in MILESTONES]
+    summary = []
+    if action_error:
+        summary = action_error.get("summary", [])
+    if message_form is not None and message_form.is_bound:
+        summary += error_summary(message_form)
+    return {
+        "view": view,
+        "sheet": sheet,
+        "overdue": selectors.is_overdue(sheet),
+        "actions": actions,
+        "events": events,
+        "thread": selectors.messages(view),
+        "message_form": message_form or MessageForm(),
+        "milestones": milestones,
+        "action_error": action_error,
+        "errors": summary,
+        "attachments": list(sheet.attachments.all()) if view.role == "desk" else [],
+        "consent": sheet.consent,
+    }
+
+
+@login_required
+@require_GET
+def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
+    view, refused = _view_or_refusal(request, sheet_id)
+    if refused is not None:
+        return refused
+    mark_sheet_read(request.user.pk, sheet_id)
+    return render(request, "frontend/sheet_detail.html", _detail_context(request, view))
+
+
+@login_required
+@require_POST
+def sheet_action(request: HttpRequest, sheet_id: int, action: str) -> HttpResponse:
+    if action not in sheet_actions.ACTIONS:
+        raise Http404
+    view, refused = _view_or_refusal(request, sheet_id)
+    if refused is not None:
+        return refused
+    form = sheet_actions.build_form(action, view.sheet, request.POST)
+    explanation: refusals.Explanation | None = None
+    status = 400
+    if form.is_valid():
+        try:
+            sheet = sheet_actions.perform(request.user, sheet_id, action, form.cleaned_data)
+        except Refused as refused_error:
+            explanation = refusals.explain(refused_error.decision)
+            status = 403
+        except InvalidTransition as invalid:
+            explanation = refusals.explain_transition(invalid)
+            status = 409
+        except InvalidInput as invalid:
+            if invalid.field in form.fields:
+                form.add_error(invalid.field, invalid.message)
+            else:
+                explanation = refusals.Explanation(invalid.code, invalid.message)
+        else:
+            spec = sheet_actions.ACTIONS[action]
+            messages.success(request, str(spec.done) % {"number": sheet.number})
+            if action == "redirect":
+                # The sheet now belongs to another desk: this desk can no longer open it.
+                return redirect("inbox")
+            return redirect("sheet_detail", sheet_id=sheet_id)
+    if explanation is not None and explanation.field and explanation.field in form.fields:
+        form.add_error(explanation.field, explanation.hint or explanation.message)
+    # Show the page again with the dialog open and the reason in it and at the top.
+    view, refused = _view_or_refusal(request, sheet_id)
+    if refused is not None:
+        return refused
+    summary = error_summary(form)
+    if explanation is not None:
+        summary.insert(0, {"href": "", "message": f"{explanation.message} {explanation.hint}"})
+    action_error = {"action": action, "explanation": explanation, "summary": summary}
+    context = _detail_context(request, view, bound={action: form}, action_error=action_error)
+    return render(request, "frontend/sheet_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sheet_message(request: HttpRequest, sheet_id: int) -> HttpResponse:
+    view, refused = _view_or_refusal(request, sheet_id)
+    if refused is not None:
+        return refused
+    form = MessageForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.post_message(request.user, sheet_id, form.cleaned_data["body"])
+        except Refused as refused_error:
+            explanation = refusals.explain(refused_error.decision)
+            form.add_error("body", f"{explanation.message} {explanation.hint}".strip())
+            status = 403
+        except InvalidTransition:
+            form.add_error("body", _("終結・取下げ済みのシートにはメッセージを送れません。"))
+            status = 409
+        except InvalidInput as invalid:
+            form.add_error("body", invalid.message)
+        else:
+            return redirect(reverse("sheet_detail", args=[sheet_id]) + "#thread")
+    context = _detail_context(request, view, message_form=form)
+    return render(request, "frontend/sheet_detail.html", context, status=status)
