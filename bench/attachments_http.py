@@ -1,6 +1,6 @@
 """Upload + download of a large file through the HTTP API, encrypted vs. in clear.
 
-Run: .venv/bin/python bench/attachments_http.py [--mib 200] [--repeats 5]
+Run: .venv/bin/python bench/attachments_http.py [--mib 200] [--repeats 7]
 
 Two uvicorn servers on 127.0.0.1 share one throw-away deployment; one runs with
 VAULT_ENCRYPT_ATTACHMENTS=1, the other with 0 (the same endpoints storing plaintext).
@@ -35,7 +35,7 @@ def sha256_of(path: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
     args = parser.parse_args()
 

@@ -184,3 +184,27 @@ def test_date_field_accepts_iso_strings(person_model):
         data_key=new_data_key(), family_name="井上", birth_date="2001-02-03"
     )
     assert person_model.objects.get(pk=person.pk).birth_date == datetime.date(2001, 2, 3)
+
+
+def test_data_key_is_unwrapped_once_per_instance(person_model, monkeypatch):
+    from referral_hub.vault.keyring import KeyRing
+
+    calls = []
+    real_unwrap = KeyRing.unwrap
+
+    def counting_unwrap(self, kek_id, wrapped, **kwargs):
+        calls.append(kek_id)
+        return real_unwrap(self, kek_id, wrapped, **kwargs)
+
+    person = person_model.objects.create(
+        data_key=new_data_key(), family_name="森", note="メモ", birth_date=datetime.date(1990, 1, 1)
+    )
+    monkeypatch.setattr(KeyRing, "unwrap", counting_unwrap)
+    loaded = person_model.objects.select_related("data_key").get(pk=person.pk)
+    assert (loaded.family_name, loaded.note, loaded.birth_date) == (
+        "森",
+        "メモ",
+        datetime.date(1990, 1, 1),
+    )
+    assert loaded.family_name == "森"
+    assert len(calls) == 1
