@@ -56,23 +56,28 @@ def memory_layer(settings: Any) -> Iterator[str]:
     yield "memory"
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def any_layer(request: Any, settings: Any) -> Iterator[str]:
-    """Run the test once on the in-memory layer and once on channels-redis."""
-    if request.param != "redis":
-        settings.CHANNEL_LAYERS = MEMORY_LAYER
-        yield request.param
-        return
-    url = request.getfixturevalue("redis_url")
-    settings.CHANNEL_LAYERS = layers = redis_layer(url)
-    yield request.param
+@pytest.fixture
+def redis_channel_layer(settings: Any, redis_url: str) -> Iterator[str]:
+    """channels-redis configured as referral_hub/settings.py does, under a fresh key prefix."""
+    settings.CHANNEL_LAYERS = layers = redis_layer(redis_url)
+    yield "redis"
     # Group memberships live for a day in Redis; remove this test's keys.
     prefix = layers["default"]["CONFIG"]["prefix"]
-    client = redis.Redis.from_url(url)
+    client = redis.Redis.from_url(redis_url)
     keys = list(client.scan_iter(match=f"{prefix}*"))
     if keys:
         client.delete(*keys)
     client.close()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def any_layer(request: Any, settings: Any) -> Iterator[str]:
+    """Run the test once on the in-memory layer and once on channels-redis."""
+    if request.param == "redis":
+        yield request.getfixturevalue("redis_channel_layer")
+    else:
+        settings.CHANNEL_LAYERS = MEMORY_LAYER
+        yield "memory"
 
 
 @pytest.fixture
