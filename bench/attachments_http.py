@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/attachments_http.py [--mib 200] [--repeats 7]
 
 Two uvicorn servers on 127.0.0.1 share one throw-away deployment; one runs with
 VAULT_ENCRYPT_ATTACHMENTS=1, the other with 0 (the same endpoints storing plaintext).
-Rounds alternate between them. Each round uploads the file (multipart, streamed from disk)
+Rounds alternate between them (and which goes first); dirty pages are flushed before each
+upload so neither pays for the other's disk writeback. Each round uploads the file (multipart, streamed from disk)
 and downloads it completely. Prints medians and the throughput ratio (target: >= 70%),
 plus each server's peak RSS.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -60,8 +62,13 @@ def run(deployment: Deployment, args: argparse.Namespace, size: int) -> None:
             attachment = server.upload(payload)
             assert attachment["sha256"] == expected_sha
             assert server.download(attachment["id"]) == size
-        for _ in range(args.repeats):
-            for mode, server in servers.items():
+        for round_number in range(args.repeats):
+            # Alternate which mode goes first, and flush dirty pages before each upload, so
+            # neither mode pays for the other's disk writeback.
+            order = [True, False] if round_number % 2 == 0 else [False, True]
+            for mode in order:
+                server = servers[mode]
+                os.sync()
                 up, attachment = timed(server.upload, payload)
                 down, received = timed(server.download, attachment["id"])
                 assert received == size
