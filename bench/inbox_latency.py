@@ -1,0 +1,476 @@
+"""Live inbox delivery latency: sheets sent through the HTTP API, events received on WebSockets.
+
+Run (PostgreSQL and Redis on this machine):
+    .venv/bin/python bench/inbox_latency.py --workers 2
+    .venv/bin/python bench/inbox_latency.py --workers 1 --skip-setup
+
+What it does:
+1. (unless --skip-setup) recreates the PostgreSQL database ``rh_inbox_bench``, migrates, runs
+   ``seed_demo --force`` and adds consultants to the desk ``jiritsu`` until it has --users
+   staff (``directory.services.add_membership``, password = the demo password);
+2. starts ``uvicorn referral_hub.asgi:application --workers N`` with REDIS_URL (channels-redis);
+3. gets one token per user from ``POST /api/v1/auth/token/``; registers residents and consents
+   through the API as ``tax_clerk``;
+4. opens --sockets WebSockets to ``/ws/inbox/`` (``websockets`` client, ``Authorization: Token``),
+   spread over the users and over --client-procs processes;
+5. sends --rate sheets/s to ``jiritsu`` through ``POST /api/v1/sheets/`` for --duration seconds;
+   every socket must receive every sheet's ``sheet.received``;
+6. prints delivery latency (send request start -> event received on the socket, one sample per
+   socket and sheet) p50/p95/p99/max, lost and duplicated events, and HTTP send latency.
+
+Targets (issue 6): 0 lost, p99 < 100 ms. Latency uses CLOCK_MONOTONIC, shared by every process on
+the machine, so client processes and the sender compare times directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import http.client
+import json
+import multiprocessing as mp
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DEMO_PASSWORD = "demo-pass-2026"
+DESK = "jiritsu"
+SEEDED_DESK_STAFF = ["consult1", "consult2", "consult_lead"]
+SENDER = "tax_clerk"
+RESIDENTS = 40
+
+
+def print_flush(*parts: object) -> None:
+    print(*parts, flush=True)
+
+
+# --- deployment --------------------------------------------------------------------------------
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def bench_env(args: argparse.Namespace, data_dir: Path) -> dict[str, str]:
+    """Production settings (DEBUG off) with throw-away keys, PostgreSQL and channels-redis."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    keys_file = data_dir.parent / "inbox-bench-keys.json"
+    if keys_file.exists():
+        keys = json.loads(keys_file.read_text())
+    else:  # the same keys across runs, so --skip-setup can reuse the encrypted demo data
+        signing = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        keys = {
+            "SECRET_KEY": _b64(os.urandom(48)),
+            "VAULT_KEYS": f"bench:{_b64(os.urandom(32))}",
+            "VAULT_INDEX_KEY": _b64(os.urandom(32)),
+            "AUDIT_SIGNING_KEY": _b64(signing),
+        }
+        keys_file.write_text(json.dumps(keys))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update(keys)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "referral_hub.settings",
+            "DEBUG": "0",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": args.database_url,
+            "REDIS_URL": args.redis_url,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "LOG_LEVEL": "WARNING",
+            "DB_CONN_MAX_AGE": str(args.conn_max_age),
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return env
+
+
+def manage(env: dict[str, str], *command: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True)
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+ADD_STAFF = """
+from django.contrib.auth import get_user_model
+from referral_hub.directory.models import Desk, Role
+from referral_hub.directory.services import add_membership
+import sys
+desk = Desk.objects.get(code="{desk}")
+User = get_user_model()
+for n in range({count}):
+    user = User.objects.create_user(username=f"bench_consult{{n:04d}}", password="{password}")
+    add_membership(user, Role.CONSULTANT, desk=desk)
+"""
+
+
+def set_up_database(env: dict[str, str], extra_staff: int) -> None:
+    recreate_database(env["DATABASE_URL"])
+    manage(env, "migrate", "--verbosity", "0")
+    manage(env, "seed_demo", "--force", "--verbosity", "0")
+    if extra_staff > 0:
+        script = ADD_STAFF.format(desk=DESK, count=extra_staff, password=DEMO_PASSWORD)
+        manage(env, "shell", "--command", script)
+
+
+@contextlib.contextmanager
+def uvicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen]:
+    command = [
+        PYTHON, "-m", "uvicorn", "referral_hub.asgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "300",
+    ]  # fmt: skip
+    log = (Path(env["DATA_DIR"]) / f"uvicorn-{workers}w.log").open("w")
+    print_flush(f"server log: {log.name}")
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _ = http_json(port, "GET", "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("uvicorn did not become healthy")
+            time.sleep(0.3)
+        yield server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def http_json(
+    port: int, method: str, path: str, body: object = None, token: str | None = None
+) -> tuple[int, object]:
+    """One JSON request on this thread's keep-alive connection."""
+    try:
+        return _http_json(port, method, path, body, token)
+    except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+        # An idle keep-alive connection the server had closed: the request never ran.
+        return _http_json(port, method, path, body, token)
+
+
+def _http_json(
+    port: int, method: str, path: str, body: object = None, token: str | None = None
+) -> tuple[int, object]:
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json", "Host": "127.0.0.1"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    payload = json.dumps(body).encode() if body is not None else None
+    try:
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+    except (OSError, http.client.HTTPException):
+        _local.conn = None
+        conn.close()
+        raise
+    if response.getheader("Connection", "").lower() == "close":
+        _local.conn = None
+        conn.close()
+    return response.status, json.loads(data) if data else None
+
+
+def token_for(port: int, username: str) -> str:
+    status, body = http_json(
+        port, "POST", "/api/v1/auth/token/", {"username": username, "password": DEMO_PASSWORD}
+    )
+    assert status == 201, (username, status, body)
+    return body["token"]
+
+
+def prepare_sheets(port: int, sender_token: str) -> list[tuple[int, int]]:
+    """Residents with consent to jiritsu, registered through the API: (resident, consent)."""
+    status, desks = http_json(port, "GET", "/api/v1/desks/", token=sender_token)
+    assert status == 200, desks
+    desks = desks["results"] if isinstance(desks, dict) else desks
+    desk_id = next(desk["id"] for desk in desks if desk["code"] == DESK)
+    pairs = []
+    for n in range(RESIDENTS):
+        status, resident = http_json(
+            port, "POST", "/api/v1/residents/",
+            {"family_name": "ベンチ", "given_name": f"太郎{n}", "family_name_kana": "ベンチ",
+             "given_name_kana": "タロウ", "birth_date": f"19{50 + n % 40}-04-{1 + n % 28:02d}",
+             "address": "デモ市本町1-2-3", "phone": "046-000-0000"},
+            token=sender_token,
+        )  # fmt: skip
+        assert status == 201, resident
+        status, consent = http_json(
+            port, "POST", "/api/v1/consents/",
+            {"resident": resident["id"], "recipients": [desk_id],
+             "categories": ["identity", "concern", "feedback"], "purpose": "ベンチマーク",
+             "method": "verbal_witnessed", "witness": "収納 花子", "valid_until": "2099-12-31"},
+            token=sender_token,
+        )  # fmt: skip
+        assert status == 201, consent
+        pairs.append((resident["id"], consent["id"]))
+    return pairs
+
+
+def sheet_body(resident: int, consent: int) -> dict[str, object]:
+    return {
+        "resident": resident, "to_desk": DESK, "concerns": ["tax_arrears", "economic_hardship"],
+        "summary": "市税の滞納で差押えを受け、家賃も払えなくなっている。",
+        "resident_words": "もうどうしたらいいかわからない", "urgency": "normal",
+        "legal_basis": "consent", "consent": consent, "justification": "",
+        "handoff_method": "phoned", "contact_preference": "平日の午前中",
+    }  # fmt: skip
+
+
+# --- WebSocket clients (separate processes) ----------------------------------------------------
+
+
+def client_process(
+    port: int, tokens: list[str], ready: mp.Queue, stop: mp.Event, results: mp.Queue
+) -> None:
+    """Open one socket per token; record (socket, sheet, seq, monotonic time) per event."""
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    received: list[tuple[int, int, int, float]] = []
+    problems: Counter[str] = Counter()
+    asyncio.run(_clients(port, tokens, ready, stop, received, problems))
+    results.put((received, dict(problems)))
+
+
+async def _clients(port, tokens, ready, stop, received, problems) -> None:
+    from websockets.asyncio.client import connect
+
+    gate = asyncio.Semaphore(25)  # bounded handshake concurrency
+    sockets = []
+
+    async def open_one(token: str):
+        async with gate:
+            ws = await connect(
+                f"ws://127.0.0.1:{port}/ws/inbox/",
+                additional_headers={"Authorization": f"Token {token}"},
+                origin=f"http://127.0.0.1:{port}",
+                max_queue=None,
+                ping_interval=None,
+                open_timeout=30,
+            )
+            hello = json.loads(await ws.recv())
+            assert hello["type"] == "hello", hello
+            return ws
+
+    sockets = await asyncio.gather(*(open_one(token) for token in tokens))
+    ready.put(len(sockets))
+
+    async def listen(index: int, ws) -> None:
+        try:
+            async for text in ws:
+                now = time.monotonic()
+                frame = json.loads(text)
+                if frame["type"] == "sheet.received":
+                    received.append((index, frame["sheet"], frame["seq"], now))
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            problems[type(exc).__name__] += 1
+
+    listeners = [asyncio.create_task(listen(i, ws)) for i, ws in enumerate(sockets)]
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+    for ws in sockets:
+        await ws.close()
+    await asyncio.gather(*listeners, return_exceptions=True)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def run(args: argparse.Namespace, env: dict[str, str]) -> None:
+    import redis
+
+    port = args.port
+    # The bench's Redis database holds nothing else; stale groups from an earlier run would
+    # make every group_send also feed dead channels.
+    redis.Redis.from_url(args.redis_url).flushdb()
+    with uvicorn(env, port, args.workers):
+        usernames = SEEDED_DESK_STAFF + [
+            f"bench_consult{n:04d}" for n in range(args.users - len(SEEDED_DESK_STAFF))
+        ]
+        with ThreadPoolExecutor(8) as pool:
+            tokens = list(pool.map(lambda name: token_for(port, name), usernames))
+        sender_token = token_for(port, SENDER)
+        pairs = prepare_sheets(port, sender_token)
+        socket_tokens = [tokens[i % len(tokens)] for i in range(args.sockets)]
+        print_flush(
+            f"workers={args.workers} users={len(usernames)} sockets={args.sockets} "
+            f"rate={args.rate}/s duration={args.duration}s client processes={args.client_procs}"
+        )
+
+        ctx = mp.get_context("spawn")
+        ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+        shares = [socket_tokens[i :: args.client_procs] for i in range(args.client_procs)]
+        procs = [
+            ctx.Process(target=client_process, args=(port, share, ready, stop, results))
+            for share in shares
+        ]
+        for proc in procs:
+            proc.start()
+        opened = sum(ready.get(timeout=300) for _ in procs)
+        assert opened == args.sockets, opened
+        time.sleep(1.0)
+
+        sent = send_sheets(port, sender_token, pairs, args.rate, args.duration)
+        time.sleep(args.grace)
+        stop.set()
+        collected = [results.get(timeout=120) for _ in procs]
+        for proc in procs:
+            proc.join(timeout=30)
+    report(args, sent, collected, shares)
+
+
+def send_sheets(
+    port: int, token: str, pairs: list[tuple[int, int]], rate: float, duration: float
+) -> list[tuple[float, float, int, int | None]]:
+    """POST a sheet every 1/rate s on a fixed schedule; (start, end, status, sheet id) each."""
+    total = int(rate * duration)
+    sent: list[tuple[float, float, int, int | None]] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        resident, consent = pairs[n % len(pairs)]
+        start = time.monotonic()
+        try:
+            status, body = http_json(
+                port, "POST", "/api/v1/sheets/", sheet_body(resident, consent), token=token
+            )
+        except (OSError, http.client.HTTPException):
+            status, body = 0, None
+        end = time.monotonic()
+        sheet = body.get("id") if status == 201 and isinstance(body, dict) else None
+        with lock:
+            sent.append((start, end, status, sheet))
+
+    t0 = time.monotonic() + 0.2
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for n in range(total):
+            delay = t0 + n / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, n)
+    return sent
+
+
+def report(args, sent, collected, shares) -> None:
+    started = {sheet: start for start, _, status, sheet in sent if sheet is not None}
+    failed = Counter(status for _, _, status, sheet in sent if sheet is None)
+    latencies: list[float] = []
+    lost = duplicates = 0
+    problems: Counter[str] = Counter()
+    for (received, client_problems), share in zip(collected, shares, strict=True):
+        problems.update(client_problems)
+        per_socket: dict[int, Counter[int]] = {i: Counter() for i in range(len(share))}
+        for index, sheet, _seq, at in received:
+            if sheet not in started:
+                continue
+            per_socket[index][sheet] += 1
+            if per_socket[index][sheet] == 1:
+                latencies.append(at - started[sheet])
+        for counts in per_socket.values():
+            lost += sum(1 for sheet in started if counts[sheet] == 0)
+            duplicates += sum(n - 1 for n in counts.values() if n > 1)
+    latencies.sort()
+    http_times = sorted(end - start for start, end, _, sheet in sent if sheet is not None)
+    ms = 1000.0
+    expected = len(started) * args.sockets
+    print_flush(f"sheets sent: {len(started)} ok, failed: {dict(failed) or 0}")
+    print_flush(
+        f"deliveries: {len(latencies)} of {expected} expected; lost {lost}; "
+        f"duplicates {duplicates}; client errors {dict(problems) or 0}"
+    )
+    print_flush(
+        "delivery latency ms (send request start -> event on socket): "
+        f"p50 {percentile(latencies, 0.50) * ms:.1f}  p95 {percentile(latencies, 0.95) * ms:.1f}  "
+        f"p99 {percentile(latencies, 0.99) * ms:.1f}  max {latencies[-1] * ms if latencies else 0:.1f}"
+    )
+    if http_times:
+        print_flush(
+            f"HTTP POST /sheets/ ms: p50 {percentile(http_times, 0.50) * ms:.1f}  "
+            f"p99 {percentile(http_times, 0.99) * ms:.1f}  "
+            f"mean {statistics.fmean(http_times) * ms:.1f}"
+        )
+    verdict = "MET" if lost == 0 and percentile(latencies, 0.99) < 0.100 else "MISSED"
+    print_flush(f"targets (0 lost, p99 < 100 ms): {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--users", type=int, default=500, help="jiritsu staff with sockets")
+    parser.add_argument("--sockets", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=20.0, help="sheets per second")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of sending")
+    parser.add_argument("--grace", type=float, default=5.0, help="seconds to wait for stragglers")
+    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--conn-max-age", type=int, default=0, help="DB_CONN_MAX_AGE")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/rh_inbox_bench"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--skip-setup", action="store_true", help="reuse rh_inbox_bench as is")
+    args = parser.parse_args()
+    if args.users < len(SEEDED_DESK_STAFF) or args.sockets < 1:
+        parser.error("need at least 3 users and 1 socket")
+
+    data_dir = Path(tempfile.gettempdir()) / "rh-inbox-bench" / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = bench_env(args, data_dir)
+    if not args.skip_setup:
+        started = time.monotonic()
+        set_up_database(env, args.users - len(SEEDED_DESK_STAFF))
+        print_flush(f"setup: {time.monotonic() - started:.0f} s")
+    run(args, env)
+
+
+if __name__ == "__main__":
+    main()
