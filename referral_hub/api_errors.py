@@ -55,6 +55,26 @@ def _domain_error(exc: Exception) -> ApiError | None:
         return error
     if isinstance(exc, NotFound):
         return ApiError("not_found", "見つかりません。/ Not found.", status.HTTP_404_NOT_FOUND)
+    from referral_hub.vault.errors import IntegrityFailure, KeyUnavailable, Shredded
+
+    if isinstance(exc, Shredded):
+        return ApiError(
+            "shredded",
+            "保存期間が過ぎたため、この記録は消去されています。/ Erased at the end of retention.",
+            status.HTTP_410_GONE,
+        )
+    if isinstance(exc, KeyUnavailable):
+        return ApiError(
+            "key_unavailable",
+            "暗号鍵が利用できません。管理者に連絡してください。/ Encryption key unavailable.",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    if isinstance(exc, IntegrityFailure):
+        return ApiError(
+            "integrity_failure",
+            "記録が破損しています。管理者に連絡してください。/ Stored data failed its integrity check.",
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     return None
 
 

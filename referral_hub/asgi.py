@@ -7,6 +7,11 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "referral_hub.settings")
 django_asgi_app = get_asgi_application()
 
+from referral_hub.vault.checks import require_vault_configured  # noqa: E402
+
+# uvicorn runs no system checks: refuse to serve without master keys outside the demo.
+require_vault_configured()
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 

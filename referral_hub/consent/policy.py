@@ -25,7 +25,7 @@ from referral_hub.directory.models import Department, Desk, Membership, Role
 # Purposes where the actor receives the data as a member of ``recipient_desk``.
 READ_PURPOSES = frozenset({"sheet.read", "attachment.read", "attachment.upload", "resident.read"})
 # Purposes where the actor sends the data to ``recipient_desk``.
-SEND_PURPOSES = frozenset({"sheet.send", "sheet.resend", "sheet.redirect"})
+SEND_PURPOSES = frozenset({"sheet.send", "sheet.resend", "sheet.redirect", "attachment.send"})
 # The sender's view of what the desk did (case notes, messages from the desk).
 FEEDBACK_PURPOSE = "sheet.feedback"
 

@@ -133,3 +133,31 @@ def test_dry_run_changes_nothing(sheet_with_attachment):
 def test_cutoff_handles_leap_day():
     leap = datetime.datetime(2028, 2, 29, 12, tzinfo=datetime.UTC)
     assert retention_cutoff(leap, 5) == datetime.datetime(2023, 2, 28, 12, tzinfo=datetime.UTC)
+
+
+def test_resident_identity_is_shredded_once_all_their_sheets_are(db, fast_hashing):
+    """After retention, the resident's identity goes too, when no live sheet needs it."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from referral_hub.consent.models import Resident
+    from referral_hub.consent.services import ResidentInput, register_resident
+    from referral_hub.directory.models import Department, Municipality
+    from referral_hub.directory.services import add_membership
+    from referral_hub.vault.errors import Shredded
+
+    town = Municipality.objects.create(code="t", name="T")
+    clerk = get_user_model().objects.create_user("clerk_r")
+    add_membership(
+        clerk, "clerk", department=Department.objects.create(municipality=town, code="d", name="D")
+    )
+    old = register_resident(clerk, ResidentInput("古田", "一", "フルタ", "ハジメ", None))
+    recent = register_resident(clerk, ResidentInput("新井", "二", "アライ", "ジ", None))
+    Resident.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=6 * 366))
+    call_command("apply_retention", verbosity=0)
+    with pytest.raises(Shredded):
+        _ = Resident.objects.get(pk=old.pk).family_name
+    assert Resident.objects.get(pk=recent.pk).family_name == "新井"

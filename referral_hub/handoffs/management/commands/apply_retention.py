@@ -18,10 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from referral_hub.audit.log import record
+from referral_hub.consent.models import ConsentEvidence, Resident
 from referral_hub.handoffs.models import ConnectSheet, Status
 from referral_hub.vault.keys import shred
 from referral_hub.vault.storage import delete_stored
@@ -82,6 +83,47 @@ def shred_sheet(sheet_id: int, *, years: int) -> bool:
     return True
 
 
+def expired_residents(cutoff: datetime.datetime) -> QuerySet[Resident]:
+    """Residents registered before the cutoff whose every sheet has been shredded (or who never
+    had one): nothing needs their identity any more."""
+    live_sheets = ConnectSheet.objects.filter(
+        resident=OuterRef("pk"), data_key__shredded_at__isnull=True
+    )
+    return (
+        Resident.objects.filter(created_at__lt=cutoff, data_key__shredded_at__isnull=True)
+        .exclude(Exists(live_sheets))
+        .order_by("pk")
+    )
+
+
+def shred_resident(resident_id: int, *, years: int) -> bool:
+    with transaction.atomic():
+        resident = (
+            Resident.objects.select_for_update(of=("self",))
+            .select_related("data_key")
+            .get(pk=resident_id)
+        )
+        if resident.data_key.is_shredded:
+            return False
+        evidence = list(
+            ConsentEvidence.objects.filter(consent__resident=resident).select_related("data_key")
+        )
+        keys = [resident.data_key, *(e.data_key for e in evidence if not e.data_key.is_shredded)]
+        for key in keys:
+            shred(key)
+        record(
+            "resident.retention_shredded",
+            actor=None,
+            target_type="resident",
+            target_id=resident.pk,
+            resident_id=resident.pk,
+            details={"data_keys": len(keys), "retention_years": years},
+        )
+        names = [e.storage_name for e in evidence]
+        transaction.on_commit(lambda: [delete_stored(name) for name in names])
+    return True
+
+
 class Command(BaseCommand):
     help = "Shred the data keys of sheets closed more than RETENTION_YEARS ago (idempotent)."
 
@@ -101,6 +143,9 @@ class Command(BaseCommand):
             f"({years} years) still hold live keys"
         )
         if dry_run:
+            self.stderr.write(
+                f"apply_retention: {expired_residents(cutoff).count()} resident(s) would be shredded"
+            )
             return
         done = 0
         for position, sheet_id in enumerate(ids, start=1):
@@ -109,3 +154,6 @@ class Command(BaseCommand):
             if position % 100 == 0 or position == len(ids):
                 self.stderr.write(f"apply_retention: {position}/{len(ids)} processed")
         self.stdout.write(f"{done} sheet(s) shredded.")
+        residents = list(expired_residents(cutoff).values_list("pk", flat=True))
+        shredded_residents = sum(shred_resident(pk, years=years) for pk in residents)
+        self.stdout.write(f"{shredded_residents} resident(s) shredded.")

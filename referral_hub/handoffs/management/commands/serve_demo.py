@@ -39,15 +39,19 @@ def _periodic(stop: threading.Event) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the demo: ASGI server on 127.0.0.1:8000 plus the overdue sweep and audit checkpoints."
+    help = (
+        "Run the demo: ASGI server on 127.0.0.1:8000 plus the overdue sweep and audit checkpoints."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args, addrport: str, **options):
         if not settings.DEBUG:
-            raise CommandError("serve_demo is for the demo (DEBUG=1). In production run uvicorn workers and "
-                               "schedule sweep_overdue and audit_checkpoint (see docs/operations/).")
+            raise CommandError(
+                "serve_demo is for the demo (DEBUG=1). In production run uvicorn workers and "
+                "schedule sweep_overdue and audit_checkpoint (see docs/operations/)."
+            )
         stop = threading.Event()
         worker = threading.Thread(target=_periodic, args=(stop,), name="demo-periodic", daemon=True)
         worker.start()
