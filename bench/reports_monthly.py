@@ -534,7 +534,7 @@ def _progress(what: str, count: int, started: float) -> None:
 # round of timings, under bench-only names, and dropped afterwards.
 PROPOSED_INDEXES = {
     "reports_bench_event_kind_at": "handoffs_sheetevent (kind, at)",
-    "reports_bench_event_sheet_kind_at": "handoffs_sheetevent (sheet_id, kind, at)",
+    "reports_bench_event_sheet_kind_at": "handoffs_sheetevent (sheet_id, kind, at) INCLUDE (outcome)",
 }
 RUNS = 5
 
