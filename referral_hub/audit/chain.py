@@ -23,6 +23,12 @@ GENESIS_HASH = "0" * 64
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
+def canonical_json(value: Any) -> str:
+    """Sorted keys, compact separators, UTF-8 text: the form ``details`` is hashed *and stored*
+    in, so the verifier can use the stored text as it is."""
+    return _dumps(value)
+
+
 def format_time(at: datetime) -> str:
     """UTC ISO 8601 with microseconds, e.g. ``2026-04-01T00:30:00.000123Z``."""
     if at.tzinfo is None:

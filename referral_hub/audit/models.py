@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 
 from referral_hub.audit import chain
+from referral_hub.audit.fields import CanonicalJSONField
 
 
 class AuditLogImmutable(Exception):
@@ -31,10 +32,11 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def bulk_update(self, *args: Any, **kwargs: Any) -> int:
         raise AuditLogImmutable("audit events are append-only: bulk_update refused")
 
-    def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEvent]:
+    # The refusing overrides need not match the signatures they refuse.
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEvent]:  # type: ignore[override]
         raise AuditLogImmutable("audit events are written one by one through audit.log.record")
 
-    def update_or_create(self, *args: Any, **kwargs: Any) -> tuple[AuditEvent, bool]:
+    def update_or_create(self, *args: Any, **kwargs: Any) -> tuple[AuditEvent, bool]:  # type: ignore[override]
         raise AuditLogImmutable("audit events are append-only: update_or_create refused")
 
     def disclosures(self) -> AuditEventQuerySet:
@@ -67,7 +69,7 @@ class AuditEvent(models.Model):
     refusal_code: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
     request_id: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
     client_ip: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
-    details: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
+    details: CanonicalJSONField = CanonicalJSONField(default=dict, blank=True)
     version: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
         default=chain.HASH_VERSION
     )

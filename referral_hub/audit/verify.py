@@ -16,12 +16,15 @@ not). The result names the first ``seq`` that cannot be trusted.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +59,7 @@ class VerifyResult:
     reason: str = ""
     last_seq: int = 0
     checkpoints_checked: int = 0
+    rechecked: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,7 +78,7 @@ def verify_chain(
     checkpoint_path: Path | None = None,
     public_keys: Iterable[str] = (),
     incremental: bool = False,
-    batch_size: int = 5000,
+    batch_size: int = 10000,
     progress: ProgressCallback | None = None,
 ) -> VerifyResult:
     """Verify the whole chain (or, with ``incremental``, the part after the latest checkpoint
@@ -120,6 +124,7 @@ def verify_chain(
     result.head = walker.head
     result.last_seq = walker.last_seq
     result.checkpoints_checked = walker.checkpoints_checked
+    result.rechecked = walker.rechecked
     if file_problems:
         result.ok = False
         if not result.reason:
@@ -153,11 +158,26 @@ def _resume_point(checkpoints: dict[int, list[Checkpoint]]) -> tuple[int, str]:
     return seq, ""
 
 
-def _pages(start_seq: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    sql = (
-        f"SELECT {_COLUMNS} FROM {AuditEvent._meta.db_table} "  # noqa: S608
-        "WHERE seq >= %s ORDER BY seq LIMIT %s"
-    )
+# A row source yields pages of ``(seq, prev_hash, stored_hash, hash_ok)``; ``hash_ok`` is False
+# when the fast check could not confirm the hash, and the walker then re-checks that one event
+# with the authoritative encoder (AuditEvent.computed_hash) before calling it altered.
+Row = tuple[int, str, str, bool]
+
+# The fast check rebuilds the v1 canonical text from the stored columns by string splicing:
+# ``details`` is stored as canonical JSON text (fields.CanonicalJSONField) and PostgreSQL
+# formats ``at`` itself, so no value is parsed or re-encoded except the strings' JSON escaping.
+# The splice equals the canonical text exactly when the fields are unchanged (every piece is a
+# complete JSON token, so equal text means equal fields).
+_FAST_COLUMNS = (
+    "seq, version, prev_hash, hash, action, actor_desk, actor_id, actor_username, allowed, {at}, "
+    "client_ip, {details}, legal_basis, refusal_code, request_id, resident_id, target_id, "
+    "target_type"
+)
+_PG_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+def _fetch(sql: str, start_seq: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Keyset pagination: one page in memory at a time, whatever the chain's length."""
     next_seq = start_seq
     while True:
         with connection.cursor() as cursor:
@@ -171,6 +191,42 @@ def _pages(start_seq: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
         next_seq = int(rows[-1][0]) + 1
 
 
+def _pages(start_seq: int, batch_size: int) -> Iterator[list[Row]]:
+    postgres = connection.vendor == "postgresql"
+    columns = _FAST_COLUMNS.format(
+        at=_PG_AT if postgres else "at", details="details::text" if postgres else "details"
+    )
+    sql = (
+        f"SELECT {columns} FROM {AuditEvent._meta.db_table} "  # noqa: S608
+        "WHERE seq >= %s ORDER BY seq LIMIT %s"
+    )
+    for rows in _fetch(sql, start_seq, batch_size):
+        yield _check_rows(rows, postgres)
+
+
+def _check_rows(rows: list[tuple[Any, ...]], postgres: bool) -> list[Row]:
+    quote = _quote
+    checked = []
+    for (seq, version, prev_hash, stored, action, actor_desk, actor_id, actor_username, allowed,
+         at, client_ip, details, legal_basis, refusal_code, request_id, resident_id, target_id,
+         target_type) in rows:  # fmt: skip
+        if not postgres:
+            at = _format_at(at)
+        text = (
+            f'v1:{{"action":{quote(action)},"actor_desk":{quote(actor_desk)},'
+            f'"actor_id":{"null" if actor_id is None else actor_id},'
+            f'"actor_username":{quote(actor_username)},"allowed":{"true" if allowed else "false"},'
+            f'"at":"{at}","client_ip":{quote(client_ip)},"details":{details},'
+            f'"legal_basis":{quote(legal_basis)},"prev_hash":{quote(prev_hash)},'
+            f'"refusal_code":{quote(refusal_code)},"request_id":{quote(request_id)},'
+            f'"resident_id":{"null" if resident_id is None else resident_id},"seq":{seq},'
+            f'"target_id":{quote(target_id)},"target_type":{quote(target_type)}}}'
+        )
+        hash_ok = version == 1 and _sha256(text.encode()).hexdigest() == stored
+        checked.append((seq, prev_hash, stored, hash_ok))
+    return checked
+
+
 def _format_at(value: Any) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -181,8 +237,15 @@ def _format_at(value: Any) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def _authoritative_hash(event: AuditEvent) -> str:
+    try:
+        return event.computed_hash()
+    except ValueError:  # unknown encoding version
+        return ""
+
+
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-_loads = json.loads
+_quote = encode_basestring
 _sha256 = hashlib.sha256
 
 
@@ -193,6 +256,7 @@ class _Walker:
         self, checkpoints: dict[int, list[Checkpoint]], start_seq: int, start_hash: str
     ) -> None:
         self.checkpoints = checkpoints
+        self.checkpoint_seqs = sorted(checkpoints)
         self.expected_seq = start_seq
         # An empty ``head`` means "resuming at a checkpoint": the first event's link is vouched
         # for by the checkpoint instead of by its predecessor.
@@ -200,62 +264,84 @@ class _Walker:
         self.before_head = ""
         self.last_seq = start_seq - 1
         self.entries = 0
+        self.rechecked = 0
         self.checkpoints_checked = 0
         self.last_trusted_checkpoint = 0
         for checkpoint in checkpoints.get(0, []):
             self._check_checkpoint(checkpoint, 0, chain.GENESIS_HASH)
 
-    def check_page(self, rows: list[tuple[Any, ...]]) -> None:
+    def check_page(self, rows: list[Row]) -> None:
+        """Check a page as a whole (the common, untampered case), or event by event to find
+        and explain the first problem."""
+        if not self._page_is_clean(rows):
+            self._check_one_by_one(rows)
+            return
+        for seq in self._checkpoint_seqs_within(rows[0][0], rows[-1][0]):
+            for checkpoint in self.checkpoints[seq]:
+                self._check_checkpoint(checkpoint, seq, rows[seq - rows[0][0]][2])
+        self.before_head = rows[-2][2] if len(rows) > 1 else self.head
+        self.head = rows[-1][2]
+        self.last_seq = rows[-1][0]
+        self.expected_seq = self.last_seq + 1
+        self.entries += len(rows)
+
+    def _page_is_clean(self, rows: list[Row]) -> bool:
+        first_seq = rows[0][0]
+        # Seqs come ordered and unique, so first and last tell whether any is missing.
+        if first_seq != self.expected_seq or rows[-1][0] - first_seq != len(rows) - 1:
+            return False
+        if self.head and rows[0][1] != self.head:
+            return False
+        if not all(row[3] for row in rows):
+            return False
+        links = zip(rows, itertools.islice(rows, 1, None), strict=False)
+        if not all(earlier[2] == later[1] for earlier, later in links):
+            return False
+        return all(
+            checkpoint.head == rows[seq - first_seq][2]
+            for seq in self._checkpoint_seqs_within(first_seq, rows[-1][0])
+            for checkpoint in self.checkpoints[seq]
+        )
+
+    def _checkpoint_seqs_within(self, first: int, last: int) -> list[int]:
+        start = bisect.bisect_left(self.checkpoint_seqs, first)
+        end = bisect.bisect_right(self.checkpoint_seqs, last)
+        return self.checkpoint_seqs[start:end]
+
+    def _check_one_by_one(self, rows: list[Row]) -> None:
         checkpoints = self.checkpoints
-        for row in rows:
-            (seq, at, actor_id, actor_username, actor_desk, action, target_type, target_id,
-             resident_id, legal_basis, allowed, refusal_code, request_id, client_ip, details,
-             version, prev_hash, stored_hash) = row  # fmt: skip
+        for seq, prev_hash, stored_hash, hash_ok in rows:
             if seq != self.expected_seq:
                 raise _ChainBroken(
                     self.expected_seq,
                     f"event {self.expected_seq} is missing (the next event is {seq}): "
                     "deleted from the log",
                 )
-            if isinstance(details, str):
-                details = _loads(details)
-            if version != chain.HASH_VERSION:
-                raise _ChainBroken(seq, f"event {seq} has unknown encoding version {version}")
-            fields = {
-                "action": action,
-                "actor_desk": actor_desk,
-                "actor_id": actor_id,
-                "actor_username": actor_username,
-                "allowed": bool(allowed),
-                "at": _format_at(at),
-                "client_ip": client_ip,
-                "details": details,
-                "legal_basis": legal_basis,
-                "prev_hash": prev_hash,
-                "refusal_code": refusal_code,
-                "request_id": request_id,
-                "resident_id": resident_id,
-                "seq": seq,
-                "target_id": target_id,
-                "target_type": target_type,
-            }
-            computed = _sha256(b"v1:" + _encode(fields).encode()).hexdigest()
-            if computed != stored_hash:
-                raise _ChainBroken(*self._explain_bad_hash(seq, fields, stored_hash))
+            if not hash_ok and not self._recheck(seq):
+                raise _ChainBroken(*self._explain_bad_hash(seq))
             if self.head and prev_hash != self.head:
                 raise _ChainBroken(*self._explain_bad_link(seq, prev_hash))
-            for checkpoint in checkpoints.get(seq, ()):
-                self._check_checkpoint(checkpoint, seq, stored_hash)
+            if seq in checkpoints:
+                for checkpoint in checkpoints[seq]:
+                    self._check_checkpoint(checkpoint, seq, stored_hash)
             self.before_head = self.head
             self.head = stored_hash
             self.last_seq = seq
             self.expected_seq = seq + 1
             self.entries += 1
 
-    def _explain_bad_hash(self, seq: int, fields: dict[str, Any], stored: str) -> tuple[int, str]:
+    def _recheck(self, seq: int) -> bool:
+        """The cheap check failed (e.g. details written before they were stored canonically):
+        decide with the Python encoder, which is the definition of the hash."""
+        self.rechecked += 1
+        event = AuditEvent.objects.get(seq=seq)
+        return _authoritative_hash(event) == event.hash
+
+    def _explain_bad_hash(self, seq: int) -> tuple[int, str]:
+        event = AuditEvent.objects.get(seq=seq)
         # An event whose hash fits one seq earlier was renumbered to make room for an insert.
-        shifted = dict(fields, seq=seq - 1)
-        if _sha256(b"v1:" + _encode(shifted).encode()).hexdigest() == stored:
+        event.seq = seq - 1
+        if _authoritative_hash(event) == event.hash:
             return (
                 seq - 1,
                 f"event {seq - 1} was inserted: the original event {seq - 1} now sits at {seq}",

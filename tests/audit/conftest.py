@@ -50,7 +50,7 @@ def checkpoint_file(settings: Any, tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def user(django_user_model: Any) -> Any:
+def user(django_user_model: Any, fast_hashing: None) -> Any:
     return django_user_model.objects.create_user(username="consult1", password="x-long-password-1")
 
 
@@ -133,7 +133,7 @@ def grant(user: Any, *codenames: str) -> Any:
 
 
 @pytest.fixture
-def officer(django_user_model: Any) -> Any:
+def officer(django_user_model: Any, fast_hashing: None) -> Any:
     user = django_user_model.objects.create_user(
         username="privacy_officer", password="x-long-password-2"
     )

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("model", [AuditEvent, DisclosureReview])
-def test_admin_is_read_only(model, admin_user):
+def test_admin_is_read_only(model, fast_hashing, admin_user):
     model_admin = admin.site._registry[model]
     request = RequestFactory().get("/")
     request.user = admin_user
@@ -26,7 +26,7 @@ def test_admin_is_read_only(model, admin_user):
 
 
 @pytest.mark.urls(AUDIT_URLCONF)
-def test_pages_render_and_offer_no_changes(admin_client, user):
+def test_pages_render_and_offer_no_changes(fast_hashing, admin_client, user):
     event = record("sheet.read", actor=user, resident_id=1, legal_basis="vital_interest")
     assert admin_client.get("/admin/audit/auditevent/").status_code == 200
     detail = admin_client.get(f"/admin/audit/auditevent/{event.seq}/change/")

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             help="start at the latest checkpoint instead of seq 1 (the frequent check; run the "
             "full verification nightly)",
         )
-        parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument("--batch-size", type=int, default=10000)
         parser.add_argument("--no-progress", action="store_true", help="do not print progress")
 
     def handle(self, *args: Any, **options: Any) -> None:
