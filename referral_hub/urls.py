@@ -42,6 +42,12 @@ api_v1 = [
     ),
     path("consents/", consent_api.consents, name="api-consents"),
     path("consents/<int:consent_id>/", consent_api.consent_detail, name="api-consent"),
+    path("consents/<int:consent_id>/evidence/", consent_api.consent_evidence, name="api-consent-evidence"),
+    path(
+        "consent-evidence/<int:evidence_id>/content/",
+        consent_api.consent_evidence_content,
+        name="api-consent-evidence-content",
+    ),
     path(
         "consents/<int:consent_id>/withdraw/",
         consent_api.consent_withdraw,
@@ -50,7 +56,11 @@ api_v1 = [
     path("sheets/", sheets_api.sheets, name="api-sheets"),
     path("sheets/<int:sheet_id>/", sheets_api.sheet_detail_view, name="api-sheet"),
     path("sheets/<int:sheet_id>/", include(sheet_actions)),
-    path("attachments/<int:attachment_id>/content/", attachments_api.attachment_content, name="api-attachment-content"),
+    path(
+        "attachments/<int:attachment_id>/content/",
+        attachments_api.attachment_content,
+        name="api-attachment-content",
+    ),
     path("", include("referral_hub.audit.urls")),
     path("", include("referral_hub.inbox.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, parser_classes
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
+from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
 from referral_hub.api_input import validated
-from referral_hub.consent import policy, services
+from referral_hub.consent import evidence, policy, services
 from referral_hub.consent.categories import Category, Method
 from referral_hub.consent.models import Consent, LegalBasis, Resident
 
@@ -111,6 +115,13 @@ class ConsentOut(serializers.Serializer):
     valid_until = serializers.DateField()
     status = serializers.CharField()
     withdrawn_at = serializers.DateTimeField(allow_null=True)
+    evidence = serializers.SerializerMethodField()
+
+    def get_evidence(self, consent: Consent) -> list[dict]:
+        return [
+            {"id": e.pk, "size": e.size, "content_type": e.content_type, "sha256": e.sha256}
+            for e in consent.evidence.all()
+        ]
 
     def get_recipients(self, consent: Consent) -> list[int]:
         return sorted(d.pk for d in consent.recipients.all())
@@ -128,7 +139,9 @@ def _resident_or_404(resident_id: int) -> Resident:
 
 
 def _consent_or_404(consent_id: int) -> Consent:
-    consent = Consent.objects.prefetch_related("recipients").filter(pk=consent_id).first()
+    consent = (
+        Consent.objects.prefetch_related("recipients", "evidence").filter(pk=consent_id).first()
+    )
     if consent is None:
         raise ApiError("not_found", "同意が見つかりません。/ Consent not found.", 404)
     return consent
@@ -200,3 +213,54 @@ class LegalBasisOut(serializers.ModelSerializer):
 @api_view(["GET"])
 def legal_bases(request: Request) -> Response:
     return Response(LegalBasisOut(LegalBasis.objects.filter(is_active=True), many=True).data)
+
+
+class EvidenceOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    sha256 = serializers.CharField()
+
+
+class EvidenceIn(serializers.Serializer):
+    file = serializers.FileField()
+
+
+@extend_schema(
+    request={"multipart/form-data": EvidenceIn}, responses={201: EvidenceOut}, tags=["consents"]
+)
+@api_view(["POST"])
+@parser_classes([MultiPartParser])
+def consent_evidence(request: Request, consent_id: int) -> Response:
+    """Attach the scanned signed form (multipart field ``file``); stored encrypted."""
+    upload = single_upload(request)
+    try:
+        with file_errors():
+            item = evidence.attach_evidence(
+                request.user, consent_id, upload, max_bytes=max_upload_bytes()
+            )
+    except evidence.EvidenceNotFound:
+        raise ApiError("not_found", "同意が見つかりません。/ Consent not found.", 404) from None
+    body = {
+        "id": item.pk,
+        "filename": item.filename,
+        "size": item.size,
+        "content_type": item.content_type,
+        "sha256": item.sha256,
+    }
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=["consents"])
+@api_view(["GET"])
+def consent_evidence_content(request: Request, evidence_id: int) -> StreamingHttpResponse:
+    """The signed form's plaintext, for privacy officers (audited)."""
+    try:
+        item, chunks = evidence.open_evidence(request.user, evidence_id)
+    except evidence.EvidenceNotFound:
+        raise ApiError("not_found", "書類が見つかりません。/ Not found.", 404) from None
+    response = StreamingHttpResponse(chunks, content_type=item.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, item.filename)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -375,3 +375,28 @@ def authorize_consent_view(actor: Any, consent: Consent) -> Decision:
         refusal_code=decision.code,
     )
     return decision
+
+
+def authorize_evidence_read(actor: Any, consent: Consent, evidence_id: int) -> Decision:
+    """The scanned signed form is opened only by privacy officers reviewing a consent."""
+    purpose = "consent.evidence_read"
+    allowed = getattr(actor, "is_authenticated", False) and roles.has_role(
+        actor, Role.PRIVACY_OFFICER
+    )
+    decision = (
+        Decision(True, "", purpose)
+        if allowed
+        else _refuse(purpose, "", "role_not_allowed", frozenset())
+    )
+    record(
+        purpose,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_desk=roles.place_label(actor),
+        target_type="consent_evidence",
+        target_id=evidence_id,
+        resident_id=consent.resident_id,
+        allowed=decision.allowed,
+        refusal_code=decision.code,
+        details={"consent": consent.pk},
+    )
+    return decision

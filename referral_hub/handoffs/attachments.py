@@ -35,6 +35,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
+from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
 from referral_hub.audit.log import record
 from referral_hub.consent import policy
 from referral_hub.directory import roles
@@ -45,7 +46,6 @@ from referral_hub.handoffs.services import facts_of
 from referral_hub.vault.content_types import detect_content_type
 from referral_hub.vault.errors import (
     AttachmentTooLarge,
-    ContentTypeRefused,
     IntegrityFailure,
     KeyUnavailable,
     Shredded,
@@ -60,8 +60,6 @@ from referral_hub.vault.storage import (
 )
 
 CATEGORY = "attachments"
-# Multipart framing around the file (boundaries, part headers) on top of the size limit.
-MULTIPART_OVERHEAD = 64 * 1024
 # Chunks handed from the decrypting thread to the event loop per hop under ASGI.
 CHUNKS_PER_HOP = 16
 
@@ -238,25 +236,6 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def _too_large(max_bytes: int) -> ApiError:
-    return ApiError(
-        "file_too_large",
-        f"ファイルが大きすぎます({max_bytes // (1024 * 1024)} MiB まで)。"
-        f" / The file is larger than {max_bytes} bytes.",
-        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    )
-
-
-def _file_error(exc: ContentTypeRefused) -> ApiError:
-    if exc.code == "empty_file":
-        return ApiError("empty_file", "ファイルが空です。/ The file is empty.", 400)
-    return ApiError(
-        "content_type_refused",
-        f"PDF・JPEG・PNG・TIFF・HEIC のスキャンや写真だけを添付できます。 / {exc}",
-        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-    )
-
-
 @extend_schema(
     request={"multipart/form-data": AttachmentIn},
     responses={201: AttachmentOut},
@@ -266,30 +245,9 @@ def _file_error(exc: ContentTypeRefused) -> ApiError:
 @parser_classes([MultiPartParser])
 def sheet_attachments(request: Request, sheet_id: int) -> Response:
     """Attach a file (multipart field ``file``); it is stored encrypted."""
-    max_bytes = int(settings.ATTACHMENT_MAX_BYTES)
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > max_bytes + MULTIPART_OVERHEAD:
-        raise _too_large(max_bytes)
-    files = request.FILES.getlist("file")
-    if not files:
-        raise ApiError(
-            "file_required",
-            "添付するファイルを file フィールドで送ってください。/ Send the file in the `file` field.",
-            400,
-        )
-    if len(files) > 1:
-        raise ApiError(
-            "one_file_only", "1回に1つのファイルを送ってください。/ One file per request.", 400
-        )
-    try:
-        attachment = add_attachment(request.user, sheet_id, files[0], max_bytes=max_bytes)
-    except AttachmentTooLarge as exc:
-        raise _too_large(exc.max_bytes) from exc
-    except ContentTypeRefused as exc:
-        raise _file_error(exc) from exc
+    upload = single_upload(request)
+    with file_errors():
+        attachment = add_attachment(request.user, sheet_id, upload, max_bytes=max_upload_bytes())
     return Response(attachment_out(attachment), status=status.HTTP_201_CREATED)
 
 
