@@ -109,10 +109,12 @@ def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
 def sheet_action(request: HttpRequest, sheet_id: int, action: str) -> HttpResponse:
     if action not in sheet_actions.ACTIONS:
         raise Http404
-    view, refused = _view_or_refusal(request, sheet_id)
-    if refused is not None:
-        return refused
-    form = sheet_actions.build_form(action, view.sheet, request.POST)
+    try:
+        # Only the sheet's desk and status, to build the form; the service decides and audits.
+        sheet = selectors.get_sheet(sheet_id)
+    except NotFound:
+        raise Http404 from None
+    form = sheet_actions.build_form(action, sheet, request.POST)
     explanation: refusals.Explanation | None = None
     status = 400
     if form.is_valid():
@@ -144,7 +146,10 @@ def sheet_action(request: HttpRequest, sheet_id: int, action: str) -> HttpRespon
         return refused
     summary = error_summary(form)
     if explanation is not None:
-        summary.insert(0, {"href": "", "message": f"{explanation.message} {explanation.hint}"})
+        # When the refusal concerns a field, its hint is already listed with that field.
+        placed = explanation.field in form.fields
+        text = explanation.message if placed else f"{explanation.message} {explanation.hint}"
+        summary.insert(0, {"href": "", "message": text.strip()})
     action_error = {"action": action, "explanation": explanation, "summary": summary}
     context = _detail_context(request, view, bound={action: form}, action_error=action_error)
     return render(request, "frontend/sheet_detail.html", context, status=status)
@@ -153,9 +158,6 @@ def sheet_action(request: HttpRequest, sheet_id: int, action: str) -> HttpRespon
 @login_required
 @require_POST
 def sheet_message(request: HttpRequest, sheet_id: int) -> HttpResponse:
-    view, refused = _view_or_refusal(request, sheet_id)
-    if refused is not None:
-        return refused
     form = MessageForm(request.POST)
     status = 400
     if form.is_valid():
@@ -172,5 +174,8 @@ def sheet_message(request: HttpRequest, sheet_id: int) -> HttpResponse:
             form.add_error("body", invalid.message)
         else:
             return redirect(reverse("sheet_detail", args=[sheet_id]) + "#thread")
+    view, refused = _view_or_refusal(request, sheet_id)
+    if refused is not None:
+        return refused
     context = _detail_context(request, view, message_form=form)
     return render(request, "frontend/sheet_detail.html", context, status=status)

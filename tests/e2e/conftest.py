@@ -1,0 +1,277 @@
+"""Browser tests: Debian's Chromium driven by Python Playwright against a real ASGI server.
+
+One uvicorn process per test session, with its own SQLite database, data directory and keys
+(generated here, as tests/settings.py does), DEBUG off and the in-memory channel layer: the
+same single-process shape as the quick-start demo. The server is prepared with the ordinary
+management commands (migrate, seed_demo, collectstatic, compilemessages).
+
+Screenshots go to artifacts/screenshots/ (git-ignored). Every page a test visits can be checked
+with axe-core (axe-playwright-python) through the ``check_a11y`` fixture.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PASSWORD = "e2e-pass-2026-demo"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if Path(CHROMIUM).exists():
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install chromium)")
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    signing_key = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "referral_hub.settings",
+            "DEBUG": "0",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECRET_KEY": _b64(os.urandom(48)),
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",
+            "VAULT_KEYS": f"e2e1:{_b64(os.urandom(32))}",
+            "VAULT_ACTIVE_KEY": "e2e1",
+            "VAULT_INDEX_KEY": _b64(os.urandom(32)),
+            "AUDIT_SIGNING_KEY": _b64(signing_key),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def e2e_server() -> Iterator[str]:
+    """``http://localhost:<port>``: a freshly seeded Referral Hub on uvicorn."""
+    data_dir = Path(tempfile.mkdtemp(prefix="referral-hub-e2e-"))
+    env = _server_env(data_dir)
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "seed_demo", "--force", "--password", PASSWORD)
+    _manage(env, "collectstatic", "--noinput")
+    if shutil.which("msgfmt") and (ROOT / "locale").is_dir():
+        _manage(env, "compilemessages", "--locale", "en")
+    port = _free_port()
+    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "referral_hub.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    # "localhost" rather than 127.0.0.1: Chromium keeps Secure cookies (DEBUG is off) on
+    # http://localhost, which it treats as a secure context.
+    url = f"http://localhost:{port}"
+    try:
+        _wait_until_up(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the e2e server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 - local URL
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the e2e server did not start within 30 s")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Problems:
+    """Console errors, page errors and CSP violations seen by one browser context.
+
+    A page that answers a refused action with 403 (or a form error with 400) makes Chromium log
+    "Failed to load resource"; those documents are expected and not reported."""
+
+    def __init__(self) -> None:
+        self.console: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+        self.refused_documents: set[str] = set()
+
+    def watch(self, page: Any) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console.append((message.text, message.location.get("url", "")))
+
+    def _response(self, response: Any) -> None:
+        if response.request.resource_type == "document" and 400 <= response.status < 500:
+            self.refused_documents.add(response.url)
+
+    @property
+    def items(self) -> list[str]:
+        found = list(self.errors)
+        for text, url in self.console:
+            if text.startswith("Failed to load resource") and url in self.refused_documents:
+                continue
+            found.append(f"console: {text} ({url})")
+        return found
+
+
+@pytest.fixture
+def new_context(browser: Any, e2e_server: str) -> Iterator[Callable[..., Any]]:
+    """Open a browser context (one user's browser). Pages carry their Content-Security-Policy
+    (no inline script, handler or style), so a violation shows up here as a console error."""
+    contexts: list[tuple[Any, Problems]] = []
+
+    def make(viewport: dict[str, int] | None = None) -> Any:
+        context = browser.new_context(
+            base_url=e2e_server,
+            locale="ja-JP",
+            timezone_id="Asia/Tokyo",
+            viewport=viewport or {"width": 1366, "height": 768},
+        )
+        problems = Problems()
+        context.on("page", problems.watch)
+        context.problems = problems
+        contexts.append((context, problems))
+        return context
+
+    yield make
+    for context, _ in contexts:
+        context.close()
+    reported = [p for _, problems in contexts for p in problems.items]
+    assert not reported, "browser problems:\n" + "\n".join(reported)
+
+
+def login(context: Any, username: str) -> Any:
+    page = context.new_page()
+    page.goto("/login/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    return page
+
+
+def wait_live(page: Any) -> None:
+    """Wait until the page's inbox socket is connected (live updates flow)."""
+    page.locator("#live-status[data-state=live]").wait_for(timeout=5000)
+
+
+@pytest.fixture(scope="session")
+def screenshot() -> Callable[[Any, str], None]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Any, name: str) -> None:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def check_a11y() -> Iterator[Callable[[Any, str], None]]:
+    """Run axe-core on the page as it is now; serious or critical violations fail the test."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page: Any, name: str) -> None:
+        results = axe.run(page)
+        bad = [
+            v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+        ]
+        details = "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] if n["target"] else "" for n in v["nodes"][:5])
+            for v in bad
+        )
+        assert not bad, f"axe on {name}:\n{details}"
+
+    yield check
