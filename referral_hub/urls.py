@@ -42,7 +42,11 @@ api_v1 = [
     ),
     path("consents/", consent_api.consents, name="api-consents"),
     path("consents/<int:consent_id>/", consent_api.consent_detail, name="api-consent"),
-    path("consents/<int:consent_id>/evidence/", consent_api.consent_evidence, name="api-consent-evidence"),
+    path(
+        "consents/<int:consent_id>/evidence/",
+        consent_api.consent_evidence,
+        name="api-consent-evidence",
+    ),
     path(
         "consent-evidence/<int:evidence_id>/content/",
         consent_api.consent_evidence_content,
