@@ -78,12 +78,16 @@ def verify_chain(
     checkpoint_path: Path | None = None,
     public_keys: Iterable[str] = (),
     incremental: bool = False,
+    allow_shorter: bool = False,
     batch_size: int = 10000,
     progress: ProgressCallback | None = None,
 ) -> VerifyResult:
     """Verify the whole chain (or, with ``incremental``, the part after the latest checkpoint
     that matches the chain) and every checkpoint. Never raises for a broken chain: the result
-    says what is wrong and where."""
+    says what is wrong and where.
+
+    ``allow_shorter`` is for a restored backup, which legitimately ends before the newest
+    checkpoints: they are reported as warnings instead of as a truncated tail."""
     result = VerifyResult(ok=True)
     try:
         keys = trusted_keys(public_keys)
@@ -115,7 +119,7 @@ def verify_chain(
             walker.check_page(rows)
             if progress is not None:
                 progress(walker.last_seq, total)
-        walker.check_end(recorded_head)
+        walker.check_end(recorded_head, allow_shorter, result.warnings)
     except _ChainBroken as broken:
         result.ok = False
         result.first_bad_seq = broken.seq
@@ -371,14 +375,17 @@ class _Walker:
         self.checkpoints_checked += 1
         self.last_trusted_checkpoint = max(self.last_trusted_checkpoint, seq)
 
-    def check_end(self, recorded_head: int) -> None:
+    def check_end(self, recorded_head: int, allow_shorter: bool, warnings: list[str]) -> None:
         signed_max = max(self.checkpoints, default=0)
         if signed_max > self.last_seq:
-            raise _ChainBroken(
-                self.last_seq + 1,
+            message = (
                 f"the log ends at seq {self.last_seq} but a signed checkpoint covers seq "
-                f"{signed_max}: events {self.last_seq + 1}–{signed_max} were removed",
+                f"{signed_max}: events {self.last_seq + 1}–{signed_max} were removed"
             )
+            if not allow_shorter:
+                raise _ChainBroken(self.last_seq + 1, message)
+            newer = sum(1 for seq in self.checkpoints if seq > self.last_seq)
+            warnings.append(f"{newer} checkpoints are newer than this copy of the log ({message})")
         if recorded_head > self.last_seq:
             raise _ChainBroken(
                 self.last_seq + 1,

@@ -56,3 +56,20 @@ def test_without_a_key_checkpoints_are_skipped_with_a_warning(
     err = StringIO()
     call_command("audit_verify", "--no-progress", stdout=StringIO(), stderr=err)
     assert "checkpoints not checked" in err.getvalue()
+
+
+def test_a_restored_backup_may_end_before_the_newest_checkpoint(make_chain, checkpoint_file):
+    make_chain(3)
+    write_checkpoint()
+    make_chain(2)
+    write_checkpoint()
+    # A backup taken at seq 3, restored: the head row and the log both end at seq 3.
+    with attacker_cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq > 3")
+        cursor.execute("UPDATE audit_chainhead SET seq = 3")
+    with pytest.raises(CommandError, match="FAILED at seq 4"):
+        call_command("audit_verify", "--no-progress", stdout=StringIO(), stderr=StringIO())
+    out, err = StringIO(), StringIO()
+    call_command("audit_verify", "--no-progress", "--allow-shorter", stdout=out, stderr=err)
+    assert "audit chain OK: 3 events" in out.getvalue()
+    assert "1 checkpoints are newer than this copy" in err.getvalue()

@@ -33,6 +33,11 @@ class Command(BaseCommand):
             help="start at the latest checkpoint instead of seq 1 (the frequent check; run the "
             "full verification nightly)",
         )
+        parser.add_argument(
+            "--allow-shorter",
+            action="store_true",
+            help="verifying a restored backup: checkpoints newer than its last event are warnings",
+        )
         parser.add_argument("--batch-size", type=int, default=10000)
         parser.add_argument("--no-progress", action="store_true", help="do not print progress")
 
@@ -42,6 +47,7 @@ class Command(BaseCommand):
             checkpoint_path=options["checkpoints"],
             public_keys=options["public_key"],
             incremental=options["incremental"],
+            allow_shorter=options["allow_shorter"],
             batch_size=options["batch_size"],
             progress=progress,
         )
