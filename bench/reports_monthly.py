@@ -539,17 +539,19 @@ PROPOSED_INDEXES = {
 RUNS = 5
 
 
-def _median_seconds(run: Callable[[], Any], runs: int = RUNS) -> float:
+def _timings(run: Callable[[], Any], runs: int = RUNS) -> list[float]:
     run()  # warm-up
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         run()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return times
 
 
-def measure(schema: str, months: list[datetime.date], as_of: datetime.datetime) -> list[dict]:
+def measure(
+    schema: str, months: list[datetime.date], as_of: datetime.datetime, fiscal_year: bool
+) -> list[dict]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -562,15 +564,20 @@ def measure(schema: str, months: list[datetime.date], as_of: datetime.datetime) 
         (f"{m:%Y-%m} municipality", m, None) for m in months
     ] + [(f"{months[-1]:%Y-%m} clerk (収納課)", months[-1], {shuno})]
     results = []
-    print(f"\n[{schema}]")
-    print(f"  {'case':<28} {'sheets':>8} {'report':>9} {'queries':>8} {'COUNT(*)':>9} {'ratio':>7}")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\n[{schema}]  (load average {load} on {os.cpu_count()} CPUs)")
+    print(
+        f"  {'case':<28} {'sheets':>8} {'median':>8} {'best':>7} {'queries':>8}"
+        f" {'COUNT(*)':>9} {'ratio':>6}"
+    )
     for label, month, departments in cases:
         period = month_period(month)
 
         def report(month: datetime.date = month, departments: Any = departments) -> dict:
             return monthly_report(month, department_ids=departments, as_of=as_of)
 
-        seconds = _median_seconds(report)
+        times = _timings(report)
+        seconds = statistics.median(times)
         with CaptureQueriesContext(connection) as captured:
             figures = report()
         where = "sent_at >= %s AND sent_at < %s"
@@ -584,27 +591,32 @@ def measure(schema: str, months: list[datetime.date], as_of: datetime.datetime) 
                 cursor.execute(f"SELECT COUNT(*) FROM handoffs_connectsheet WHERE {where}", params)
                 cursor.fetchone()
 
-        base = _median_seconds(baseline)
+        base = statistics.median(_timings(baseline))
         row = {
             "schema": schema,
             "case": label,
             "sheets": figures["sheets"],
             "seconds": seconds,
+            "best_seconds": min(times),
             "queries": len(captured.captured_queries),
             "baseline_seconds": base,
             "ratio": seconds / base if base else float("inf"),
         }
         results.append(row)
         print(
-            f"  {label:<28} {row['sheets']:>8,} {seconds * 1000:>7.0f}ms {row['queries']:>8}"
-            f" {base * 1000:>7.1f}ms {row['ratio']:>6.0f}x",
+            f"  {label:<28} {row['sheets']:>8,} {seconds * 1000:>6.0f}ms"
+            f" {min(times) * 1000:>5.0f}ms {row['queries']:>8}"
+            f" {base * 1000:>7.1f}ms {row['ratio']:>5.0f}x",
             flush=True,
         )
-    fy = months[-1].year if months[-1].month >= 4 else months[-1].year - 1
-    fy_seconds = _median_seconds(
-        lambda: fiscal_year_report(fy, department_ids=None, as_of=as_of), runs=3
-    )
-    print(f"  fiscal year {fy} report (median of 3): {fy_seconds * 1000:.0f} ms")
+    if fiscal_year:
+        fy = months[-1].year if months[-1].month >= 4 else months[-1].year - 1
+        fy_times = _timings(lambda: fiscal_year_report(fy, department_ids=None, as_of=as_of), 3)
+        fy_sheets = fiscal_year_report(fy, department_ids=None, as_of=as_of)["sheets"]
+        print(
+            f"  fiscal year {fy} report ({fy_sheets:,} sheets; not in the target):"
+            f" median of 3 {statistics.median(fy_times) * 1000:.0f} ms"
+        )
     return results
 
 
@@ -646,6 +658,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-proposed-indexes", action="store_true", help="time the current schema only"
     )
+    parser.add_argument(
+        "--skip-fiscal-year", action="store_true", help="do not time the fiscal-year report"
+    )
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("the benchmark needs PostgreSQL")
@@ -681,18 +696,31 @@ def main() -> None:
     months = [datetime.date(2024, 10, 1), datetime.date(2025, 4, 1), datetime.date(2026, 3, 1)]
     if args.explain:
         explain(months[-1], as_of)
+    fiscal_year = not args.skip_fiscal_year
     set_indexes(create=False)
-    results = measure("current handoffs schema", months, as_of)
+    results = measure("current handoffs schema", months, as_of, fiscal_year)
     if not args.skip_proposed_indexes:
         set_indexes(create=True)
         try:
-            results += measure("with proposed indexes", months, as_of)
+            results += measure("with proposed indexes", months, as_of, fiscal_year)
+            # The default random_page_cost (4) models spinning disks; on SSDs 1.1 is the usual
+            # setting, and it lets the planner pick index nested loops for the concern counts.
+            with connection.cursor() as cursor:
+                cursor.execute("SET random_page_cost = 1.1")
+            results += measure(
+                "with proposed indexes, random_page_cost = 1.1", months, as_of, fiscal_year
+            )
             if args.explain:
                 explain(months[-1], as_of)
         finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET random_page_cost")
             set_indexes(create=False)
-    worst = max(r["seconds"] for r in results)
-    print(f"\nslowest monthly report: {worst * 1000:.0f} ms (target < 2000 ms)")
+    print()
+    for schema in dict.fromkeys(r["schema"] for r in results):
+        worst = max(r["seconds"] for r in results if r["schema"] == schema)
+        print(f"slowest monthly report (median of {RUNS}), {schema}: {worst * 1000:.0f} ms")
+    print("target: < 2000 ms")
 
 
 if __name__ == "__main__":
