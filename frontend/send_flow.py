@@ -13,10 +13,12 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
 from frontend import refusals
 from frontend.forms.base import error_summary
+from frontend.forms.files import max_bytes
 from frontend.forms.send import (
     NEW,
     OTHER_BASIS,
@@ -28,18 +30,22 @@ from frontend.forms.send import (
     ResidentSearchForm,
     SheetForm,
 )
+from referral_hub.consent import evidence as consent_evidence
 from referral_hub.consent import services as consent_services
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent, Resident
+from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import services as sheet_services
-from referral_hub.handoffs.errors import InvalidInput, Refused
+from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, Refused
 from referral_hub.handoffs.models import ConnectSheet
+from referral_hub.vault.errors import VaultError
 
 
 @dataclass
 class SendFlow:
     actor: Any
     data: QueryDict | None = None
+    files: MultiValueDict | None = None
     search: ResidentSearchForm = field(init=False)
     resident_choice: ResidentChoiceForm = field(init=False)
     new_resident: NewResidentForm = field(init=False)
@@ -50,16 +56,18 @@ class SendFlow:
     refusal: refusals.Explanation | None = None
     resident_id: int | None = None
     consent_id: int | None = None
+    # Attachments that could not follow a sheet that was sent: told to the clerk afterwards.
+    attachment_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        data = self.data
+        data, files = self.data, self.files
         self.search = ResidentSearchForm(data)
         self.resident_choice = ResidentChoiceForm(data)
         self.new_resident = NewResidentForm(data)
         self.consent_choice = ConsentChoiceForm(data)
-        self.consent = ConsentForm(data)
+        self.consent = ConsentForm(data, files)
         self.other_basis = OtherBasisForm(data)
-        self.sheet = SheetForm(data)
+        self.sheet = SheetForm(data, files)
         if data is not None:
             resident = data.get("resident", "")
             self.resident_id = int(resident) if resident.isdigit() else None
@@ -118,7 +126,8 @@ class SendFlow:
 
     def submit(self) -> ConnectSheet | None:
         """Run the services in order; on a refusal or invalid input, return None with the
-        error attached to the form field it concerns."""
+        error attached to the form field it concerns. Files were checked by the forms, so
+        the signed form and the attachments are stored unless the gate refuses them."""
         try:
             resident = self._resident()
             if resident is None:
@@ -126,14 +135,34 @@ class SendFlow:
             consent = self._consent(resident)
             if consent is None and self.consent_value != OTHER_BASIS:
                 return None
-            return self._send(resident, consent)
+            sheet = self._send(resident, consent)
         except Refused as refused:
             self.refusal = refusals.explain(refused.decision)
             if self.refusal.field == "to_desk":
                 self.sheet.add_error("to_desk", self.refusal.hint or self.refusal.message)
+            return None
         except InvalidInput as invalid:
             self._place_invalid(invalid)
-        return None
+            return None
+        self._attach(sheet)
+        return sheet
+
+    def _attach(self, sheet: ConnectSheet) -> None:
+        """The sheet is out; each file follows it or is reported (the sheet page can retry)."""
+        for upload in self.sheet.cleaned_data.get("attachments") or []:
+            try:
+                sheet_attachments.add_attachment(
+                    self.actor, sheet.pk, upload, max_bytes=max_bytes()
+                )
+            except Refused as refused:
+                explanation = refusals.explain(refused.decision)
+                self.attachment_problems.append(
+                    f"{upload.name}: {explanation.message} {explanation.hint}".strip()
+                )
+            except (InvalidTransition, VaultError):
+                self.attachment_problems.append(
+                    _("%(name)s: 保存できませんでした。") % {"name": upload.name}
+                )
 
     def _resident(self) -> Resident | None:
         if self.resident_value != NEW:
@@ -180,6 +209,14 @@ class SendFlow:
             ),
         )
         self.consent_id = consent.pk
+        if scope.get("evidence"):
+            try:
+                consent_evidence.attach_evidence(
+                    self.actor, consent.pk, scope["evidence"], max_bytes=max_bytes()
+                )
+            except VaultError:
+                self.consent.add_error("evidence", _("同意書のファイルを保存できませんでした。"))
+                return None
         return consent
 
     def _send(self, resident: Resident, consent: Consent | None) -> ConnectSheet:

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from frontend.forms.base import AccessibleForm
+from frontend.forms.files import ScansField
 from frontend.forms.send import DeskChoiceField
 from referral_hub.directory.models import Desk, Role
 from referral_hub.handoffs.models import Outcome
@@ -114,4 +115,12 @@ class MessageForm(AccessibleForm):
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("メッセージを入力してください。")},
+    )
+
+
+class AttachmentForm(AccessibleForm):
+    files = ScansField(
+        label=_("ファイル"),
+        help_text=_("PDF・JPEG・PNG・TIFF・HEIC のスキャンや写真。暗号化して保存されます。"),
+        error_messages={"required": _("添付するファイルを選んでください。")},
     )

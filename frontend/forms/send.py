@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from frontend.forms.base import AccessibleForm
+from frontend.forms.files import ScanField, ScansField
 from referral_hub.consent.categories import Basis, Category, Method
 from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs.models import HandoffMethod, Urgency
@@ -173,6 +174,11 @@ class ConsentForm(AccessibleForm):
     valid_until = forms.DateField(
         label=_("有効期限"), widget=DateInput(attrs={"class": "consent-scope"})
     )
+    evidence = ScanField(
+        label=_("署名した同意書(スキャン・写真)"),
+        required=False,
+        help_text=_("署名した同意書で同意を得たときに添付します。暗号化して保存されます。"),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -184,6 +190,12 @@ class ConsentForm(AccessibleForm):
         data = super().clean()
         if data.get("method") == Method.VERBAL_WITNESSED and not data.get("witness", "").strip():
             self.add_error("witness", _("口頭同意には立会人の氏名が必要です。"))
+        if (
+            data.get("method") == Method.SIGNED_FORM
+            and not data.get("evidence")
+            and "evidence" not in self.errors
+        ):
+            self.add_error("evidence", _("署名した同意書のスキャンか写真を添付してください。"))
         return data
 
 
@@ -274,6 +286,14 @@ class SheetForm(AccessibleForm):
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    attachments = ScansField(
+        label=_("添付するファイル(スキャン・写真)"),
+        required=False,
+        help_text=_(
+            "PDF・JPEG・PNG・TIFF・HEIC。本人同意に「添付書類」が含まれているときだけ送れます。"
+            "入力エラーのあとは、ファイルをもう一度選んでください。"
+        ),
     )
 
     def clean(self):

@@ -62,18 +62,22 @@ def _text_context(data) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def send_sheet_page(request: HttpRequest) -> HttpResponse:
-    flow = SendFlow(request.user, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and flow.is_valid():
+    posted = request.method == "POST"
+    flow = SendFlow(
+        request.user, request.POST if posted else None, request.FILES if posted else None
+    )
+    if posted and flow.is_valid():
         sheet = flow.submit()
         if sheet is not None:
             messages.success(
                 request,
                 _("シート %(number)s を %(desk)s に送りました。")
-                % {
-                    "number": sheet.number,
-                    "desk": sheet.owner_desk.name,
-                },
+                % {"number": sheet.number, "desk": sheet.owner_desk.name},
             )
+            for problem in flow.attachment_problems:
+                messages.warning(
+                    request, _("添付書類を送れませんでした: %(problem)s") % {"problem": problem}
+                )
             return redirect("sheet_detail", sheet_id=sheet.pk)
     data = request.POST if request.method == "POST" else None
     concern_ids = _ids(data.getlist("concerns")) if data is not None else []

@@ -13,13 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend import refusals, sheet_actions
-from frontend.forms.actions import MessageForm
+from frontend.forms.actions import AttachmentForm, MessageForm
 from frontend.forms.base import error_summary
+from frontend.forms.files import max_bytes
 from referral_hub.directory import roles
+from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import selectors, services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
 from referral_hub.handoffs.models import EventKind
 from referral_hub.inbox.read_state import mark_sheet_read
+from referral_hub.vault.errors import VaultError
 
 MILESTONES = [
     ("sent_at", EventKind.SENT.label),
@@ -53,6 +56,7 @@ def _detail_context(
     bound: dict[str, Any] | None = None,
     action_error: dict[str, Any] | None = None,
     message_form: MessageForm | None = None,
+    attachment_form: AttachmentForm | None = None,
 ) -> dict[str, Any]:
     sheet = view.sheet
     bound = bound or {}
@@ -76,8 +80,9 @@ def _detail_context(
     summary = []
     if action_error:
         summary = action_error.get("summary", [])
-    if message_form is not None and message_form.is_bound:
-        summary += error_summary(message_form)
+    for form in (message_form, attachment_form):
+        if form is not None and form.is_bound:
+            summary += error_summary(form)
     return {
         "view": view,
         "sheet": sheet,
@@ -86,6 +91,7 @@ def _detail_context(
         "events": events,
         "thread": selectors.messages(view),
         "message_form": message_form or MessageForm(),
+        "attachment_form": attachment_form or AttachmentForm(),
         "milestones": milestones,
         "action_error": action_error,
         "errors": summary,
@@ -178,4 +184,46 @@ def sheet_message(request: HttpRequest, sheet_id: int) -> HttpResponse:
     if refused is not None:
         return refused
     context = _detail_context(request, view, message_form=form)
+    return render(request, "frontend/sheet_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sheet_attachment(request: HttpRequest, sheet_id: int) -> HttpResponse:
+    """Add scans or photos to the sheet; the gate decides (the consent must cover them)."""
+    form = AttachmentForm(request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        stored = 0
+        for upload in form.cleaned_data["files"]:
+            try:
+                sheet_attachments.add_attachment(
+                    request.user, sheet_id, upload, max_bytes=max_bytes()
+                )
+            except NotFound:
+                raise Http404 from None
+            except Refused as refused_error:
+                explanation = refusals.explain(refused_error.decision)
+                form.add_error("files", f"{explanation.message} {explanation.hint}".strip())
+                status = 403
+                break
+            except InvalidTransition:
+                form.add_error("files", _("終結・取下げ済みのシートには添付できません。"))
+                status = 409
+                break
+            except VaultError:
+                form.add_error(
+                    "files", _("「%(name)s」を保存できませんでした。") % {"name": upload.name}
+                )
+                status = 500
+                break
+            stored += 1
+        if stored:
+            messages.success(request, _("%(n)s件のファイルを添付しました。") % {"n": stored})
+        if not form.errors:
+            return redirect(reverse("sheet_detail", args=[sheet_id]) + "#attachments")
+    view, refused = _view_or_refusal(request, sheet_id)
+    if refused is not None:
+        return refused
+    context = _detail_context(request, view, attachment_form=form)
     return render(request, "frontend/sheet_detail.html", context, status=status)

@@ -11,27 +11,15 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, wait_live
+from tests.e2e.conftest import field, login, unique_kana, wait_live
 
 pytestmark = pytest.mark.e2e
 
 LIVE_WITHIN_MS = 2000
-
-
-def _unique_kana() -> str:
-    # Katakana from a random number, so reruns against one server never match earlier residents.
-    digits = "アイウエオカキクケコ"
-    return "テスト" + "".join(digits[int(c, 16) % 10] for c in uuid.uuid4().hex[:6])
-
-
-def field(page, label: str):
-    """A form field by its label; required fields announce 「必須」 after the label."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}( 必須)?$"))
 
 
 def test_clerk_to_desk_to_privacy_officer(new_context, screenshot, check_a11y):
@@ -48,7 +36,7 @@ def test_clerk_to_desk_to_privacy_officer(new_context, screenshot, check_a11y):
     expect(clerk).to_have_url(re.compile(r"/send/$"))
     expect(clerk.get_by_role("heading", name="つなぐシートを作る", level=1)).to_be_visible()
     check_a11y(clerk, "send (empty)")
-    kana = _unique_kana()
+    kana = unique_kana()
     clerk.get_by_label("氏(フリガナ)").fill(kana)
     clerk.get_by_label("名(フリガナ)").fill("ハナコ")
     clerk.get_by_label("生年月日").fill("1968-05-20")
