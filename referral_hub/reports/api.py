@@ -46,10 +46,16 @@ REPORT_RENDERERS = [JSONRenderer, ReportCsvRenderer]
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "csv"], description="csv: UTF-8 with BOM, Japanese headers"
 )
-ERRORS = {
-    400: OpenApiResponse(ErrorOut, description="invalid_month / invalid_year"),
-    403: OpenApiResponse(ErrorOut, description="reports_forbidden: no role that sees reports"),
-}
+
+
+def _errors(invalid_code: str) -> dict[Any, OpenApiResponse]:
+    """Error responses: JSON whatever format was asked for."""
+    return {
+        (400, "application/json"): OpenApiResponse(ErrorOut, description=invalid_code),
+        (403, "application/json"): OpenApiResponse(
+            ErrorOut, description="reports_forbidden: the user has no role that sees reports"
+        ),
+    }
 
 
 def _scope(request: Request) -> ReportScope:
@@ -81,7 +87,7 @@ def _respond(request: Request, report: dict[str, Any]) -> Response:
     responses={
         (200, "application/json"): MonthlyReportOut,
         (200, "text/csv"): OpenApiTypes.STR,
-        **ERRORS,
+        **_errors("invalid_month"),
     },
     tags=["reports"],
     operation_id="reports_monthly",
@@ -113,7 +119,7 @@ def monthly(request: Request) -> Response:
     responses={
         (200, "application/json"): FiscalYearReportOut,
         (200, "text/csv"): OpenApiTypes.STR,
-        **ERRORS,
+        **_errors("invalid_year"),
     },
     tags=["reports"],
     operation_id="reports_fiscal_year",

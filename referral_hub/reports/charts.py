@@ -52,8 +52,11 @@ def nice_ceiling(value: int) -> int:
 
 
 def _ticks(top: int) -> list[int]:
-    """Five gridline values from 0 to ``top`` (a nice number), without repeats."""
-    return sorted({round(top * i / 4) for i in range(5)})
+    """Gridline values from 0 to ``top`` (a nice number) in whole, evenly spaced steps."""
+    for divisions in (5, 4, 2, 1):
+        if top % divisions == 0:
+            return list(range(0, top + 1, top // divisions))
+    return [0, top]
 
 
 def horizontal_bars(

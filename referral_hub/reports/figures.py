@@ -1,9 +1,10 @@
 """Monthly and fiscal-year figures about connect sheets: counts only, never names.
 
 Every figure is aggregated by the database. A report runs a fixed number of queries whatever the
-number of sheets (see ``MAX_QUERIES``); on PostgreSQL the percentiles are ``PERCENTILE_CONT``,
-elsewhere a window-function query that returns at most four rows. The counting rules are in
-docs/reports.md; each rule below cites it."""
+number of sheets (``MAX_QUERIES``); on PostgreSQL the percentiles are ``PERCENTILE_CONT``,
+elsewhere a window-function query that returns a handful of rows. The counting rules (which
+date counts, how redirects count, what "within SLA" means) are written down in docs/reports.md.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ TIMELINE_KINDS = (
 )
 PERCENTILES = (0.5, 0.9)
 # Upper bound of SQL queries for one report, asserted by the tests.
-MAX_QUERIES = 8  # 5-6 on PostgreSQL; SQLite adds one per percentile pair
+MAX_QUERIES = 8  # PostgreSQL: 6 (5 in a clerk's scope); SQLite adds two percentile queries
 NOT_A_DEPARTMENT = "部署以外(窓口・その他)"
 
 
@@ -98,19 +99,24 @@ def fiscal_year_trend(
     """Sheets sent in each month of fiscal year ``fy``, April first (one query)."""
     as_of = as_of or timezone.now()
     sheets = _sheets_of(fiscal_year_period(fy), department_ids, as_of)
-    counted = {
-        row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]: row[
-            "sheets"
-        ]
-        for row in sheets.annotate(month=TruncMonth("sent_at", tzinfo=TOKYO))
+    rows = (
+        sheets.annotate(month=TruncMonth("sent_at", tzinfo=TOKYO))
         .values("month")
         .annotate(sheets=Count("pk"))
         .order_by()
-    }
+    )
+    counted = {_first_day(row["month"]): row["sheets"] for row in rows}
     return [
         {"month": f"{month.year:04d}-{month.month:02d}", "sheets": counted.get(month, 0)}
         for month in fiscal_year_months(fy)
     ]
+
+
+def _first_day(month: datetime.date | datetime.datetime) -> datetime.date:
+    """TruncMonth gives an aware datetime in JST (a date on some backends)."""
+    if isinstance(month, datetime.datetime):
+        return month.astimezone(TOKYO).date()
+    return month
 
 
 def period_report(
@@ -119,6 +125,7 @@ def period_report(
     department_ids: set[int] | None,
     as_of: datetime.datetime | None = None,
 ) -> dict[str, Any]:
+    """Every figure for the sheets sent in ``period``; see ``monthly_report``."""
     as_of = as_of or timezone.now()
     sheets = _sheets_of(period, department_ids, as_of)
     per_sheet = _per_sheet(sheets, as_of)

@@ -74,6 +74,7 @@ def monthly_page(request: HttpRequest) -> HttpResponse:
     following = periods.next_month(month)
     context = {
         "report": report,
+        "as_of": datetime.datetime.fromisoformat(report["period"]["as_of"]),
         "month": month,
         "month_value": label,
         "fiscal_year": fy,

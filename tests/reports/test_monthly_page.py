@@ -31,6 +31,7 @@ def test_lead_sees_tables_and_both_charts(client: Client, make_user, place, apri
     html = page(client, make_user("lead", desk=place.jiritsu), month="2026-04")
     assert "月次集計: 2026年4月" in html
     assert "市全体の件数です。" in html
+    assert "集計時点: 2026年5月20日 12:00" in html
     svgs = re.findall(r"<svg .*?</svg>", html, flags=re.S)
     assert len(svgs) == 2
     departments, trend = svgs
