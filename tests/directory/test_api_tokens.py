@@ -15,7 +15,9 @@ PASSWORD = "demo-pass-2026"
 
 
 def issue(client: APIClient, username: str = "consult1", password: str = PASSWORD):
-    return client.post("/api/v1/auth/token/", {"username": username, "password": password}, format="json")
+    return client.post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
+    )
 
 
 def test_token_is_issued_for_valid_credentials_and_stored_only_as_a_hash(demo):
@@ -58,7 +60,10 @@ def test_expired_token_is_refused(demo):
 def test_revoked_token_is_refused(demo):
     client = APIClient()
     key = issue(client).json()["token"]
-    assert client.delete("/api/v1/auth/token/revoke/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 204
+    assert (
+        client.delete("/api/v1/auth/token/revoke/", HTTP_AUTHORIZATION=f"Token {key}").status_code
+        == 204
+    )
     assert ApiToken.objects.get().revoked_at is not None
     assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
 

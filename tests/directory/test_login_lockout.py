@@ -17,25 +17,36 @@ def test_five_failures_lock_out_even_the_right_password(demo, settings):
     settings.LOGIN_MAX_FAILURES = 5
     client = APIClient()
     for _ in range(5):
-        response = client.post("/api/v1/auth/token/", {"username": "tax_clerk", "password": "nope"}, format="json")
+        response = client.post(
+            "/api/v1/auth/token/", {"username": "tax_clerk", "password": "nope"}, format="json"
+        )
     assert response.status_code == 429
     assert response.json()["code"] == "locked_out"
     response = client.post(
-        "/api/v1/auth/token/", {"username": "tax_clerk", "password": "demo-pass-2026"}, format="json"
+        "/api/v1/auth/token/",
+        {"username": "tax_clerk", "password": "demo-pass-2026"},
+        format="json",
     )
     assert response.status_code == 429
     assert AuditEvent.objects.filter(action="auth.login_failed").count() == 5
-    assert AuditEvent.objects.filter(action="auth.login_refused", refusal_code="locked_out").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="auth.login_refused", refusal_code="locked_out").count()
+        == 1
+    )
 
 
 def test_lock_expires(demo, settings):
     settings.LOGIN_MAX_FAILURES = 2
     client = APIClient()
     for _ in range(2):
-        client.post("/api/v1/auth/token/", {"username": "tax_clerk", "password": "nope"}, format="json")
+        client.post(
+            "/api/v1/auth/token/", {"username": "tax_clerk", "password": "nope"}, format="json"
+        )
     LoginThrottle.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
     response = client.post(
-        "/api/v1/auth/token/", {"username": "tax_clerk", "password": "demo-pass-2026"}, format="json"
+        "/api/v1/auth/token/",
+        {"username": "tax_clerk", "password": "demo-pass-2026"},
+        format="json",
     )
     assert response.status_code == 201
     assert not LoginThrottle.objects.exists()
@@ -68,7 +79,12 @@ def test_login_page_is_japanese(db):
 def test_login_ignores_offsite_next(db, django_user_model):
     django_user_model.objects.create_user("staff_b", password="a-long-password-2026")
     response = Client().post(
-        "/login/", {"username": "staff_b", "password": "a-long-password-2026", "next": "https://evil.example/"}
+        "/login/",
+        {
+            "username": "staff_b",
+            "password": "a-long-password-2026",
+            "next": "https://evil.example/",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == "/"

@@ -10,8 +10,16 @@ pytestmark = pytest.mark.django_db
 
 DESKS = {"jiritsu", "seikatsu_hogo", "kakei", "houkatsu", "kodomo"}
 USERS = {
-    "tax_clerk", "nhi_clerk", "housing_clerk", "school_clerk", "consult1", "consult2", "consult_lead",
-    "hogo_staff", "privacy_officer", "admin",
+    "tax_clerk",
+    "nhi_clerk",
+    "housing_clerk",
+    "school_clerk",
+    "consult1",
+    "consult2",
+    "consult_lead",
+    "hogo_staff",
+    "privacy_officer",
+    "admin",
 }
 
 
@@ -20,7 +28,11 @@ def snapshot():
         sorted(Municipality.objects.values_list("code", "name")),
         sorted(Department.objects.values_list("code", "name", "support_meeting_member")),
         sorted(Desk.objects.values_list("code", "name")),
-        sorted(Membership.objects.values_list("user__username", "role", "desk__code", "department__code")),
+        sorted(
+            Membership.objects.values_list(
+                "user__username", "role", "desk__code", "department__code"
+            )
+        ),
         Concern.objects.count(),
     )
 
@@ -28,7 +40,14 @@ def snapshot():
 def test_seed_demo_creates_the_documented_directory(demo):
     assert Municipality.objects.get().name == "デモ市"
     names = set(Department.objects.values_list("name", flat=True))
-    assert {"収納課", "国保年金課", "建築住宅課", "学校教育課", "上下水道局", "障がい福祉課"} <= names
+    assert {
+        "収納課",
+        "国保年金課",
+        "建築住宅課",
+        "学校教育課",
+        "上下水道局",
+        "障がい福祉課",
+    } <= names
     assert len(names) == 17
     assert set(Desk.objects.values_list("code", flat=True)) == DESKS
     assert Desk.objects.get(code="jiritsu").name == "自立相談支援窓口"
