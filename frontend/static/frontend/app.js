@@ -45,7 +45,10 @@
         radio.dispatchEvent(new Event("change", { bubbles: true }));
         radio.focus();
         var label = document.querySelector('label[for="' + radio.id + '"]');
-        announce((label ? label.textContent.trim() : "") + " を選びました");
+        announcer = announcer || document.getElementById("live-announcer");
+        var template = (announcer && announcer.getAttribute("data-text-desk-chosen")) || "%(desk)s";
+        announce(template.replace("%(desk)s", label ? label.textContent.trim() : ""));
+
       }
       return;
     }

@@ -12,19 +12,15 @@
   if (!path || !("WebSocket" in window)) return;
 
   var storageKey = "rh.inbox.seq." + (body.getAttribute("data-inbox-user") || "");
-  var STATUS_TEXT = {
-    connecting: "ライブ更新: 接続中…",
-    live: "ライブ更新: 接続中",
-    reconnecting: "ライブ更新: 再接続しています…",
-    offline: "ライブ更新: 停止(再読み込みしてください)"
-  };
-  var ANNOUNCE = {
-    "sheet.received": "新しいシートが届きました",
-    "sheet.updated": "シートの状態が更新されました",
-    "sheet.message": "新しいメッセージがあります",
-    "sheet.overdue": "受付期限を過ぎたシートがあります",
-    "consent.withdrawn": "本人が同意を撤回したシートがあります"
-  };
+  // Texts come from the page (translated by Django), never from this file.
+  function statusText(state) {
+    var el = document.getElementById("live-status");
+    return (el && el.getAttribute("data-text-" + state)) || "";
+  }
+  function announcement(eventType) {
+    var el = document.getElementById("live-announcer");
+    return (el && el.getAttribute("data-text-" + eventType.replace(".", "-"))) || "";
+  }
 
   function readStored() {
     try { return parseInt(window.sessionStorage.getItem(storageKey) || "0", 10) || 0; }
@@ -49,7 +45,10 @@
     if (!el || el.getAttribute("data-state") === state) return;
     el.setAttribute("data-state", state);
     var text = el.querySelector(".live-text");
-    if (text) text.textContent = STATUS_TEXT[state];
+    if (text) text.textContent = statusText(state);
+    // Only a lost connection is worth interrupting a screen reader for.
+    if (state === "offline" && window.rhAnnounce) window.rhAnnounce(statusText(state));
+
   }
 
   function updateBadges(counts) {
@@ -82,7 +81,8 @@
   function schedule(frame) {
     pendingList = true;
     if (frame.sheet) pendingSheets[frame.sheet] = true;
-    pendingAnnouncement = ANNOUNCE[frame.type] || pendingAnnouncement;
+    pendingAnnouncement = announcement(frame.type) || pendingAnnouncement;
+
     // Several events in a burst (a catch-up) cause one refresh.
     if (!refreshTimer) refreshTimer = window.setTimeout(flush, 150);
   }

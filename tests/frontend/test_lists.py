@@ -1,0 +1,58 @@
+"""受信箱 puts urgent and overdue sheets first and marks what is new; 送ったシート shows the
+department's sheets with their status. Lists carry no personal data."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from referral_hub.handoffs.models import ConnectSheet
+from tests.fixtures_sheets import Api, make_consent, make_resident, send_ok
+
+from .conftest import text
+
+
+def _send(demo, urgency: str, sender: str = "tax_clerk") -> ConnectSheet:
+    clerk = demo.user(sender)
+    resident = make_resident(clerk, family_name="名簿外")
+    consent = make_consent(clerk, resident, ["jiritsu"])
+    return ConnectSheet.objects.get(pk=send_ok(Api(clerk), resident, consent, urgency=urgency))
+
+
+def test_inbox_lists_urgent_first_and_highlights_overdue(demo, browser_as):
+    normal = _send(demo, "normal")
+    urgent = _send(demo, "urgent")
+    overdue = _send(demo, "soon")
+    ConnectSheet.objects.filter(pk=overdue.pk).update(
+        ack_due_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    page = text(browser_as("consult1").get("/inbox/"))
+    assert page.index(urgent.number) < page.index(overdue.number) < page.index(normal.number)
+    assert "is-overdue" in page.split(overdue.number)[0].rsplit("<tr", 1)[1]
+    assert "期限超過" in page
+    assert "新着" in page
+    assert "名簿外" not in page  # no names in lists
+
+
+def test_inbox_filters_by_urgency(demo, browser_as):
+    urgent = _send(demo, "urgent")
+    normal = _send(demo, "normal")
+    page = text(browser_as("consult1").get("/inbox/", {"urgency": "urgent"}))
+    assert urgent.number in page and normal.number not in page
+
+
+def test_live_refresh_gets_only_the_rows(demo, browser_as):
+    sheet = _send(demo, "normal")
+    response = browser_as("consult1").get("/inbox/", HTTP_HX_REQUEST="true")
+    page = text(response)
+    assert sheet.number in page
+    assert "<html" not in page
+
+
+def test_sent_list_is_per_department(demo, browser_as):
+    mine = _send(demo, "normal", sender="tax_clerk")
+    other = _send(demo, "normal", sender="nhi_clerk")
+    page = text(browser_as("tax_clerk").get("/sent/"))
+    assert mine.number in page and other.number not in page
+    assert "送信済" in page
