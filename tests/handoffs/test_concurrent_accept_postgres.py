@@ -1,0 +1,78 @@
+"""Two consultants press 担当決定 on the same sheet at the same moment: exactly one wins, the
+other gets 409 ``invalid_transition`` (issue 3 acceptance; PostgreSQL row locks)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from referral_hub.audit.models import AuditEvent
+from referral_hub.handoffs import services
+from referral_hub.handoffs.models import ConnectSheet, SheetEvent
+from tests.fixtures_sheets import Api, make_consent, make_resident, seed_demo, send_ok
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROUNDS = 5
+
+
+@pytest.fixture
+def on_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock race needs PostgreSQL (DATABASE_URL=postgres://...)")
+
+
+def accept_together(sheet_id: int, clients: list[Api]) -> list[tuple[str, int, str | None]]:
+    """Fire ``accept`` from every client at once, each on its own thread and DB connection."""
+    barrier = threading.Barrier(len(clients))
+    results: list[tuple[str, int, str | None]] = []
+    errors: list[BaseException] = []
+
+    def run(client: Api) -> None:
+        try:
+            barrier.wait(timeout=10)
+            reply = client.act(sheet_id, "accept", {})
+            results.append((client.user.username, reply.status, reply.code))
+        except BaseException as exc:  # surfaced in the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    return results
+
+
+def test_two_concurrent_accepts_one_wins_the_other_gets_409(on_postgres, fast_hashers):
+    demo = seed_demo()
+    tax_clerk = demo.user("tax_clerk")
+    sender = Api(tax_clerk)
+    desk = [Api(demo.user("consult1")), Api(demo.user("consult2"))]
+
+    for _ in range(ROUNDS):
+        resident = make_resident(tax_clerk)
+        consent = make_consent(tax_clerk, resident, ["jiritsu"])
+        sheet_id = send_ok(sender, resident, consent)
+        services.acknowledge(demo.user("consult_lead"), sheet_id)
+
+        results = accept_together(sheet_id, desk)
+
+        assert sorted(status for _, status, _ in results) == [200, 409], results
+        winner = next(name for name, status, _ in results if status == 200)
+        loser_code = next(code for _, status, code in results if status == 409)
+        assert loser_code == "invalid_transition"
+        sheet = ConnectSheet.objects.get(pk=sheet_id)
+        assert (sheet.status, sheet.handler.username) == ("accepted", winner)
+        assert SheetEvent.objects.filter(sheet=sheet, kind="accepted").count() == 1
+        assert (
+            AuditEvent.objects.filter(
+                action="sheet.accept", target_id=str(sheet_id), allowed=True
+            ).count()
+            == 1
+        )
