@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from django.utils.translation import get_language
+
+
 
 from frontend import navigation
 from referral_hub.consent.categories import Basis, Category, Method
@@ -31,6 +39,37 @@ def label(code: str | None, kind: str) -> str:
     if not code:
         return ""
     return str(_LABELS[kind].get(code, code))
+
+
+def _separator() -> str:
+    return "、" if get_language() in (None, "ja") else ", "
+
+
+@register.filter
+def listing(items: Iterable[Any]) -> str:
+    """Names joined as the language writes a list: 「A、B」 or "A, B"."""
+    return _separator().join(str(item) for item in items)
+
+
+@register.filter
+def labels(codes: Iterable[str], kind: str) -> str:
+    """Codes as labels, in the order the choices define (not the order they were stored)."""
+    wanted = set(codes or ())
+    known = [str(text) for code, text in _LABELS[kind].items() if code in wanted]
+    unknown = sorted(wanted - set(_LABELS[kind]))
+    return _separator().join(known + unknown)
+
+
+@register.filter
+def long_date(value: datetime.date | None) -> str:
+    """「2027年3月31日」 in Japanese, "31 March 2027" otherwise."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    if get_language() in (None, "ja"):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return date_format(value, "j F Y")
 
 
 @register.inclusion_tag("frontend/partials/header.html", takes_context=True)

@@ -113,7 +113,8 @@ def e2e_server() -> Iterator[str]:
     _manage(env, "seed_demo", "--force", "--password", PASSWORD)
     _manage(env, "collectstatic", "--noinput")
     if shutil.which("msgfmt") and (ROOT / "locale").is_dir():
-        _manage(env, "compilemessages", "--locale", "en")
+        _manage(env, "compilemessages", "--locale", "en", "--ignore", ".venv")
+
     port = _free_port()
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
     server = subprocess.Popen(

@@ -46,8 +46,9 @@
         radio.focus();
         var label = document.querySelector('label[for="' + radio.id + '"]');
         announcer = announcer || document.getElementById("live-announcer");
-        var template = (announcer && announcer.getAttribute("data-text-desk-chosen")) || "%(desk)s";
-        announce(template.replace("%(desk)s", label ? label.textContent.trim() : ""));
+        var template = (announcer && announcer.getAttribute("data-text-desk-chosen")) || "{desk}";
+        announce(template.replace("{desk}", label ? label.textContent.trim() : ""));
+
 
       }
       return;
