@@ -9,10 +9,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-
 from django.utils.translation import get_language
-
-
 
 from frontend import navigation
 from referral_hub.consent.categories import Basis, Category, Method

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 import threading
 import time
+from contextlib import nullcontext
 
 import pytest
 from django.db import connection, transaction
 
-from referral_hub.audit.log import record
+from referral_hub.audit.log import batched, record
 from referral_hub.audit.models import AuditEvent
 from referral_hub.audit.verify import verify_chain
 
@@ -25,18 +26,21 @@ def _postgres_only():
         pytest.skip("concurrent writers need PostgreSQL (SQLite has one writer by design)")
 
 
-def _writer(number: int, errors: list[BaseException], start: threading.Barrier) -> None:
+def _writer(
+    number: int, errors: list[BaseException], start: threading.Barrier, use_batches: bool
+) -> None:
     from django.db import connection as thread_connection
 
     rng = random.Random(number)
     try:
         start.wait()
         for i in range(EVENTS_PER_WRITER):
-            with transaction.atomic():
-                # Some work before and after the append, like a real service function.
+            with transaction.atomic(), batched() if use_batches else nullcontext():
+                # Some work before and after the appends, like a real service function.
                 time.sleep(rng.random() / 1000)
                 record("sheet.send", resident_id=number, target_type="sheet", target_id=i)
                 time.sleep(rng.random() / 1000)
+                record("sheet.sent", resident_id=number, target_type="sheet", target_id=i)
                 if i % 7 == 3:
                     # A rolled-back transaction must not leave a gap.
                     transaction.set_rollback(True)
@@ -46,10 +50,14 @@ def _writer(number: int, errors: list[BaseException], start: threading.Barrier) 
         thread_connection.close()
 
 
-def test_concurrent_appends_form_one_gap_free_chain():
+@pytest.mark.parametrize("use_batches", [False, True], ids=["one_by_one", "batched"])
+def test_concurrent_appends_form_one_gap_free_chain(use_batches):
     errors: list[BaseException] = []
     start = threading.Barrier(WRITERS)
-    threads = [threading.Thread(target=_writer, args=(n, errors, start)) for n in range(WRITERS)]
+    threads = [
+        threading.Thread(target=_writer, args=(n, errors, start, use_batches))
+        for n in range(WRITERS)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -57,7 +65,7 @@ def test_concurrent_appends_form_one_gap_free_chain():
     assert errors == []
 
     rolled_back_per_writer = len([i for i in range(EVENTS_PER_WRITER) if i % 7 == 3])
-    expected = WRITERS * (EVENTS_PER_WRITER - rolled_back_per_writer)
+    expected = 2 * WRITERS * (EVENTS_PER_WRITER - rolled_back_per_writer)
     rows = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_hash", "hash"))
     assert [seq for seq, _, _ in rows] == list(range(1, expected + 1))
     for (_, _, previous_hash), (_, prev_hash, _) in zip(rows, rows[1:], strict=False):
