@@ -49,6 +49,7 @@ REVIEW_PERMISSION = "audit.review_disclosure"
 _FORBIDDEN = OpenApiResponse(
     ErrorSerializer, description="not a privacy officer (`permission_denied`)"
 )
+_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="no such review (`not_found`)")
 
 _PAGE_PARAMETERS = [
     OpenApiParameter("page", OpenApiTypes.INT, required=False, description="page number, from 1"),
@@ -83,6 +84,7 @@ def _require(request: Request, permission: str, action: str, **audit: Any) -> No
 
 @extend_schema(
     tags=["audit"],
+    operation_id="audit_events_list",
     summary="Search the audit log",
     parameters=[EventQuerySerializer, *_PAGE_PARAMETERS],
     responses={200: AuditEventPageSerializer, 403: _FORBIDDEN},
@@ -108,6 +110,7 @@ def events(request: Request) -> Response:
 
 @extend_schema(
     tags=["audit"],
+    operation_id="resident_disclosures",
     summary="A resident's disclosure report (本人開示)",
     description=(
         "Every allowed read, send, redirect or export of this resident's data: who, from which "
@@ -154,6 +157,7 @@ def resident_disclosures(request: Request, resident_id: int) -> Response:
 
 @extend_schema(
     tags=["audit"],
+    operation_id="audit_verify",
     summary="Verify the audit chain and its signed checkpoints",
     parameters=[
         OpenApiParameter(
@@ -186,6 +190,7 @@ def verify(request: Request) -> Response:
 
 @extend_schema(
     tags=["audit"],
+    operation_id="audit_reviews_list",
     summary="The review queue of disclosures made without consent",
     parameters=[ReviewQuerySerializer, *_PAGE_PARAMETERS],
     responses={200: DisclosureReviewPageSerializer, 403: _FORBIDDEN},
@@ -209,8 +214,17 @@ def reviews(request: Request) -> Response:
 
 
 @extend_schema(
+    methods=["GET"],
     tags=["audit"],
-    summary="One review (GET) or the privacy officer's decision on it (POST)",
+    operation_id="audit_review_retrieve",
+    summary="One review of a disclosure made without consent",
+    responses={200: DisclosureReviewSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND},
+)
+@extend_schema(
+    methods=["POST"],
+    tags=["audit"],
+    operation_id="audit_review_decide",
+    summary="The privacy officer's decision on a review",
     description=(
         "`approve`, or `flag` with a note saying what is wrong. Flagging notifies the desk "
         "lead (signal `disclosure_flagged`)."
@@ -220,7 +234,7 @@ def reviews(request: Request) -> Response:
         200: DisclosureReviewSerializer,
         400: OpenApiResponse(ErrorSerializer, description="`invalid_decision`, `note_required`"),
         403: _FORBIDDEN,
-        404: OpenApiResponse(ErrorSerializer, description="no such review"),
+        404: _NOT_FOUND,
         409: OpenApiResponse(ErrorSerializer, description="`already_decided`"),
     },
 )
@@ -275,6 +289,7 @@ def review_detail(request: Request, pk: int) -> Response:
 
 @extend_schema(
     tags=["audit"],
+    operation_id="audit_anomalies",
     summary="Anomalies in one day's reads",
     description=(
         "Staff who opened more than `threshold` distinct residents that day, reads outside "

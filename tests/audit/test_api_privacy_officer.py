@@ -335,3 +335,5 @@ def test_openapi_schema_documents_the_audit_api():
     params = {p["name"] for p in paths["/api/v1/audit/events/"]["get"]["parameters"]}
     assert {"resident", "actor", "desk", "action", "since", "until", "page"} <= params
     assert "post" in paths["/api/v1/audit/reviews/{id}/"]
+    operation_ids = [op["operationId"] for item in paths.values() for op in item.values()]
+    assert len(operation_ids) == len(set(operation_ids))
