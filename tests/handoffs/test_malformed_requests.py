@@ -108,7 +108,8 @@ def test_send_with_an_unknown_field_is_400_and_writes_nothing(demo, api, residen
         "/sheets/", sheet_body(resident, jiritsu_consent, detail={"tax": "滞納あり"})
     )
 
-    assert_bad_request(reply, before)
+    assert_bad_request(reply, before, "unknown_field")
+    assert reply.body["field"] == "detail"
 
 
 def test_consent_with_an_unknown_field_is_400_and_writes_nothing(demo, api, resident):
@@ -129,7 +130,7 @@ def test_consent_with_an_unknown_field_is_400_and_writes_nothing(demo, api, resi
         },
     )
 
-    assert_bad_request(reply, before)
+    assert_bad_request(reply, before, "unknown_field")
 
 
 def test_action_with_an_unknown_field_is_400_and_changes_nothing(demo, api, resident, full_consent):
@@ -139,7 +140,7 @@ def test_action_with_an_unknown_field_is_400_and_changes_nothing(demo, api, resi
 
     reply = api("consult_lead").act(sheet_id, "accept", {"handler_id": demo.user("consult2").pk})
 
-    assert_bad_request(reply, before)
+    assert_bad_request(reply, before, "unknown_field")
     assert ConnectSheet.objects.get(pk=sheet_id).status == "acknowledged"
 
 
