@@ -205,3 +205,18 @@ def test_lists_filter_by_status_and_urgency(demo, api):
     assert listed(status="acknowledged") == {ids["soon"]}
     assert listed(status="sent", urgency="urgent,normal") == {ids["urgent"], ids["normal"]}
     assert ConnectSheet.objects.filter(status="sent").count() == 2
+
+
+def test_sender_gets_exactly_one_live_event_for_a_redirect(demo, api, resident, full_consent):
+    from referral_hub.inbox.models import InboxEvent
+
+    sheet_id = send_ok(api("tax_clerk"), resident, full_consent)
+    sender = demo.user("tax_clerk")
+    before = InboxEvent.objects.filter(user=sender).count()
+
+    api("consult1").act(sheet_id, "redirect", {"to_desk": "seikatsu_hogo", "reason": "保護相談"})
+
+    events = InboxEvent.objects.filter(user=sender).order_by("seq")[before:]
+    assert [(e.type, e.status, e.extra["owner_desk"]) for e in events] == [
+        ("sheet.updated", "sent", demo.desk("seikatsu_hogo").pk)
+    ]
