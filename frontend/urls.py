@@ -21,6 +21,12 @@ urlpatterns = [
     path("sheets/<int:sheet_id>/actions/<slug:action>/", sheet.sheet_action, name="sheet_action"),
     path("sheets/<int:sheet_id>/messages/", sheet.sheet_message, name="sheet_message"),
     path("sheets/<int:sheet_id>/attachments/", sheet.sheet_attachment, name="sheet_attachment"),
+    path(
+        "sheets/<int:sheet_id>/consent/withdraw/",
+        sheet.consent_withdraw,
+        name="sheet_consent_withdraw",
+    ),
+
     # Desk lead
     path("lead/", lead.lead_board_page, name="lead_board"),
     path("lead/assign/<int:sheet_id>/", lead.assign_handler, name="lead_assign"),

@@ -124,3 +124,12 @@ class AttachmentForm(AccessibleForm):
         help_text=_("PDF・JPEG・PNG・TIFF・HEIC のスキャンや写真。暗号化して保存されます。"),
         error_messages={"required": _("添付するファイルを選んでください。")},
     )
+
+
+class ConsentWithdrawForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("撤回の理由・本人の言葉"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend import refusals, sheet_actions
-from frontend.forms.actions import AttachmentForm, MessageForm
+from frontend.forms.actions import AttachmentForm, ConsentWithdrawForm, MessageForm
 from frontend.forms.base import error_summary
 from frontend.forms.files import max_bytes
+from referral_hub.consent import services as consent_services
 from referral_hub.directory import roles
 from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import selectors, services
@@ -92,6 +93,8 @@ def _detail_context(
         "thread": selectors.messages(view),
         "message_form": message_form or MessageForm(),
         "attachment_form": attachment_form or AttachmentForm(),
+        "withdraw_form": ConsentWithdrawForm(),
+        "consent_active": sheet.consent is not None and sheet.consent.status == "active",
         "milestones": milestones,
         "action_error": action_error,
         "errors": summary,
@@ -227,3 +230,33 @@ def sheet_attachment(request: HttpRequest, sheet_id: int) -> HttpResponse:
         return refused
     context = _detail_context(request, view, attachment_form=form)
     return render(request, "frontend/sheet_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, sheet_id: int) -> HttpResponse:
+    """The resident withdraws the consent this sheet was sent under: it takes effect at once,
+    everywhere (the gate checks the consent on every read)."""
+    try:
+        sheet = selectors.get_sheet(sheet_id)
+    except NotFound:
+        raise Http404 from None
+    form = ConsentWithdrawForm(request.POST)
+    if sheet.consent is None or not form.is_valid():
+        return redirect("sheet_detail", sheet_id=sheet_id)
+    on_desk = sheet.owner_desk_id in roles.desk_ids(request.user)
+    try:
+        consent_services.withdraw_consent(request.user, sheet.consent, form.cleaned_data["reason"])
+    except consent_services.Refused as refused_error:
+        explanation = refusals.explain(refused_error.decision)
+        messages.error(request, f"{explanation.message} {explanation.hint}".strip())
+    except consent_services.InvalidState as invalid:
+        messages.error(request, invalid.message)
+    else:
+        messages.success(
+            request, _("同意の撤回を記録しました。この同意による提供・閲覧はできなくなります。")
+        )
+        if on_desk:
+            # The desk may no longer read the sheet: back to the inbox.
+            return redirect("inbox")
+    return redirect("sheet_detail", sheet_id=sheet_id)

@@ -112,3 +112,13 @@ def test_thread_message_reaches_the_sender(demo, browser_as):
     )
     assert response.status_code == 302
     assert "本人と連絡がとれました" in text(browser_as("consult1").get(f"/sheets/{sheet_id}/"))
+
+
+def test_withdrawing_consent_stops_the_desk_reading_at_once(demo, browser_as):
+    sheet_id = _sheet(demo)
+    clerk = browser_as("tax_clerk")
+    response = clerk.post(f"/sheets/{sheet_id}/consent/withdraw/", {"reason": "本人の申し出"})
+    assert response.status_code == 302
+    refused = browser_as("consult1").get(f"/sheets/{sheet_id}/")
+    assert refused.status_code == 403
+    assert "本人が同意を撤回しています。" in text(refused)
