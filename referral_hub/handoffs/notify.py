@@ -58,10 +58,22 @@ def sheet_received(sheet: ConnectSheet) -> None:
     )
 
 
-def sheet_updated(
-    sheet: ConnectSheet, *, also_desks: Iterable[int] = (), **more: int | str
-) -> None:
-    desk_users = desk_staff([sheet.owner_desk_id, *also_desks])
+def sheet_left_desk(sheet: ConnectSheet, desk_id: int) -> None:
+    """The desk a sheet was redirected away from sees it leave; the sending side hears of the
+    redirect once, through ``sheet_received``."""
+    users = desk_staff([desk_id]) - desk_staff([sheet.owner_desk_id])
+    publish(
+        users,
+        "sheet.updated",
+        box="inbox",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet),
+    )
+
+
+def sheet_updated(sheet: ConnectSheet, **more: int | str) -> None:
+    desk_users = desk_staff([sheet.owner_desk_id])
     senders = sender_side(sheet) - desk_users
     publish(
         desk_users,

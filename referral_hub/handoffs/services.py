@@ -387,7 +387,7 @@ def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> Con
                 now=now,
             )
             notify.sheet_received(sheet)
-            notify.sheet_updated(sheet, also_desks=[from_desk.pk])
+            notify.sheet_left_desk(sheet, from_desk.pk)
             if sheet.redirect_count >= policy.REDIRECTS_BEFORE_LEAD:
                 passed = set(facts_of(sheet).previous_desk_ids) | {to_desk.pk}
                 SheetEvent.objects.create(
