@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,7 @@ from referral_hub.handoffs import selectors
 from referral_hub.handoffs.models import ConnectSheet, Status, Urgency
 from referral_hub.inbox.models import InboxEvent
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 
 OPEN_STATUS_CHOICES = [
     (Status.SENT, Status.SENT.label),
@@ -91,9 +92,12 @@ def unread_sheet_ids(user_id: int, sheet_ids: list[int]) -> set[int]:
     )
 
 
-def rows_for_page(user: Any, rows: QuerySet[ConnectSheet]) -> list[dict[str, Any]]:
-    sheets = list(rows[:PAGE_SIZE])
+def page_of(user: Any, rows: QuerySet[ConnectSheet], number: str | None) -> tuple[Page, list]:
+    """One page of rows, each with its overdue and unread marks."""
+    page = Paginator(rows, PAGE_SIZE).get_page(number)
+    sheets = list(page.object_list)
     unread = unread_sheet_ids(user.pk, [s.pk for s in sheets])
-    return [
+    marked = [
         {"sheet": s, "overdue": selectors.is_overdue(s), "unread": s.pk in unread} for s in sheets
     ]
+    return page, marked

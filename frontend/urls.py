@@ -26,7 +26,6 @@ urlpatterns = [
         sheet.consent_withdraw,
         name="sheet_consent_withdraw",
     ),
-
     # Desk lead
     path("lead/", lead.lead_board_page, name="lead_board"),
     path("lead/assign/<int:sheet_id>/", lead.assign_handler, name="lead_assign"),

@@ -14,12 +14,18 @@ from referral_hub.handoffs import selectors
 def _render_list(
     request: HttpRequest, template: str, rows, form: sheet_lists.ListFilterForm, **extra
 ) -> HttpResponse:
+    page, marked = sheet_lists.page_of(request.user, rows, request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
     context = {
-        "rows": sheet_lists.rows_for_page(request.user, rows),
+        "rows": marked,
+        "page": page,
         "form": form,
         "query": request.GET.urlencode(),
+        "filters": filters.urlencode(),
         **extra,
     }
+
     if request.htmx:
         # The live refresh asks for the table only (inbox.js, on a WebSocket event).
         return render(request, f"frontend/partials/{template}_rows.html", context)

@@ -56,3 +56,15 @@ def test_sent_list_is_per_department(demo, browser_as):
     page = text(browser_as("tax_clerk").get("/sent/"))
     assert mine.number in page and other.number not in page
     assert "送信済" in page
+
+
+def test_sent_list_pages_through_many_sheets(demo, browser_as, monkeypatch):
+    from frontend import sheet_lists
+
+    monkeypatch.setattr(sheet_lists, "PAGE_SIZE", 2)
+    sheets = [_send(demo, "normal") for _ in range(3)]
+    first = text(browser_as("tax_clerk").get("/sent/"))
+    assert sheets[2].number in first and sheets[0].number not in first
+    assert "page=2" in first
+    second = text(browser_as("tax_clerk").get("/sent/", {"page": 2}))
+    assert sheets[0].number in second
