@@ -1,7 +1,11 @@
 """Benchmark: the monthly report over 1,000,000 connect sheets on PostgreSQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rh_reports_bench \
-        .venv/bin/python bench/reports_monthly.py [--sheets 1000000] [--rebuild]
+    .venv/bin/python bench/reports_monthly.py [--database-url URL] [--sheets 1000000] [--rebuild]
+
+The database defaults to $BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/
+rh_reports_bench. Generating the data TRUNCATEs the sheet, resident and data-key tables, so the
+database name must end in "_bench". A run over existing data takes a few minutes; generating
+1,000,000 sheets adds about five.
 
 What it does:
 1. creates the database if needed, migrates it and seeds the demo directory (seed_demo);
@@ -12,8 +16,10 @@ What it does:
 3. times ``monthly_report`` for a few months (median of 5 runs after one warm-up) and counts its
    SQL queries, next to a baseline measured in the same run: a plain COUNT(*) of the month's
    sheets. The ratio report/baseline is printed for each case.
-4. repeats the timings with the indexes proposed for the handoffs tables (docs/reports.md) and
-   drops them again, so the effect of each schema is visible.
+4. repeats the timings with the indexes proposed for the handoffs tables (docs/reports.md),
+   then also with ``random_page_cost = 1.1`` (the usual setting on SSDs), and drops the indexes
+   again, so the effect of each is visible. The load average is printed with each round: the
+   machine is shared, and other work inflates the timings.
 
 Distributions (DOMAIN.md): source departments follow Zama City's table of in-office referrals
 (生活保護担当 22, 広聴人権課 16, 収納課 13, …) plus 学校教育課 and 上下水道局 and about 5 % of
@@ -664,6 +670,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("the benchmark needs PostgreSQL")
+    if not args.database_url.rsplit("/", 1)[1].split("?")[0].endswith("_bench"):
+        parser.error("the database name must end in _bench: generating data truncates tables")
     ensure_database(args.database_url)
     configure_django(args.database_url)
 
