@@ -28,7 +28,6 @@ from referral_hub.audit.anomalies import anomalies_on
 from referral_hub.audit.models import DisclosureReview
 from referral_hub.audit.reviews import ReviewError, decide_review
 from referral_hub.audit.selectors import (
-    action_label,
     disclosure_rows,
     disclosures_of_resident,
     legal_basis_label,
@@ -123,7 +122,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
             rows.append(
                 {
                     "event": event,
-                    "action_label": action_label(event.action),
+                    "action_label": audit_access.describe_action(event.action),
+                    "target": audit_access.describe_target(event.target_type, event.target_id),
                     "basis_label": legal_basis_label(event.legal_basis),
                     "place": audit_access.describe_places(event.actor_desk, names),
                 }
@@ -146,7 +146,7 @@ def _review_context(request: HttpRequest, status: str, bound: dict[int, Any]) ->
     items = [
         {
             "review": r,
-            "action_label": action_label(r.event.action),
+            "action_label": audit_access.describe_action(r.event.action),
             "basis_label": legal_basis_label(r.event.legal_basis),
             "place": audit_access.describe_places(r.event.actor_desk, names),
             "form": bound.get(r.pk) or ReviewDecisionForm(auto_id=f"review{r.pk}_%s"),
@@ -246,6 +246,6 @@ def anomalies_page(request: HttpRequest) -> HttpResponse:
     names = audit_access.place_names()
     for row in report.outside_office_hours + report.foreign_desk_reads:
         row["place"] = audit_access.describe_places(row["actor_desk"], names)
-        row["action_label"] = action_label(row["action"])
+        row["action_label"] = audit_access.describe_action(row["action"])
     context = {"form": form, "report": report, "errors": error_summary(form)}
     return render(request, "frontend/privacy/anomalies.html", context)
