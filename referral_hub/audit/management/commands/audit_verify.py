@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from referral_hub.audit.verify import throughput_reporter, verify_chain
+from referral_hub.audit.verify import ProgressCallback, verify_chain
 
 
 class Command(BaseCommand):
@@ -64,3 +65,22 @@ class Command(BaseCommand):
             f"audit chain OK: {result.entries:,} events verified up to seq {result.last_seq}, "
             f"head {result.head}, {result.checkpoints_checked} checkpoints matched"
         )
+
+
+def throughput_reporter(stream: Any, every_seconds: float = 1.0) -> ProgressCallback:
+    """A progress callback that writes ``verified N / M events (P%), R events/s`` lines."""
+    started = time.monotonic()
+    last_print = 0.0
+
+    def report(done: int, total: int) -> None:
+        nonlocal last_print
+        now = time.monotonic()
+        if now - last_print < every_seconds and done < total:
+            return
+        last_print = now
+        rate = done / max(now - started, 1e-9)
+        percent = 100.0 * done / total if total else 100.0
+        stream.write(f"\rverified {done:,} / {total:,} events ({percent:5.1f}%), {rate:,.0f}/s")
+        stream.flush()
+
+    return report
