@@ -1,5 +1,6 @@
 """Two consultants press 担当決定 on the same sheet at the same moment: exactly one wins, the
-other gets 409 ``invalid_transition`` (issue 3 acceptance; PostgreSQL row locks)."""
+other gets 409 ``invalid_transition`` (issue 3 acceptance; PostgreSQL row locks). Clerks
+sending at the same moment all succeed and get distinct, consecutive sheet numbers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db import connection, connections
 from referral_hub.audit.models import AuditEvent
 from referral_hub.handoffs import services
 from referral_hub.handoffs.models import ConnectSheet, SheetEvent
-from tests.fixtures_sheets import Api, make_consent, make_resident, seed_demo, send_ok
+from tests.fixtures_sheets import Api, make_consent, make_resident, seed_demo, send_ok, sheet_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -76,3 +77,35 @@ def test_two_concurrent_accepts_one_wins_the_other_gets_409(on_postgres, fast_ha
             ).count()
             == 1
         )
+
+
+def test_concurrent_sends_get_distinct_consecutive_numbers(on_postgres, fast_hashers):
+    demo = seed_demo()
+    clerks = ["tax_clerk", "nhi_clerk", "housing_clerk", "school_clerk"]
+    bodies = []
+    for username in clerks:
+        clerk = demo.user(username)
+        resident = make_resident(clerk)
+        consent = make_consent(clerk, resident, ["jiritsu"])
+        bodies.append((Api(clerk), sheet_body(resident, consent)))
+    barrier = threading.Barrier(len(bodies))
+    statuses: list[int] = []
+
+    def run(client: Api, body: dict) -> None:
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(client.post("/sheets/", body).status)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert statuses == [201] * len(clerks)
+    serials = sorted(
+        int(n.split("-")[1]) for n in ConnectSheet.objects.values_list("number", flat=True)
+    )
+    assert serials == list(range(serials[0], serials[0] + len(clerks)))
