@@ -110,6 +110,18 @@ def test_send_under_expired_consent_is_refused_consent_expired(
     assert_refused_send(reply, "consent_expired")
 
 
+def test_consent_is_valid_through_its_last_day(demo, api, resident, jiritsu_consent):
+    from django.utils import timezone
+
+    from referral_hub.consent.models import Consent
+
+    Consent.objects.filter(pk=jiritsu_consent.pk).update(valid_until=timezone.localdate())
+
+    sheet_id = send_ok(api("tax_clerk"), resident, jiritsu_consent)
+
+    assert api("consult1").get(f"/sheets/{sheet_id}/").status == 200
+
+
 # --- sends on other legal bases ------------------------------------------------------------------
 
 
