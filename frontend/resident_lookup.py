@@ -28,9 +28,12 @@ class Lookup:
 
 
 def find_residents(actor: Any, kana: str, birth_date: datetime.date | None) -> Lookup:
-    """Possible duplicates by kana + birth date, each with its active consents."""
-    if not kana.strip():
+    """Possible duplicates by kana + birth date, each with its active consents. Both are
+    needed: the blind indexes key on them together, and every search is audited, so half a
+    name typed without a date is not sent to the search at all."""
+    if not kana.strip() or birth_date is None:
         return Lookup([], searched=False)
+
     decision = policy.authorize_registration(actor, "resident.search")
     if not decision.allowed:
         return Lookup([], searched=True, refusal=decision)

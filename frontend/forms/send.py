@@ -53,7 +53,7 @@ def _search_attrs(**more: str) -> dict[str, object]:
         "class": "resident-search",
         "autocomplete": "off",
         "hx-get": reverse_lazy("send_resident_matches"),
-        "hx-trigger": "input changed delay:400ms, change",
+        "hx-trigger": "input changed delay:600ms, change",
         "hx-target": "#resident-matches",
         "hx-include": ".resident-search, [name=resident]:checked",
         "hx-sync": "closest .resident-section:queue last",

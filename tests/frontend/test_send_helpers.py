@@ -77,3 +77,9 @@ def test_consent_text_lists_the_chosen_desks_in_plain_words(demo, browser_as):
     assert "税金や保険料の滞納のこと" in page
     assert "2027年3月31日まで" in page
     assert "ご本人の署名" in page
+
+
+def test_half_typed_kana_without_a_birth_date_is_not_searched(demo, browser_as):
+    page = text(browser_as("tax_clerk").get("/send/residents/", {"family_name_kana": "ヤマ"}))
+    assert "フリガナと生年月日を入力すると候補が表示されます。" in page
+    assert not AuditEvent.objects.filter(action="resident.search").exists()
