@@ -237,3 +237,23 @@ def test_redirect_restarts_the_acknowledgement_clock(demo, api, resident, wide_c
     assert sheet.ack_due_at >= first_due
     assert sheet.owner_since > sheet.sent_at
     assert (sheet.acknowledged_at, sheet.accepted_at, sheet.handler) == (None, None, None)
+
+
+def test_each_side_hears_of_a_redirect_once(demo, api, resident, wide_consent):
+    sheet_id = send_ok(api("tax_clerk"), resident, wide_consent)
+    last = InboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    redirect(api, "consult1", sheet_id, "seikatsu_hogo")
+
+    heard = list(
+        InboxEvent.objects.filter(pk__gt=last).values_list("user__username", "type", "box")
+    )
+    assert sorted(heard) == sorted(
+        [
+            ("consult1", "sheet.updated", "inbox"),
+            ("consult2", "sheet.updated", "inbox"),
+            ("consult_lead", "sheet.updated", "inbox"),
+            ("hogo_staff", "sheet.received", "inbox"),
+            ("tax_clerk", "sheet.updated", "sent"),
+        ]
+    )
