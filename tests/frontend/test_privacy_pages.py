@@ -61,3 +61,9 @@ def test_search_by_actor_links_to_the_resident_report(demo, browser_as):
 def test_chain_verification_reports_ok(demo, browser_as):
     page = text(browser_as("privacy_officer").get("/audit/integrity/", {"mode": "full"}))
     assert "問題は見つかりませんでした。" in page
+
+
+def test_refusal_page_is_in_japanese(demo, browser_as):
+    response = browser_as("tax_clerk").get("/audit/search/")
+    assert response.status_code == 403
+    assert "このページを表示する権限がありません" in text(response)
