@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -31,7 +32,10 @@ def window_percentiles(
 ) -> dict[float, float | None]:
     """Percentiles of annotation ``column`` over ``queryset`` in one query."""
     connection = connections[queryset.db]
-    inner_sql, inner_params = queryset.query.sql_with_params()
+    try:
+        inner_sql, inner_params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. an empty department scope: nothing to measure
+        return dict.fromkeys(fractions)
     name = connection.ops.quote_name(column)
     # Keep the rows within one position of p * (n - 1): that always includes both neighbours,
     # and compares floats only (CAST to integer truncates on SQLite but rounds on PostgreSQL).

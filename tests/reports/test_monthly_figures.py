@@ -155,3 +155,11 @@ def test_empty_month_has_zero_counts_and_no_times(april: dict) -> None:
     assert all(row["sheets"] == 0 for row in report["by_department"])
     # Z (February 2026) was not sent yet at the end of August 2025.
     assert report["open_at_period_end"]["sheets"] == 0
+
+
+def test_empty_department_scope_counts_nothing(april: dict) -> None:
+    report = monthly_report(APRIL, department_ids=set(), as_of=AS_OF)
+    assert report["sheets"] == 0
+    assert report["by_department"] == []
+    assert report["open_at_period_end"]["sheets"] == 0
+    assert report["time_to_acknowledge"]["median_seconds"] is None
