@@ -79,3 +79,14 @@ def test_inbox_catches_up_after_losing_the_connection(new_context, api):
     expect(row).to_be_visible(timeout=15000)
     assert any('"catch_up"' in str(frame) for frame in sent), sent
     assert consult.evaluate("Object.keys(sessionStorage).some(k => k.startsWith('rh.inbox.seq'))")
+
+
+def test_signing_out_elsewhere_sends_the_page_to_sign_in(new_context, api):
+    context = new_context()
+    consult = login(context, "consult1")
+    wait_live(consult)
+    other_tab = context.new_page()
+    other_tab.goto("/inbox/")
+    other_tab.get_by_role("button", name="ログアウト").click()
+    _sheet(api)  # an event for the signed-out page: its refresh meets the sign-in page
+    expect(consult).to_have_url(re.compile(r"/login/"), timeout=10000)

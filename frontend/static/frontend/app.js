@@ -75,6 +75,16 @@
     if (summary) summary.focus();
   });
 
+  // The session ended (sign-out in another tab, timeout): a fragment request was redirected to
+  // the sign-in page. Reload instead of pasting the sign-in form into the page.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var url = event.detail && event.detail.xhr && event.detail.xhr.responseURL;
+    if (url && url.indexOf("/login/") !== -1) {
+      event.detail.shouldSwap = false;
+      window.location.reload();
+    }
+  });
+
   // A live refresh of a sheet that this user may no longer see (consent withdrawn, sheet moved
   // to another desk): load the page, which explains why.
   document.addEventListener("htmx:responseError", function (event) {
