@@ -115,3 +115,17 @@ def test_tax_details_need_the_tax_category(demo, browser_as):
     assert response.status_code == 400
     assert "本人同意に「税・滞納の詳細」が含まれていません。" in text(response)
     assert ConnectSheet.objects.count() == 0
+
+
+def test_support_meeting_basis_needs_a_reason_and_sends_without_consent(demo, browser_as):
+    clerk = browser_as("tax_clerk")
+    form = _form(demo, consent="other_basis", legal_basis="support_meeting")
+    response = clerk.post("/send/", form)
+    assert response.status_code == 400
+    assert "理由" in text(response) and ConnectSheet.objects.count() == 0
+    form["justification"] = "支援会議(第2回)で支援方針を共有済み"
+    response = clerk.post("/send/", form)
+    assert response.status_code == 302
+    sheet = ConnectSheet.objects.get()
+    assert sheet.legal_basis == "support_meeting" and sheet.consent is None
+    assert Consent.objects.count() == 0

@@ -122,3 +122,21 @@ def test_withdrawing_consent_stops_the_desk_reading_at_once(demo, browser_as):
     refused = browser_as("consult1").get(f"/sheets/{sheet_id}/")
     assert refused.status_code == 403
     assert "本人が同意を撤回しています。" in text(refused)
+
+
+def test_returned_sheet_shows_the_question_to_the_sender_who_resends_it(demo, browser_as):
+    sheet_id = _sheet(demo)
+    desk = browser_as("consult1")
+    response = desk.post(
+        f"/sheets/{sheet_id}/actions/return/", {"return-reason": "連絡先の電話番号を教えてください"}
+    )
+    assert response.status_code == 302
+    sender = browser_as("tax_clerk")
+    page = text(sender.get(f"/sheets/{sheet_id}/"))
+    assert "連絡先の電話番号を教えてください" in page
+    assert "窓口から差し戻されました" in page
+    assert (
+        sender.post(f"/sheets/{sheet_id}/actions/resend/", {"resend-note": "090-..."}).status_code
+        == 302
+    )
+    assert ConnectSheet.objects.get(pk=sheet_id).status == "sent"
