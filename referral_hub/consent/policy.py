@@ -400,3 +400,9 @@ def authorize_evidence_read(actor: Any, consent: Consent, evidence_id: int) -> D
         details={"consent": consent.pk},
     )
     return decision
+
+
+def feedback_in_scope(consent: Consent | None) -> bool:
+    """Did the resident agree that the referrer hears how it went (the `feedback` category)?
+    Only the scope: ``authorize`` still decides each disclosure (status, expiry, withdrawal)."""
+    return consent is not None and Category.FEEDBACK in consent.categories

@@ -107,6 +107,9 @@ def find_possible_duplicates(
 ) -> list[Resident]:
     """Residents whose normalised kana (full name, or family name alone) and birth date match.
     Exact blind-index matches only: the server never sees names in a searchable form."""
+    decision = policy.authorize_registration(actor, "resident.search")
+    if not decision.allowed:
+        raise Refused(decision)
     if not kana.strip():
         return []
     family = kana.replace("\u3000", " ").split()[0]

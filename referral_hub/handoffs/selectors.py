@@ -122,7 +122,9 @@ def view_sheet(actor: Any, sheet_id: int) -> SheetView:
 
 
 def _feedback_allowed(actor: Any, sheet: ConnectSheet) -> bool:
-    if sheet.legal_basis != "consent" or sheet.consent is None:
+    # Without consent to feedback there is nothing to disclose, so nothing to ask the gate (and
+    # no refusal to record on every live refresh of the sender's page).
+    if sheet.legal_basis != "consent" or not policy.feedback_in_scope(sheet.consent):
         return False
     decision = policy.authorize(
         actor,

@@ -1,0 +1,17 @@
+"""Japanese first: the UI opens in Japanese whatever the browser's Accept-Language says; the
+English switch (a cookie set by /i18n/setlang/) is the only way to English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+
+class JapaneseFirstMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
