@@ -64,10 +64,10 @@ def _disable_audit() -> int:
     return patched
 
 
-def _client(mode: str, seconds: float, number: int, ready: Any, go: Any, results: Any) -> None:
-    _environment()
+def _sender(mode: str, number: int) -> Any:
+    """A ``send(i)`` function for one client: tax_clerk sends a sheet to jiritsu."""
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from referral_hub.audit.log import batched
     from referral_hub.consent.models import Consent
@@ -107,6 +107,14 @@ def _client(mode: str, seconds: float, number: int, ready: Any, go: Any, results
         else:
             services.send_sheet(clerk, data)
 
+    return send
+
+
+def _client(mode: str, seconds: float, number: int, ready: Any, go: Any, results: Any) -> None:
+    _environment()
+    from django.db import connection
+
+    send = _sender(mode, number)
     send(0)  # warm up caches and the connection
     ready.put(number)
     go.wait()
@@ -182,6 +190,32 @@ def _prepare() -> None:
         )
 
 
+def _queries_per_send() -> dict[str, int]:
+    """Count the SQL statements of one send in each mode, in separate processes."""
+    context = multiprocessing.get_context("spawn")
+    counts = {}
+    for mode in ("audit", "batched", "noop"):
+        results = context.Queue()
+        process = context.Process(target=_count_queries, args=(mode, results))
+        process.start()
+        counts[mode] = results.get(timeout=300)
+        process.join()
+    return counts
+
+
+def _count_queries(mode: str, results: Any) -> None:
+    _environment()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    send = _sender(mode, 0)
+    send(0)  # warm up
+    with CaptureQueriesContext(connection) as captured:
+        send(1)
+    connection.close()
+    results.put(len(captured.captured_queries))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=4)
@@ -198,6 +232,13 @@ def main() -> None:
     from django.db import connection
 
     connection.close()
+
+    queries = _queries_per_send()
+    print(
+        "queries per send (deterministic, whatever the machine's load): "
+        + ", ".join(f"{mode} {count}" for mode, count in queries.items()),
+        flush=True,
+    )
 
     modes = ["audit", "batched", "noop"]
     rates: dict[str, list[float]] = {mode: [] for mode in modes}

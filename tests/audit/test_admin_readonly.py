@@ -9,8 +9,6 @@ from django.test import RequestFactory
 from referral_hub.audit.log import record
 from referral_hub.audit.models import AuditEvent, DisclosureReview
 
-from .conftest import AUDIT_URLCONF
-
 pytestmark = pytest.mark.django_db
 
 
@@ -25,7 +23,6 @@ def test_admin_is_read_only(model, fast_hashing, admin_user):
     assert not model_admin.has_delete_permission(request)
 
 
-@pytest.mark.urls(AUDIT_URLCONF)
 def test_pages_render_and_offer_no_changes(fast_hashing, admin_client, user):
     event = record("sheet.read", actor=user, resident_id=1, legal_basis="vital_interest")
     assert admin_client.get("/admin/audit/auditevent/").status_code == 200

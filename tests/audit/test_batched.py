@@ -74,8 +74,7 @@ def test_batched_needs_a_transaction():
 
 def test_a_transaction_marked_for_rollback_drops_the_batch(user):
     count = AuditEvent.objects.count()
-    with transaction.atomic():
-        with transaction.atomic(), batched():
-            record("sheet.send", actor=user, resident_id=1)
-            transaction.set_rollback(True)
+    with transaction.atomic(), transaction.atomic(), batched():
+        record("sheet.send", actor=user, resident_id=1)
+        transaction.set_rollback(True)
     assert AuditEvent.objects.count() == count
