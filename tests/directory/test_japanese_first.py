@@ -17,3 +17,9 @@ def test_english_switch_changes_the_language():
     assert response.status_code == 302
     html = client.get("/login/").content.decode()
     assert 'lang="en"' in html
+
+
+def test_every_response_forbids_framing_by_policy():
+    response = Client().get("/login/")
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
