@@ -16,6 +16,11 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# Japanese glyphs for the screenshots the browser tests save (best effort: they are artefacts).
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || true
+fi
+
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
