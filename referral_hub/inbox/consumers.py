@@ -9,12 +9,19 @@ Frames to the client (ids, statuses and counts only, DESIGN.md invariant 8):
 
 Close codes: 4401 not (or no longer) authenticated, 4403 the account is inactive, 1013 the
 channel layer is unavailable (reconnect later, then catch up).
+
+Every event stored after the hello's ``last_seq`` reaches the socket exactly once: live through
+the channel layer, or, if that push was lost (a publishing process without Redis, a channel
+over capacity, a Redis blip), from the database by the periodic resync. Credentials are
+checked again every few minutes, so an expired token or ended session closes the socket.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -22,6 +29,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
 from referral_hub.inbox.auth import authenticate_credentials
+from referral_hub.inbox.delivered import DeliveredSeqs
 from referral_hub.inbox.delivery import user_group
 from referral_hub.inbox.payloads import unread_payload
 from referral_hub.inbox.read_state import last_seq, unread_counts
@@ -36,12 +44,22 @@ MAX_CLIENT_MESSAGE_BYTES = 1024
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
+    # How often a socket compares what it sent with what is stored, and re-checks credentials.
+    resync_seconds: float = 30.0
+    recheck_seconds: float = 300.0
+
     user_id: int | None = None
     group: str | None = None
-    # The seq range (low, high] the last catch-up sent; live copies of those events are skipped.
-    caught_up: tuple[int, int] = (0, 0)
+    delivered: DeliveredSeqs
     # Set once this side has sent the close frame: nothing may be sent after it.
     closing: bool = False
+    _periodic: asyncio.Task | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.delivered = DeliveredSeqs(0)
+        # Serialises sending between message handlers and the periodic resync task.
+        self.send_lock = asyncio.Lock()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -62,10 +80,14 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         # Read after joining the group: an event committed in between arrives live as well,
         # never not at all.
         seq, counts = await database_sync_to_async(_hello)(user.pk)
+        self.delivered = DeliveredSeqs(seq)
         await self.send_json({"type": "hello", "last_seq": seq})
         await self.send_json(unread_payload(counts))
+        self._periodic = asyncio.create_task(self.resync_periodically())
 
     async def disconnect(self, code: int) -> None:
+        if self._periodic is not None:
+            self._periodic.cancel()
         if self.group is not None:
             try:
                 await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -93,24 +115,60 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             await self.send_error()
             return
-        if await self.refuse_if_no_longer_authorized():
-            return
-        await self.catch_up(since)
+        async with self.send_lock:
+            if await self.refuse_if_no_longer_authorized():
+                return
+            await self.catch_up(since)
 
     async def catch_up(self, since: int) -> None:
         """Send every stored event after ``since`` in order, a bounded batch at a time."""
+        cursor = await self.send_stored_after(since, resend=True)
+        await self.send_json({"type": "caught_up", "last_seq": cursor})
+
+    async def send_stored_after(self, since: int, *, resend: bool) -> int:
+        """Send stored events after ``since`` (with ``resend``, also those this socket already
+        sent); return the last seq read."""
         assert self.user_id is not None
         cursor = since
         while True:
             batch = await database_sync_to_async(events_after)(self.user_id, cursor, CATCH_UP_BATCH)
             for payload in batch:
-                await self.send_json(payload)
+                if resend or payload["seq"] not in self.delivered:
+                    await self.send_json(payload)
+                    self.delivered.add(payload["seq"])
             if batch:
                 cursor = batch[-1]["seq"]
             if len(batch) < CATCH_UP_BATCH:
-                break
-        self.caught_up = (since, cursor)
-        await self.send_json({"type": "caught_up", "last_seq": cursor})
+                return cursor
+
+    async def resync_periodically(self) -> None:
+        last_recheck = time.monotonic()
+        while not self.closing:
+            await asyncio.sleep(self.resync_seconds)
+            try:
+                async with self.send_lock:
+                    if self.closing:
+                        return
+                    if time.monotonic() - last_recheck >= self.recheck_seconds:
+                        last_recheck = time.monotonic()
+                        if await self.refuse_if_no_longer_authorized():
+                            return
+                    await self.resync()
+            except Exception as exc:  # noqa: BLE001 - try again at the next tick
+                logger.warning("inbox resync failed (%s)", type(exc).__name__)
+
+    async def resync(self) -> None:
+        """Send stored events whose live push never reached this socket, then fresh counts."""
+        assert self.user_id is not None
+        latest, counts = await database_sync_to_async(_hello)(self.user_id)
+        if latest <= self.delivered.floor:
+            return
+        floor = self.delivered.floor
+        missing = len(self.delivered.above)
+        await self.send_stored_after(floor, resend=False)
+        if self.delivered.floor - floor > missing:  # something had indeed been lost
+            latest, counts = await database_sync_to_async(_hello)(self.user_id)
+            await self.send_json(unread_payload(counts))
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self.closing = True
@@ -122,20 +180,24 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     # --- group messages (delivery.PUSH and delivery.RECHECK) ---------------------------------
 
     async def inbox_push(self, message: dict[str, Any]) -> None:
-        if self.closing:
-            return
-        low, high = self.caught_up
-        for frame in message["frames"]:
-            seq = frame.get("seq")
-            # Catch-up reads committed rows, so it may already have sent this event.
-            if isinstance(seq, int) and low < seq <= high:
-                continue
-            await self.send_json(frame)
+        async with self.send_lock:
+            if self.closing:
+                return
+            for frame in message["frames"]:
+                seq = frame.get("seq")
+                if isinstance(seq, int):
+                    # A catch-up or resync read the committed row before this push arrived:
+                    # the event (and the counts that came with it) went out already.
+                    if seq in self.delivered:
+                        return
+                    self.delivered.add(seq)
+                await self.send_json(frame)
 
     async def inbox_recheck(self, message: dict[str, Any]) -> None:
-        if self.closing:
-            return
-        await self.refuse_if_no_longer_authorized()
+        async with self.send_lock:
+            if self.closing:
+                return
+            await self.refuse_if_no_longer_authorized()
 
     async def refuse_if_no_longer_authorized(self) -> bool:
         code = await database_sync_to_async(self.refusal_code)()
