@@ -213,3 +213,25 @@ def test_expired_token_is_refused(demo, api, resident, jiritsu_consent):
     assert reply.status == 401
     assert reply.code == "authentication_failed"
     assert ConnectSheet.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", ["{not json", '{"handler": 5}', "[]"])
+def test_acknowledge_with_a_malformed_or_unexpected_body_is_400(
+    demo, api, resident, full_consent, raw
+):
+    # acknowledge takes no body; a garbled one is a client bug to report, not to act on.
+    sheet_id = send_ok(api("tax_clerk"), resident, full_consent)
+    before = written()
+
+    reply = api("consult1").post(f"/sheets/{sheet_id}/acknowledge/", raw=raw)
+
+    assert_bad_request(reply, before)
+    assert ConnectSheet.objects.get(pk=sheet_id).status == "sent"
+
+
+def test_acknowledge_with_no_body_or_an_empty_object_works(demo, api, resident, full_consent):
+    first = send_ok(api("tax_clerk"), resident, full_consent)
+    second = send_ok(api("tax_clerk"), resident, full_consent)
+
+    assert api("consult1").client.post(f"/api/v1/sheets/{first}/acknowledge/").status_code == 200
+    assert api("consult1").act(second, "acknowledge", {}).status == 200
