@@ -4,8 +4,8 @@ expiries across several desks keep the invariants (issue 3 acceptance, DESIGN.md
 - each open sheet has exactly one owner desk and sits in exactly that desk's inbox;
 - no read or send succeeded without an allowing gate decision: every allowed ``sheet.send``,
   ``sheet.resend``, ``sheet.redirect`` and ``sheet.read`` decision names a consent that was
-  active at that moment and covers the desk and the categories, and every successful call has
-  its decision;
+  active at that moment and covers the desk and the categories (or another basis, queued for
+  the privacy officer's review), and every successful call has its decision;
 - a refused or illegal call raises and leaves every sheet as it was;
 - every state change has its timeline event, and the timeline chains from status to status.
 
@@ -32,7 +32,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from referral_hub.audit.models import AuditEvent
+from referral_hub.audit.models import AuditEvent, DisclosureReview
 from referral_hub.consent import services as consent_services
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.consent.services import InvalidState, Refused
@@ -94,7 +94,14 @@ GATED_ACTIONS = {"sheet.send", "sheet.resend", "sheet.redirect", "sheet.read"}
 STEP_MIX = (
     ["advance"] * 6 + ["send"] * 2 + ["anyone"] * 2 + ["read"] * 2 + ["consent", "end_consent"]
 )
-SEND_MODES = ["covered"] * 4 + ["any_desk", "no_consent", "other_resident"]
+SEND_MODES = ["covered"] * 4 + [
+    "any_desk",
+    "no_consent",
+    "other_resident",
+    "support_meeting",
+    "vital_interest",
+]
+OTHER_BASES = {"support_meeting", "vital_interest"}
 
 
 @dataclass
@@ -127,10 +134,11 @@ class ConsentModel:
 @dataclass
 class SheetModel:
     resident_id: int
-    consent_id: int
+    consent_id: int | None
     sender: str
     owner: str
     categories: set[str]
+    basis: str = "consent"
     status: str = "sent"
     redirects: int = 0
     left: set[str] = field(default_factory=set)
@@ -240,23 +248,29 @@ class SheetLifecycle(RuleBasedStateMachine):
             consent_id = None
         elif mode == "other_resident":
             resident_id = next(r for r in self.residents if r != resident_id)
+        basis = mode if mode in OTHER_BASES else "consent"
+        if basis != "consent":
+            # Every demo desk and both senders' departments sit in the 支援会議.
+            consent_id = None
         categories = {"identity", "concern"} | ({"tax"} if tax else set())
         data = services.SheetInput(
             resident=Resident.objects.get(pk=resident_id),
             to_desk=self.desks[desk],
             concerns=self.concerns,
             urgency="normal",
-            legal_basis="consent",
+            legal_basis=basis,
             handoff_method="sheet_only",
             summary="滞納と生活費の相談",
+            justification="所持金がなく今夜の宿がない" if basis != "consent" else "",
             consent=Consent.objects.get(pk=consent_id) if consent_id else None,
             details={"tax": "滞納あり"} if tax else {},
         )
-        expected = (
-            "consent_required"
-            if consent_id is None
-            else self.consents[consent_id].refusal(resident_id, desk, categories)
-        )
+        if basis != "consent":
+            expected = None
+        elif consent_id is None:
+            expected = "consent_required"
+        else:
+            expected = self.consents[consent_id].refusal(resident_id, desk, categories)
         call = lambda: services.send_sheet(self.user(sender), data)  # noqa: E731
         event(f"send: {expected or 'done'}")
         if expected:
@@ -264,7 +278,13 @@ class SheetLifecycle(RuleBasedStateMachine):
             return
         sheet = call()
         self.successes["sheet.send"] += 1
-        self.sheets[sheet.pk] = SheetModel(resident_id, consent_id, sender, desk, categories)
+        self.sheets[sheet.pk] = SheetModel(resident_id, consent_id, sender, desk, categories, basis)
+
+    def gate_refusal(self, sheet: SheetModel, desk: str) -> str | None:
+        """The gate's refusal code for the sheet's data reaching ``desk``, or None."""
+        if sheet.basis != "consent":
+            return None
+        return self.consents[sheet.consent_id].refusal(sheet.resident_id, desk, sheet.categories)
 
     # --- lifecycle actions ---------------------------------------------------------------------
 
@@ -283,7 +303,6 @@ class SheetLifecycle(RuleBasedStateMachine):
 
     def act(self, sheet_id: int, actor: str, action: str, to_desk: str, outcome: str) -> None:
         sheet = self.sheets[sheet_id]
-        consent = self.consents[sheet.consent_id]
         errors: dict[type, set[str]] = {}
         refusals = self.may_act(actor, action, sheet, to_desk)
         if refusals:
@@ -296,7 +315,7 @@ class SheetLifecycle(RuleBasedStateMachine):
             errors[InvalidInput] = {"same_desk"}
         gate_desk = to_desk if action == "redirect" else sheet.owner
         if not errors and action in ("redirect", "resend"):
-            code = consent.refusal(sheet.resident_id, gate_desk, sheet.categories)
+            code = self.gate_refusal(sheet, gate_desk)
             if code:
                 errors[Refused] = {code}
 
@@ -340,7 +359,10 @@ class SheetLifecycle(RuleBasedStateMachine):
         actions = [a for a in ACTIONS if (sheet.status in LIFECYCLE[a][0]) == legal]
         action = actions[choice % len(actions)]
         # Mostly redirect within the consent, so sheets really travel between desks.
-        covered = sorted(self.consents[sheet.consent_id].desks - {sheet.owner})
+        reachable = (
+            self.consents[sheet.consent_id].desks if sheet.basis == "consent" else set(DESKS)
+        )
+        covered = sorted(reachable - {sheet.owner})
         if covered and choice % 4:
             to_desk = covered[choice % len(covered)]
         if action in DESK_ACTIONS:
@@ -359,11 +381,10 @@ class SheetLifecycle(RuleBasedStateMachine):
     def read(self, index, actor):
         sheet_id = self.pick(self.sheets, index)
         sheet = self.sheets[sheet_id]
-        consent = self.consents[sheet.consent_id]
         desk = DESK_STAFF.get(actor, (None, False))[0]
         call = lambda: selectors.view_sheet(self.user(actor), sheet_id)  # noqa: E731
         if desk == sheet.owner:
-            code = consent.refusal(sheet.resident_id, desk, sheet.categories)
+            code = self.gate_refusal(sheet, desk)
             if code:
                 self.expect_failure(call, {Refused: {code}})
                 return
@@ -373,7 +394,11 @@ class SheetLifecycle(RuleBasedStateMachine):
         elif not self.may_act(actor, "resend", sheet, ""):
             view = call()
             assert view.role == "sender"
-            assert view.feedback == ("feedback" in consent.categories and consent.active())
+            # Case notes reach the sender only with the resident's consent to feedback.
+            consent = self.consents.get(sheet.consent_id)
+            assert view.feedback == bool(
+                sheet.basis == "consent" and "feedback" in consent.categories and consent.active()
+            )
         else:
             self.expect_failure(call, {Refused: {"not_desk_member"}})
 
@@ -478,13 +503,18 @@ class SheetLifecycle(RuleBasedStateMachine):
             if not decision.allowed:
                 assert decision.refusal_code
                 continue
+            self.allowed_decisions[decision.action] += 1
+            if decision.legal_basis in OTHER_BASES:
+                # Without consent: a recorded basis, and the privacy officer reviews it.
+                assert DisclosureReview.objects.filter(event=decision).exists()
+                assert decision.resident_id in self.residents
+                continue
             assert decision.legal_basis == "consent"
             consent = self.consents[decision.details["consent"]]
             assert consent.active_at(decision.at), decision.seq
             assert decision.details["recipient_desk"] in consent.desks
             assert set(decision.details["categories"]) <= consent.categories
             assert decision.resident_id == consent.resident_id
-            self.allowed_decisions[decision.action] += 1
         if new:
             self.checked_seq = new[-1].seq
         # Every successful send, resend, redirect and desk read had its allowing decision.
