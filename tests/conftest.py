@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db.backends.signals import connection_created
 
 
 @pytest.fixture
@@ -17,3 +18,14 @@ def fast_hashing(settings):
 def demo(db, fast_hashing):
     """デモ市 as seed_demo builds it."""
     call_command("seed_demo", force=True, verbosity=0)
+
+
+def _allow_audit_truncate(sender, connection, **kwargs) -> None:
+    """Transactional tests flush tables with TRUNCATE, which the audit trigger refuses unless
+    the session opts in (audit migration 0002). Production sessions never do."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET referral_hub.audit_allow_truncate = 'on'")
+
+
+connection_created.connect(_allow_audit_truncate, dispatch_uid="tests_allow_audit_truncate")

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from referral_hub.audit.log import record
+from referral_hub.audit.log import batched, record
 from referral_hub.consent import policy
 from referral_hub.consent.categories import ALL_CATEGORIES, Method
 from referral_hub.consent.kana import normalise_kana
@@ -70,7 +70,7 @@ class ResidentInput:
 
 
 def register_resident(actor: Any, data: ResidentInput) -> Resident:
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         decision = policy.authorize_registration(actor, "resident.create")
         if decision.allowed:
             # Encrypted fields store ciphertext under another attname, which the stubs don't see.
@@ -117,7 +117,7 @@ def find_possible_duplicates(
         Resident.objects.filter(name_birth_index=name_birth_index(kana, "", birth_date))
         | Resident.objects.filter(family_birth_index=family_birth_index(family, birth_date))
     )
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         record(
             "resident.search",
             actor=actor,
@@ -164,7 +164,7 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
         )
     if not data.purpose.strip():
         raise InvalidInput("purpose_required", "目的を記入してください。", "purpose")
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         decision = policy.authorize_registration(actor, "consent.record")
         if decision.allowed:
             consent = Consent.objects.create(
@@ -199,7 +199,7 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
 
 def withdraw_consent(actor: Any, consent: Consent, reason: str) -> Consent:
     """Withdrawal takes effect at once: every later read and send checks the consent's status."""
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         decision = policy.authorize_registration(actor, "consent.withdraw")
         if decision.allowed:
             locked = Consent.objects.select_for_update().get(pk=consent.pk)

@@ -57,6 +57,10 @@ class SheetIn(serializers.Serializer):
     )
 
 
+class EmptyIn(serializers.Serializer):
+    """An action without a body: an absent body or ``{}``; anything else is refused."""
+
+
 class AcceptIn(serializers.Serializer):
     handler = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -341,6 +345,7 @@ def _action_response(request: Request, sheet: ConnectSheet) -> Response:
 @extend_schema(request=None, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def acknowledge(request: Request, sheet_id: int) -> Response:
+    validated(EmptyIn, request.data)
     return _action_response(request, services.acknowledge(request.user, sheet_id))
 
 

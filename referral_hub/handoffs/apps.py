@@ -14,3 +14,12 @@ class HandoffsConfig(AppConfig):
             services.on_consent_withdrawn(consent_id)
 
         consent_withdrawn.connect(_notify, dispatch_uid="handoffs.consent_withdrawn", weak=False)
+
+        from referral_hub.audit.signals import disclosure_flagged
+
+        def _flagged(sender, review, **kwargs) -> None:
+            from referral_hub.handoffs import services
+
+            services.on_disclosure_flagged(review.event)
+
+        disclosure_flagged.connect(_flagged, dispatch_uid="handoffs.disclosure_flagged", weak=False)

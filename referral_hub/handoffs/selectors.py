@@ -153,7 +153,8 @@ def messages(view: SheetView) -> list[SheetMessage]:
 
 
 def resident_for_desk(actor: Any, resident_id: int):
-    """A resident's identity for a desk that owns one of their open sheets (gate: resident.read)."""
+    """A resident's identity for a desk that owns one of their sheets, open or closed: the desk
+    keeps its case record until retention ends (gate: resident.read)."""
     from referral_hub.consent.models import Resident
 
     resident = Resident.objects.filter(pk=resident_id).first()

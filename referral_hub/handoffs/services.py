@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from referral_hub.audit.log import record
+from referral_hub.audit.log import batched, record
 from referral_hub.consent import policy
 from referral_hub.consent.categories import Basis, Category
 from referral_hub.consent.models import Consent, Resident
@@ -120,7 +120,7 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
     categories = sheet_categories(data)
     department_id, desk_id = _sender_place(actor)
     department = Department.objects.filter(pk=department_id).first() if department_id else None
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         decision = policy.authorize(
             actor,
             data.resident,
@@ -167,11 +167,11 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
                 to_status=Status.SENT,
                 to_desk=data.to_desk,
             )
+            # The disclosure and its basis are the gate's "sheet.send" event; this is the state change.
             _audit(
                 actor,
                 sheet,
                 "sheet.sent",
-                legal_basis=data.legal_basis,
                 details={"to_desk": data.to_desk.code, "urgency": data.urgency},
             )
             notify.sheet_received(sheet)
@@ -286,7 +286,7 @@ def _require(text: str, code: str, message: str, field_name: str) -> str:
 
 def acknowledge(actor: Any, sheet_id: int) -> ConnectSheet:
     """受付: the desk confirms receipt; the SLA clock stops."""
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "acknowledge")
         if decision.allowed:
             now = timezone.now()
@@ -300,7 +300,7 @@ def acknowledge(actor: Any, sheet_id: int) -> ConnectSheet:
 
 def accept(actor: Any, sheet_id: int, handler_id: int | None = None) -> ConnectSheet:
     """担当決定: a named handler takes the case (a lead may assign a colleague)."""
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "accept", handler_id=handler_id)
         if decision.allowed:
             now = timezone.now()
@@ -315,7 +315,7 @@ def accept(actor: Any, sheet_id: int, handler_id: int | None = None) -> ConnectS
 
 def mark_contacted(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
     """連絡済: first contact with the resident made."""
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "contacted")
         if decision.allowed:
             now = timezone.now()
@@ -329,7 +329,7 @@ def mark_contacted(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
 
 def mark_connected(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
     """つながった: support or consultation started."""
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "connected")
         if decision.allowed:
             now = timezone.now()
@@ -345,7 +345,7 @@ def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> Con
     """転送: the sheet, with its whole content and timeline, moves to a better desk that the
     consent covers. Two redirects alert the leads; further ones need a lead."""
     reason = _require(reason, "reason_required", "転送の理由を記入してください。", "reason")
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "redirect", to_desk_id=to_desk.pk)
         if decision.allowed and to_desk.pk == sheet.owner_desk_id:
             raise InvalidInput("same_desk", "すでにこの窓口のシートです。", "to_desk")
@@ -413,7 +413,7 @@ def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> Con
 def return_sheet(actor: Any, sheet_id: int, reason: str) -> ConnectSheet:
     """差戻し: back to the sender with a question; the desk still owns it until resent or withdrawn."""
     reason = _require(reason, "reason_required", "差戻しの理由を記入してください。", "reason")
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "return")
         if decision.allowed:
             _move(actor, sheet, "return", EventKind.RETURNED, note=reason, now=timezone.now())
@@ -427,7 +427,7 @@ def close_sheet(actor: Any, sheet_id: int, outcome: str, note: str = "") -> Conn
     """終結 with an outcome category, which the sender sees."""
     if outcome not in Outcome.values:
         raise InvalidInput("invalid_outcome", "終結の結果を選んでください。", "outcome")
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "close")
         if decision.allowed:
             needed = lifecycle.OUTCOME_REQUIRES_STATUS.get(outcome)
@@ -448,7 +448,7 @@ def close_sheet(actor: Any, sheet_id: int, outcome: str, note: str = "") -> Conn
 
 def resend_sheet(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
     """The sender answers a return and sends the sheet to the same desk again."""
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "resend")
         if decision.allowed:
             decision = policy.authorize(
@@ -487,7 +487,7 @@ def resend_sheet(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
 def withdraw_sheet(actor: Any, sheet_id: int, reason: str) -> ConnectSheet:
     """The sender withdraws the sheet before the desk accepted it."""
     reason = _require(reason, "reason_required", "取下げの理由を記入してください。", "reason")
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "withdraw")
         if decision.allowed:
             now = timezone.now()
@@ -504,7 +504,7 @@ def withdraw_sheet(actor: Any, sheet_id: int, reason: str) -> ConnectSheet:
 
 def post_message(actor: Any, sheet_id: int, body: str) -> SheetMessage:
     body = _require(body, "body_required", "メッセージを入力してください。", "body")
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         sheet = _lock(sheet_id)
         facts = facts_of(sheet)
         on_desk = sheet.owner_desk_id in roles.desk_ids(actor)
@@ -543,7 +543,7 @@ def sweep_overdue(now: datetime.datetime | None = None) -> int:
     )
     count = 0
     for sheet_id in due.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
+        with transaction.atomic(), batched():
             sheet = ConnectSheet.objects.select_for_update().get(pk=sheet_id)
             if (
                 sheet.status != Status.SENT
@@ -583,3 +583,32 @@ def on_consent_withdrawn(consent_id: int) -> None:
             to_status=sheet.status,
         )
     notify.consent_withdrawn(sheets, consent_id)
+
+
+def on_disclosure_flagged(event: Any) -> None:
+    """The privacy officer flagged a disclosure made without consent: the leads of the desk that
+    received it are told (ids only; the lead opens the review through the audited pages)."""
+    details = event.details or {}
+    code = details.get("recipient_desk") or details.get("owner_desk") or ""
+    desk = Desk.objects.filter(code=code).first()
+    if desk is None:
+        return
+    if event.target_type == "sheet":
+        sheet = ConnectSheet.objects.filter(pk=event.target_id).first()
+    else:
+        # A send is decided before the sheet exists, so its event names the resident: the sheet
+        # is the one that actor sent to that desk in the same transaction.
+        window = datetime.timedelta(minutes=1)
+        sheet = (
+            ConnectSheet.objects.filter(
+                resident_id=event.resident_id,
+                sent_by_id=event.actor_id,
+                events__kind=EventKind.SENT,
+                events__to_desk=desk,
+                sent_at__range=(event.at - window, event.at + window),
+            )
+            .order_by("sent_at")
+            .first()
+        )
+    status = sheet.status if sheet else ""
+    notify.lead_alert(desk.pk, sheet.pk if sheet else None, status, "disclosure_flagged")
