@@ -12,7 +12,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referral_hub.inbox.read_state import last_seq, mark_sheet_read, unread_counts
+from referral_hub.inbox.read_state import inbox_state, last_seq, mark_sheet_read
 from referral_hub.inbox.selectors import CATCH_UP_BATCH, events_after
 
 MAX_EVENTS_PER_PAGE = 500
@@ -66,9 +66,8 @@ class MarkReadResponse(serializers.Serializer):
 @api_view(["GET"])
 def unread(request: Request) -> Response:
     """Unread sheets per box (inbox, sent, overdue) and your last event seq."""
-    return Response(
-        {"counts": unread_counts(request.user.pk), "last_seq": last_seq(request.user.pk)}
-    )
+    seq, counts = inbox_state(request.user.pk)
+    return Response({"counts": counts, "last_seq": seq})
 
 
 @extend_schema(
@@ -98,4 +97,4 @@ def mark_read(request: Request) -> Response:
     form = MarkReadRequest(data=request.data)
     form.is_valid(raise_exception=True)
     marked = mark_sheet_read(request.user.pk, form.validated_data["sheet"])
-    return Response({"marked": marked, "counts": unread_counts(request.user.pk)})
+    return Response({"marked": marked, "counts": inbox_state(request.user.pk)[1]})

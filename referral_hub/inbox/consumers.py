@@ -32,7 +32,7 @@ from referral_hub.inbox.auth import authenticate_credentials
 from referral_hub.inbox.delivered import DeliveredSeqs
 from referral_hub.inbox.delivery import user_group
 from referral_hub.inbox.payloads import unread_payload
-from referral_hub.inbox.read_state import last_seq, unread_counts
+from referral_hub.inbox.read_state import inbox_state
 from referral_hub.inbox.selectors import CATCH_UP_BATCH, events_after
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN_LATER = 1013
 MAX_CLIENT_MESSAGE_BYTES = 1024
+# A layer that cannot subscribe the socket this fast is treated as down (1013, retry later).
+JOIN_TIMEOUT_SECONDS = 2.0
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
@@ -69,7 +71,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         group = user_group(user.pk)
         try:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await asyncio.wait_for(
+                self.channel_layer.group_add(group, self.channel_name), JOIN_TIMEOUT_SECONDS
+            )
         except Exception as exc:  # noqa: BLE001 - no live delivery possible: tell the client to retry
             logger.warning(
                 "inbox socket refused: channel layer unavailable (%s)", type(exc).__name__
@@ -79,7 +83,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self.user_id, self.group = user.pk, group
         # Read after joining the group: an event committed in between arrives live as well,
         # never not at all.
-        seq, counts = await database_sync_to_async(_hello)(user.pk)
+        seq, counts = await database_sync_to_async(inbox_state)(user.pk)
         self.delivered = DeliveredSeqs(seq)
         await self.send_json({"type": "hello", "last_seq": seq})
         await self.send_json(unread_payload(counts))
@@ -160,14 +164,14 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def resync(self) -> None:
         """Send stored events whose live push never reached this socket, then fresh counts."""
         assert self.user_id is not None
-        latest, counts = await database_sync_to_async(_hello)(self.user_id)
+        latest, counts = await database_sync_to_async(inbox_state)(self.user_id)
         if latest <= self.delivered.floor:
             return
         floor = self.delivered.floor
         missing = len(self.delivered.above)
         await self.send_stored_after(floor, resend=False)
         if self.delivered.floor - floor > missing:  # something had indeed been lost
-            latest, counts = await database_sync_to_async(_hello)(self.user_id)
+            latest, counts = await database_sync_to_async(inbox_state)(self.user_id)
             await self.send_json(unread_payload(counts))
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
@@ -215,7 +219,3 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if not user.is_authenticated or user.pk != self.user_id:
             return CLOSE_UNAUTHENTICATED
         return None
-
-
-def _hello(user_id: int) -> tuple[int, dict[str, int]]:
-    return last_seq(user_id), unread_counts(user_id)

@@ -43,22 +43,19 @@ async def send_to_users(messages: Mapping[int, Mapping[str, Any]]) -> int:
         async with gate:
             await layer.group_send(user_group(user_id), dict(message))
 
-    try:
-        results = await asyncio.wait_for(
-            asyncio.gather(
-                *(send(user_id, message) for user_id, message in messages.items()),
-                return_exceptions=True,
-            ),
-            PUSH_TIMEOUT_SECONDS,
-        )
-    except TimeoutError:
+    tasks = [asyncio.ensure_future(send(user_id, message)) for user_id, message in messages.items()]
+    done, pending = await asyncio.wait(tasks, timeout=PUSH_TIMEOUT_SECONDS)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
         logger.warning(
-            "inbox push timed out after %.1fs for %d users; clients will catch up",
+            "inbox push timed out after %.1fs for %d of %d users; clients will catch up",
             PUSH_TIMEOUT_SECONDS,
+            len(pending),
             len(messages),
         )
-        return len(messages)
-    failures = [result for result in results if isinstance(result, BaseException)]
+    failures = [task.exception() for task in done if task.exception() is not None]
     if failures:
         logger.warning(
             "inbox push failed for %d of %d users (%s); clients will catch up",
@@ -66,7 +63,7 @@ async def send_to_users(messages: Mapping[int, Mapping[str, Any]]) -> int:
             len(messages),
             type(failures[0]).__name__,
         )
-    return len(failures)
+    return len(failures) + len(pending)
 
 
 def push_to_users(messages: Mapping[int, Mapping[str, Any]]) -> None:

@@ -14,13 +14,20 @@ from referral_hub.inbox.payloads import unread_payload
 
 def unread_counts(user_id: int) -> dict[str, int]:
     """Distinct sheets with at least one unread event, per box: ``{"inbox","sent","overdue"}``."""
-    inbox = UserInbox.objects.filter(user_id=user_id).first()
-    return inbox.counts() if inbox else {box: 0 for box in Box.values}
+    return inbox_state(user_id)[1]
 
 
 def last_seq(user_id: int) -> int:
     """The highest ``seq`` stored for ``user_id`` (0 when none): where a new client starts."""
-    return UserInbox.objects.filter(user_id=user_id).values_list("last_seq", flat=True).first() or 0
+    return inbox_state(user_id)[0]
+
+
+def inbox_state(user_id: int) -> tuple[int, dict[str, int]]:
+    """``(last_seq, unread counts)`` in one query."""
+    inbox = UserInbox.objects.filter(user_id=user_id).first()
+    if inbox is None:
+        return 0, {box: 0 for box in Box.values}
+    return inbox.last_seq, inbox.counts()
 
 
 def mark_sheet_read(user_id: int, sheet_id: int) -> int:

@@ -6,6 +6,7 @@ pytest-asyncio is not a dependency: async test bodies run through ``async_to_syn
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.db.backends.signals import connection_created
 from django.test import Client
 
@@ -29,15 +31,26 @@ def _allow_audit_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 connection_created.connect(_allow_audit_truncate, dispatch_uid="inbox_tests_allow_audit_truncate")
 
+PROJECT_LAYERS = copy.deepcopy(django_settings.CHANNEL_LAYERS)
 MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 def redis_layer(url: str) -> dict[str, Any]:
-    # A fresh prefix per test keeps groups and channels of earlier tests out of the way.
+    """The Redis channel layer referral_hub/settings.py configures (the default channels-redis
+    layer unless the project chose another channels-redis backend), pointed at ``url``.
+
+    A fresh prefix per test keeps groups and channels of earlier tests out of the way."""
+    backend = PROJECT_LAYERS["default"]["BACKEND"]
+    if not backend.startswith("channels_redis."):
+        backend = "channels_redis.core.RedisChannelLayer"
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": f"rh-test-{uuid.uuid4().hex[:8]}", "expiry": 30},
+            "BACKEND": backend,
+            "CONFIG": {
+                **PROJECT_LAYERS["default"].get("CONFIG", {}),
+                "hosts": [url],
+                "prefix": f"rh-test-{uuid.uuid4().hex[:8]}",
+            },
         }
     }
 
