@@ -18,6 +18,11 @@ def fast_hashing(settings):
 def demo(db, fast_hashing):
     """デモ市 as seed_demo builds it."""
     call_command("seed_demo", force=True, verbosity=0)
+    # Transactional tests flush the tables, migration-seeded reference data included.
+    from referral_hub.consent.models import LegalBasis
+    from referral_hub.consent.reference_data import ensure_legal_bases
+
+    ensure_legal_bases(LegalBasis)
 
 
 def _allow_audit_truncate(sender, connection, **kwargs) -> None:

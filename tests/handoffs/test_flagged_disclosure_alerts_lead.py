@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from referral_hub.audit.models import DisclosureReview
+from referral_hub.consent.models import LegalBasis
+from referral_hub.consent.reference_data import ensure_legal_bases
 from referral_hub.consent.services import ResidentInput, register_resident
 from referral_hub.inbox.models import InboxEvent
 
@@ -20,6 +22,8 @@ def client_for(username: str) -> APIClient:
 
 
 def test_flagging_a_support_meeting_disclosure_alerts_the_desk_lead(demo):
+    # Transactional tests flush migration-seeded reference data; put the legal bases back.
+    ensure_legal_bases(LegalBasis)
     clerk = get_user_model().objects.get(username="tax_clerk")
     resident = register_resident(
         clerk, ResidentInput("佐藤", "一", "サトウ", "ハジメ", datetime.date(1960, 5, 5))

@@ -1,22 +1,10 @@
 from django.db import migrations
 
-LEGAL_BASES = [
-    ("consent", "本人同意", "本人が提供先・情報の範囲・目的・期限に同意している。", False, False),
-    ("support_meeting", "支援会議(生活困窮者自立支援法第9条)",
-     "支援会議の構成員の間での情報共有。構成員には守秘義務がある。", True, True),
-    ("vital_interest", "緊急(生命・身体・財産の保護)",
-     "本人の同意を得ることが困難で、生命・身体・財産の保護のために必要な場合。", True, True),
-]
-
 
 def seed(apps, schema_editor):
-    LegalBasis = apps.get_model("consent", "LegalBasis")
-    for code, label, description, justification, review in LEGAL_BASES:
-        LegalBasis.objects.update_or_create(
-            code=code,
-            defaults={"label": label, "description": description, "requires_justification": justification,
-                      "requires_review": review},
-        )
+    from referral_hub.consent.reference_data import ensure_legal_bases
+
+    ensure_legal_bases(apps.get_model("consent", "LegalBasis"))
 
 
 class Migration(migrations.Migration):
