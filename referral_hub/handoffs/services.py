@@ -284,61 +284,51 @@ def _require(text: str, code: str, message: str, field_name: str) -> str:
 # --- desk actions --------------------------------------------------------------------------------
 
 
-def acknowledge(actor: Any, sheet_id: int) -> ConnectSheet:
-    """受付: the desk confirms receipt; the SLA clock stops."""
+def _milestone(
+    actor: Any,
+    sheet_id: int,
+    action: str,
+    kind: str,
+    stamp: str,
+    note: str = "",
+    handler_id: int | None = None,
+) -> ConnectSheet:
+    """A forward step of the owner desk: stamp the milestone's time, record it, tell everyone."""
+    gate_args = {"handler_id": handler_id} if action == "accept" else {}
     with transaction.atomic(), batched():
-        sheet, decision = _begin(actor, sheet_id, "acknowledge")
+        sheet, decision = _begin(actor, sheet_id, action, **gate_args)
         if decision.allowed:
             now = timezone.now()
-            sheet.acknowledged_at = now
-            _move(actor, sheet, "acknowledge", EventKind.ACKNOWLEDGED, now=now)
+            setattr(sheet, stamp, now)
+            if action == "accept":
+                sheet.handler_id = handler_id or actor.pk
+            _move(actor, sheet, action, kind, note=note, now=now)
             notify.sheet_updated(sheet)
     if not decision.allowed:
         raise Refused(decision)
     return sheet
+
+
+def acknowledge(actor: Any, sheet_id: int) -> ConnectSheet:
+    """受付: the desk confirms receipt; the SLA clock stops."""
+    return _milestone(actor, sheet_id, "acknowledge", EventKind.ACKNOWLEDGED, "acknowledged_at")
 
 
 def accept(actor: Any, sheet_id: int, handler_id: int | None = None) -> ConnectSheet:
     """担当決定: a named handler takes the case (a lead may assign a colleague)."""
-    with transaction.atomic(), batched():
-        sheet, decision = _begin(actor, sheet_id, "accept", handler_id=handler_id)
-        if decision.allowed:
-            now = timezone.now()
-            sheet.handler_id = handler_id or actor.pk
-            sheet.accepted_at = now
-            _move(actor, sheet, "accept", EventKind.ACCEPTED, now=now)
-            notify.sheet_updated(sheet)
-    if not decision.allowed:
-        raise Refused(decision)
-    return sheet
+    return _milestone(
+        actor, sheet_id, "accept", EventKind.ACCEPTED, "accepted_at", handler_id=handler_id
+    )
 
 
 def mark_contacted(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
     """連絡済: first contact with the resident made."""
-    with transaction.atomic(), batched():
-        sheet, decision = _begin(actor, sheet_id, "contacted")
-        if decision.allowed:
-            now = timezone.now()
-            sheet.contacted_at = now
-            _move(actor, sheet, "contacted", EventKind.CONTACTED, note=note, now=now)
-            notify.sheet_updated(sheet)
-    if not decision.allowed:
-        raise Refused(decision)
-    return sheet
+    return _milestone(actor, sheet_id, "contacted", EventKind.CONTACTED, "contacted_at", note)
 
 
 def mark_connected(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
     """つながった: support or consultation started."""
-    with transaction.atomic(), batched():
-        sheet, decision = _begin(actor, sheet_id, "connected")
-        if decision.allowed:
-            now = timezone.now()
-            sheet.connected_at = now
-            _move(actor, sheet, "connected", EventKind.CONNECTED, note=note, now=now)
-            notify.sheet_updated(sheet)
-    if not decision.allowed:
-        raise Refused(decision)
-    return sheet
+    return _milestone(actor, sheet_id, "connected", EventKind.CONNECTED, "connected_at", note)
 
 
 def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> ConnectSheet:
