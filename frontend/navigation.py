@@ -53,6 +53,9 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("audit_reviews", _("確認待ち")))
         items.append(NavItem("audit_integrity", _("改ざん検知")))
         items.append(NavItem("audit_anomalies", _("異常の兆候")))
+    if roles.places(user):
+        # Counts only; the reports app narrows a clerk's figures to their own department.
+        items.append(NavItem("reports-monthly", _("月次統計")))
     return items
 
 

@@ -67,6 +67,7 @@ api_v1 = [
     ),
     path("", include("referral_hub.audit.urls")),
     path("", include("referral_hub.inbox.urls")),
+    path("", include("referral_hub.reports.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -76,5 +77,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("referral_hub.reports.urls_pages")),
     path("", include("frontend.urls")),
 ]

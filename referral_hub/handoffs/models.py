@@ -179,6 +179,11 @@ class SheetEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [
+            # Reports read each sheet's first milestone of a kind, and count events by kind and time.
+            models.Index(fields=["sheet", "kind", "at"], name="handoffs_event_sheet_kind_at"),
+            models.Index(fields=["kind", "at"], name="handoffs_event_kind_at"),
+        ]
 
 
 class SheetMessage(models.Model):
