@@ -78,6 +78,11 @@ class Demo:
 
 def seed_demo() -> Demo:
     call_command("seed_demo", force=True, stdout=_Null())
+    # A transactional test's flush also wipes the legal bases that a migration seeded.
+    from referral_hub.consent.models import LegalBasis
+    from referral_hub.consent.reference_data import ensure_legal_bases
+
+    ensure_legal_bases(LegalBasis)
     return Demo()
 
 
@@ -275,12 +280,31 @@ def fast_hashers(settings: Any) -> None:
     settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
+def _module_has_transactional_tests(request: Any) -> bool:
+    for item in request.session.items:
+        if getattr(item, "module", None) is not request.module:
+            continue
+        marker = item.get_closest_marker("django_db")
+        if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+            return True
+        if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+            return True
+    return False
+
+
 @pytest.fixture(scope="module")
-def demo_module(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Demo]:
+def demo_module(
+    request: Any, django_db_setup: Any, django_db_blocker: Any
+) -> Iterator[Demo | None]:
     """The demo municipality, seeded once per test module inside a transaction that is rolled
     back after the module's last test. Each test then runs in its own savepoint (pytest-django),
     so tests stay independent while seeding (hundreds of queries) happens once per module.
-    Transactional tests (``transaction=True``) must not use it: they seed with ``seed_demo()``."""
+
+    A module with transactional tests (``transaction=True``) gets None: their flush cannot run
+    inside an open transaction, so ``demo`` seeds for each test instead."""
+    if _module_has_transactional_tests(request):
+        yield None
+        return
     hashers = override_settings(PASSWORD_HASHERS=FAST_HASHERS)
     hashers.enable()
     with django_db_blocker.unblock():
@@ -297,9 +321,9 @@ def demo_module(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Demo]:
 
 
 @pytest.fixture
-def demo(demo_module: Demo, db: Any, fast_hashers: None) -> Demo:
+def demo(demo_module: Demo | None, db: Any, fast_hashers: None) -> Demo:
     """The demo municipality of DESIGN.md (users, desks, departments of seed_demo)."""
-    return demo_module
+    return demo_module if demo_module is not None else seed_demo()
 
 
 @pytest.fixture
