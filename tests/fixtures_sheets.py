@@ -18,7 +18,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
-from django.db.backends.signals import connection_created
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -33,17 +32,6 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 API = "/api/v1"
 ALL_CATEGORIES = ["identity", "concern", "tax", "health", "household", "attachments", "feedback"]
 BASIC_CATEGORIES = ["identity", "concern"]
-
-
-def _allow_audit_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
-    # Transactional tests flush with TRUNCATE, which the audit trigger refuses unless the
-    # session opts in (see tests/audit/conftest.py and audit migration 0002).
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET referral_hub.audit_allow_truncate = 'on'")
-
-
-connection_created.connect(_allow_audit_truncate, dispatch_uid="sheets_tests_allow_audit_truncate")
 
 
 @dataclass

@@ -17,20 +17,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.db import connection
-from django.db.backends.signals import connection_created
 
 from referral_hub.audit import chain
 from referral_hub.audit.log import record
 from referral_hub.audit.models import AuditEvent
-
-
-def allow_audit_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET referral_hub.audit_allow_truncate = 'on'")
-
-
-connection_created.connect(allow_audit_truncate, dispatch_uid="audit_allow_truncate_in_tests")
 
 
 def new_signing_key() -> str:

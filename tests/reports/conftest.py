@@ -10,24 +10,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from django.db.backends.signals import connection_created
 
 from referral_hub.consent.models import Resident
 from referral_hub.directory.models import Concern, Department, Desk, Membership, Municipality
 from referral_hub.handoffs.models import ConnectSheet, EventKind, SheetEvent, Status
 from referral_hub.reports.periods import TOKYO
 from referral_hub.vault.keys import new_data_key
-
-
-def _allow_audit_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
-    # Transactional tests flush with TRUNCATE, which the audit trigger refuses unless the
-    # session opts in (see tests/audit/conftest.py).
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET referral_hub.audit_allow_truncate = 'on'")
-
-
-connection_created.connect(_allow_audit_truncate, dispatch_uid="reports_tests_allow_audit_truncate")
 
 
 def jst(*parts: int) -> datetime.datetime:
