@@ -155,13 +155,13 @@ def set_up_database(env: dict[str, str], sockets: int, desk_staff: int) -> list[
 
 
 @contextlib.contextmanager
-def uvicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen]:
+def uvicorn(env: dict[str, str], port: int, workers: int, label: str) -> Iterator[subprocess.Popen]:
     command = [
         PYTHON, "-m", "uvicorn", "referral_hub.asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "300",
     ]  # fmt: skip
-    log = (Path(env["DATA_DIR"]) / f"uvicorn-{workers}w.log").open("w")
+    log = (Path(env["DATA_DIR"]) / f"uvicorn-{label}-{workers}w.log").open("w")
     print_flush(f"server log: {log.name}")
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
@@ -350,7 +350,7 @@ def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> Non
     # The bench's Redis database holds nothing else; stale groups from an earlier run would
     # make every group_send also feed dead channels.
     redis.Redis.from_url(args.redis_url).flushdb()
-    with uvicorn(env, port, args.workers):
+    with uvicorn(env, port, args.workers, args.layer):
         sender_token = token_for(port, SENDER)
         pairs = prepare_sheets(port, sender_token)
         print_flush(
@@ -474,7 +474,13 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=float, default=20.0, help="sheets per second")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of sending")
-    parser.add_argument("--grace", type=float, default=5.0, help="seconds to wait for stragglers")
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=35.0,
+        help="seconds to wait for stragglers (above the sockets' 30 s resync, so that 'lost' "
+        "means never delivered)",
+    )
     parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--layer", choices=["core", "pubsub"], default="core")

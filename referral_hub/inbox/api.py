@@ -12,6 +12,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from referral_hub.inbox.publish import deliver_stale
 from referral_hub.inbox.read_state import inbox_state, last_seq, mark_sheet_read
 from referral_hub.inbox.selectors import CATCH_UP_BATCH, events_after
 
@@ -66,6 +67,7 @@ class MarkReadResponse(serializers.Serializer):
 @api_view(["GET"])
 def unread(request: Request) -> Response:
     """Unread sheets per box (inbox, sent, overdue) and your last event seq."""
+    deliver_stale(request.user.pk)
     seq, counts = inbox_state(request.user.pk)
     return Response({"counts": counts, "last_seq": seq})
 
@@ -83,6 +85,7 @@ def events(request: Request) -> Response:
     """Your stored events after ``since``, oldest first (catch-up over HTTP)."""
     query = EventsQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
+    deliver_stale(request.user.pk)
     limit = query.validated_data["limit"]
     page = events_after(request.user.pk, query.validated_data["since"], limit + 1)
     return Response(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from typing import Any
 
@@ -30,8 +31,10 @@ from django.contrib.auth import get_user_model
 
 from referral_hub.inbox.auth import authenticate_credentials
 from referral_hub.inbox.delivered import DeliveredSeqs
-from referral_hub.inbox.delivery import user_group
+from referral_hub.inbox.delivery import send_to_users, user_group
+from referral_hub.inbox.numbering import number_stale
 from referral_hub.inbox.payloads import unread_payload
+from referral_hub.inbox.publish import push_messages
 from referral_hub.inbox.read_state import inbox_state
 from referral_hub.inbox.selectors import CATCH_UP_BATCH, events_after
 
@@ -81,6 +84,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
         self.user_id, self.group = user.pk, group
+        await self.number_stale_events()
         # Read after joining the group: an event committed in between arrives live as well,
         # never not at all.
         seq, counts = await database_sync_to_async(inbox_state)(user.pk)
@@ -126,29 +130,32 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def catch_up(self, since: int) -> None:
         """Send every stored event after ``since`` in order, a bounded batch at a time."""
-        cursor = await self.send_stored_after(since, resend=True)
+        await self.number_stale_events()
+        cursor, _ = await self.send_stored_after(since, resend=True)
         await self.send_json({"type": "caught_up", "last_seq": cursor})
 
-    async def send_stored_after(self, since: int, *, resend: bool) -> int:
+    async def send_stored_after(self, since: int, *, resend: bool) -> tuple[int, int]:
         """Send stored events after ``since`` (with ``resend``, also those this socket already
-        sent); return the last seq read."""
+        sent); return the last seq read and how many events were sent."""
         assert self.user_id is not None
-        cursor = since
+        cursor, sent = since, 0
         while True:
             batch = await database_sync_to_async(events_after)(self.user_id, cursor, CATCH_UP_BATCH)
             for payload in batch:
                 if resend or payload["seq"] not in self.delivered:
                     await self.send_json(payload)
                     self.delivered.add(payload["seq"])
+                    sent += 1
             if batch:
                 cursor = batch[-1]["seq"]
             if len(batch) < CATCH_UP_BATCH:
-                return cursor
+                return cursor, sent
 
     async def resync_periodically(self) -> None:
         last_recheck = time.monotonic()
+        # Spread the sockets' ticks: a worker restart reconnects them all in the same second.
+        await asyncio.sleep(random.uniform(0, self.resync_seconds))
         while not self.closing:
-            await asyncio.sleep(self.resync_seconds)
             try:
                 async with self.send_lock:
                     if self.closing:
@@ -160,19 +167,26 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                     await self.resync()
             except Exception as exc:  # noqa: BLE001 - try again at the next tick
                 logger.warning("inbox resync failed (%s)", type(exc).__name__)
+            await asyncio.sleep(self.resync_seconds)
 
     async def resync(self) -> None:
         """Send stored events whose live push never reached this socket, then fresh counts."""
         assert self.user_id is not None
-        latest, counts = await database_sync_to_async(inbox_state)(self.user_id)
+        await self.number_stale_events()
+        latest, _ = await database_sync_to_async(inbox_state)(self.user_id)
         if latest <= self.delivered.floor:
             return
-        floor = self.delivered.floor
-        missing = len(self.delivered.above)
-        await self.send_stored_after(floor, resend=False)
-        if self.delivered.floor - floor > missing:  # something had indeed been lost
-            latest, counts = await database_sync_to_async(inbox_state)(self.user_id)
+        _, sent = await self.send_stored_after(self.delivered.floor, resend=False)
+        if sent:  # their unread counts were lost with them
+            _, counts = await database_sync_to_async(inbox_state)(self.user_id)
             await self.send_json(unread_payload(counts))
+
+    async def number_stale_events(self) -> None:
+        """Number (and push to every tab) events of this user whose numbering run was lost."""
+        assert self.user_id is not None
+        events, inboxes = await database_sync_to_async(number_stale)(self.user_id)
+        if events:
+            await send_to_users(push_messages(events, inboxes))
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self.closing = True

@@ -32,11 +32,11 @@ class Box(models.TextChoices):
 class UserInbox(models.Model):
     """Per-user inbox state: the last sequence number handed out and the unread counters.
 
-    Publishing locks this row (an upsert) until the publishing transaction ends, so concurrent
-    publishers to one user queue here: the committed numbers of a user are always 1..n, without
-    gaps or duplicates, and the counters change under the same lock. The counters are kept
-    here, not counted on demand, because every publish pushes fresh counts to every recipient
-    and counting unread rows would grow with the backlog.
+    Numbering (numbering.py) locks this row while it hands out the next numbers, so the
+    committed numbers of a user are always 1..n, without gaps or duplicates, and the counters
+    change under the same lock. The counters are kept here, not counted on demand, because every
+    publish pushes fresh counts to every recipient and counting unread rows would grow with the
+    backlog.
     """
 
     user = models.OneToOneField(
@@ -59,7 +59,8 @@ class InboxEvent(models.Model):
     """One event for one recipient. Ids, codes and statuses only: never personal data."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    seq = models.PositiveBigIntegerField()
+    # Null from the publishing transaction until numbering, right after its commit.
+    seq = models.PositiveBigIntegerField(null=True, blank=True)
     type = models.CharField(max_length=32, choices=EventType.choices)
     box = models.CharField(max_length=16, choices=Box.choices, default=Box.INBOX)
     # A plain integer, not a foreign key: the inbox knows no handoffs model (DESIGN.md layout).
@@ -82,6 +83,11 @@ class InboxEvent(models.Model):
                 name="inbox_event_unread_idx",
             ),
             models.Index(fields=["user", "sheet_id"], name="inbox_event_user_sheet_idx"),
+            models.Index(
+                fields=["user", "at"],
+                condition=Q(seq__isnull=True),
+                name="inbox_event_unnumbered_idx",
+            ),
         ]
 
     def __str__(self) -> str:

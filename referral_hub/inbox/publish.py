@@ -1,21 +1,27 @@
-"""``publish()``: store one inbox event per recipient now, push it after commit.
+"""``publish()``: store one inbox event per recipient now, number and push it after commit.
 
 Service functions call this inside their transaction (architecture.md, inbox). The rows are
-written in the caller's transaction, so a rolled-back state change leaves no event; the push
-happens in ``transaction.on_commit``, so no socket ever hears of a change that did not happen.
+written in the caller's transaction, so a rolled-back state change leaves no event; numbering
+(``seq``) and the push happen in ``transaction.on_commit``, so no socket ever hears of a change
+that did not happen, and the caller's transaction holds no inbox lock (see numbering.py).
 """
 
 from __future__ import annotations
 
+import logging
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from referral_hub.inbox.delivery import PUSH, RECHECK, push_to_users
-from referral_hub.inbox.models import InboxEvent, UserInbox
+from referral_hub.inbox.models import InboxEvent
+from referral_hub.inbox.numbering import number_pending, number_stale
 from referral_hub.inbox.payloads import check_event, event_payload, unread_payload
+
+logger = logging.getLogger(__name__)
 
 
 def publish(
@@ -27,7 +33,8 @@ def publish(
     status: str | None = None,
     extra: Mapping[str, int | str] | None = None,
 ) -> None:
-    """Store ``event_type`` for every distinct user in ``user_ids`` and push it on commit.
+    """Store ``event_type`` for every distinct user in ``user_ids``; number and push it on
+    commit.
 
     ``box`` is the counter the event adds to for its recipients (``inbox``, ``sent`` or
     ``overdue``). ``extra`` holds ids, codes and counts only; anything else raises
@@ -39,14 +46,10 @@ def publish(
     if not recipients:
         return
     now = timezone.now()
-    with transaction.atomic(savepoint=False):
-        inboxes = _next_seq(recipients)
-        if sheet_id is not None:
-            _count_newly_unread(inboxes, box, sheet_id)
-        events = [
+    InboxEvent.objects.bulk_create(
+        [
             InboxEvent(
                 user_id=user_id,
-                seq=inboxes[user_id].last_seq,
                 type=event_type,
                 box=box,
                 sheet_id=sheet_id,
@@ -56,15 +59,36 @@ def publish(
             )
             for user_id in recipients
         ]
-        InboxEvent.objects.bulk_create(events)
-        messages = {
-            event.user_id: {
-                "type": PUSH,
-                "frames": [event_payload(event), unread_payload(inboxes[event.user_id].counts())],
-            }
-            for event in events
-        }
-        transaction.on_commit(lambda: push_to_users(messages))
+    )
+    transaction.on_commit(lambda: deliver_pending(recipients))
+
+
+def deliver_pending(user_ids: Iterable[int]) -> None:
+    """Number the users' unnumbered events and push them with fresh counts. Never raises: an
+    event left unnumbered is numbered with the user's next event or by the socket's resync."""
+    try:
+        events, inboxes = number_pending(user_ids)
+    except Exception as exc:  # noqa: BLE001 - after commit nothing may fail the request
+        logger.warning("inbox numbering failed (%s); it is retried later", type(exc).__name__)
+        return
+    push_to_users(push_messages(events, inboxes))
+
+
+def deliver_stale(user_id: int) -> None:
+    """Number and push ``user_id``'s events whose numbering run was lost (see numbering.py)."""
+    events, inboxes = number_stale(user_id)
+    push_to_users(push_messages(events, inboxes))
+
+
+def push_messages(events: list[InboxEvent], inboxes: Mapping[int, Any]) -> dict[int, dict]:
+    """One channel-layer message per user: their new events in seq order, then their counts."""
+    frames: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for event in sorted(events, key=lambda e: (e.user_id, e.seq)):
+        frames[event.user_id].append(event_payload(event))
+    return {
+        user_id: {"type": PUSH, "frames": [*user_frames, unread_payload(inboxes[user_id].counts())]}
+        for user_id, user_frames in frames.items()
+    }
 
 
 def disconnect_user(user_id: int) -> None:
@@ -76,53 +100,3 @@ def disconnect_user(user_id: int) -> None:
     """
     message = {"type": RECHECK}
     transaction.on_commit(lambda: push_to_users({int(user_id): message}))
-
-
-def _next_seq(user_ids: list[int]) -> dict[int, UserInbox]:
-    """Hand out the next ``seq`` of each user, locking their UserInbox rows until commit.
-
-    One upsert locks the rows in ascending user order, so two publishers that share recipients
-    wait for each other instead of deadlocking.
-    """
-    # PostgreSQL and SQLite (the two supported databases, DESIGN.md Stack) both upsert with
-    # RETURNING.
-    table = connection.ops.quote_name(UserInbox._meta.db_table)
-    rows = ", ".join(["(%s, 1, 0, 0, 0)"] * len(user_ids))
-    sql = (
-        f"INSERT INTO {table} (user_id, last_seq, unread_inbox, unread_sent, unread_overdue) "  # noqa: S608 - names from model metadata
-        f"VALUES {rows} ON CONFLICT (user_id) DO UPDATE SET last_seq = {table}.last_seq + 1 "
-        "RETURNING user_id, last_seq, unread_inbox, unread_sent, unread_overdue"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, user_ids)
-        fetched = cursor.fetchall()
-    return {
-        user_id: UserInbox(
-            user_id=user_id,
-            last_seq=seq,
-            unread_inbox=unread_inbox,
-            unread_sent=unread_sent,
-            unread_overdue=unread_overdue,
-        )
-        for user_id, seq, unread_inbox, unread_sent, unread_overdue in fetched
-    }
-
-
-def _count_newly_unread(inboxes: dict[int, UserInbox], box: str, sheet_id: int) -> None:
-    """Add one to ``box`` for users who had no unread event of this sheet in that box yet.
-
-    Runs under the UserInbox locks taken by ``_next_seq``, so two publishers cannot both count
-    the same sheet.
-    """
-    already = set(
-        InboxEvent.objects.filter(
-            user_id__in=list(inboxes), box=box, sheet_id=sheet_id, read_at__isnull=True
-        ).values_list("user_id", flat=True)
-    )
-    newly = [user_id for user_id in inboxes if user_id not in already]
-    if not newly:
-        return
-    field = f"unread_{box}"
-    UserInbox.objects.filter(user_id__in=newly).update(**{field: F(field) + 1})
-    for user_id in newly:
-        setattr(inboxes[user_id], field, getattr(inboxes[user_id], field) + 1)

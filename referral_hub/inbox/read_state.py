@@ -23,11 +23,30 @@ def last_seq(user_id: int) -> int:
 
 
 def inbox_state(user_id: int) -> tuple[int, dict[str, int]]:
-    """``(last_seq, unread counts)`` in one query."""
+    """``(last_seq, unread counts)``.
+
+    The counts also include events that are stored but not numbered yet (their transaction has
+    just committed, or is the caller's own), so a page rendered right after a send already shows
+    the new sheet."""
     inbox = UserInbox.objects.filter(user_id=user_id).first()
-    if inbox is None:
-        return 0, {box: 0 for box in Box.values}
-    return inbox.last_seq, inbox.counts()
+    seq, counts = (inbox.last_seq, inbox.counts()) if inbox else (0, {box: 0 for box in Box.values})
+    waiting = set(
+        InboxEvent.objects.filter(
+            user_id=user_id, seq__isnull=True, read_at__isnull=True, sheet_id__isnull=False
+        ).values_list("box", "sheet_id")
+    )
+    if waiting:
+        counted = set(
+            InboxEvent.objects.filter(
+                user_id=user_id,
+                sheet_id__in={sheet for _, sheet in waiting},
+                seq__isnull=False,
+                read_at__isnull=True,
+            ).values_list("box", "sheet_id")
+        )
+        for box, _ in waiting - counted:
+            counts[box] += 1
+    return seq, counts
 
 
 def mark_sheet_read(user_id: int, sheet_id: int) -> int:
@@ -37,12 +56,14 @@ def mark_sheet_read(user_id: int, sheet_id: int) -> int:
     commit, so every tab's badge agrees.
     """
     with transaction.atomic(savepoint=False):
-        # Same lock as publish(): counters cannot change between the read and the update.
-        inbox = UserInbox.objects.select_for_update().filter(user_id=user_id).first()
-        if inbox is None:
-            return 0
+        # Same lock as numbering, so counters cannot change between the read and the update.
+        # The row may not exist yet (or be being created by a numbering run): create it first so
+        # that there is always a row to lock.
+        UserInbox.objects.bulk_create([UserInbox(user_id=user_id)], ignore_conflicts=True)
+        inbox = UserInbox.objects.select_for_update().get(user_id=user_id)
         unread = InboxEvent.objects.filter(user_id=user_id, sheet_id=sheet_id, read_at__isnull=True)
-        boxes = set(unread.values_list("box", flat=True))
+        # Only numbered events are counted; one still waiting for its number is simply read.
+        boxes = set(unread.filter(seq__isnull=False).values_list("box", flat=True))
         changed = unread.update(read_at=timezone.now())
         if boxes:
             decrements = {f"unread_{box}": Greatest(F(f"unread_{box}") - 1, 0) for box in boxes}

@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 from referral_hub.directory.tokens import create_token
 from referral_hub.inbox.publish import publish
 
-pytestmark = pytest.mark.django_db
+# Numbering and pushes run on commit, so these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

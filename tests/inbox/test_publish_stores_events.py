@@ -1,5 +1,5 @@
-"""publish() stores one event per distinct recipient, numbered per user, in the caller's
-transaction."""
+"""publish() stores one event per distinct recipient in the caller's transaction; each user's
+events are numbered 1, 2, 3 … without gaps once it commits."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from referral_hub.inbox.payloads import UnsafeEventPayload
 from referral_hub.inbox.publish import publish
 from referral_hub.inbox.read_state import last_seq
 
-pytestmark = pytest.mark.django_db
+# Numbering and pushes run on commit, so these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_one_event_per_distinct_recipient_with_per_user_seq(make_user):

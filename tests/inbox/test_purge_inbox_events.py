@@ -13,7 +13,8 @@ from referral_hub.inbox.models import InboxEvent
 from referral_hub.inbox.publish import publish
 from referral_hub.inbox.read_state import last_seq, mark_sheet_read, unread_counts
 
-pytestmark = pytest.mark.django_db
+# Numbering and pushes run on commit, so these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_only_old_read_events_are_deleted(make_user):

@@ -23,7 +23,7 @@ def counted_from_rows(user_id: int) -> dict[str, int]:
     }
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_counts_are_distinct_sheets_per_box(make_user):
     user = make_user()
     publish([user.pk], "sheet.received", box="inbox", sheet_id=1, status="sent")
@@ -36,7 +36,7 @@ def test_counts_are_distinct_sheets_per_box(make_user):
     assert unread_counts(user.pk) == {"inbox": 2, "sent": 1, "overdue": 1}
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_reading_a_sheet_clears_it_in_every_box_for_that_user_only(make_user):
     reader, colleague = make_user(), make_user()
     publish([reader.pk, colleague.pk], "sheet.received", box="inbox", sheet_id=1, status="sent")
@@ -50,7 +50,7 @@ def test_reading_a_sheet_clears_it_in_every_box_for_that_user_only(make_user):
     assert unread_counts(colleague.pk) == {"inbox": 1, "sent": 0, "overdue": 1}
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_new_event_on_a_read_sheet_makes_it_unread_again(make_user):
     user = make_user()
     publish([user.pk], "sheet.received", sheet_id=1, status="sent")
@@ -59,7 +59,7 @@ def test_a_new_event_on_a_read_sheet_makes_it_unread_again(make_user):
     assert unread_counts(user.pk)["inbox"] == 1
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_user_without_events_has_zero_counts(make_user):
     user = make_user()
     assert unread_counts(user.pk) == {"inbox": 0, "sent": 0, "overdue": 0}
@@ -77,7 +77,7 @@ operation = st.one_of(
 )
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -1,0 +1,101 @@
+"""Numbering stored events per user, in a short transaction of its own, right after commit.
+
+``publish()`` stores events with no ``seq`` in the caller's transaction and takes no lock
+there. Numbering then locks the recipients' ``UserInbox`` rows (in user order, all in one
+statement), gives every unnumbered event of those users the next ``seq``, updates the unread
+counters, and commits. Because the caller's transaction holds no inbox lock, publishers never
+wait for each other while holding other locks (the audit chain head, a sheet row), so two
+desks sending each other sheets, or a consent withdrawal next to a send, cannot deadlock; and
+because numbering takes every unnumbered event of a user, an event whose numbering never ran
+(the process died right after the commit) is numbered with the user's next event, or by
+``number_stale``.
+
+Committed numbers of a user are 1..n without gaps: ``last_seq`` and the events' ``seq`` change
+in the same transaction, under the row lock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from referral_hub.inbox.models import InboxEvent, UserInbox
+
+# An unnumbered event older than this lost its numbering run (see ``number_stale``).
+STALE_AFTER = timedelta(seconds=10)
+
+
+def number_pending(user_ids: Iterable[int]) -> tuple[list[InboxEvent], dict[int, UserInbox]]:
+    """Number every unnumbered event of ``user_ids``; return those events (in seq order per
+    user) and the users' inbox rows with their new counters."""
+    ids = sorted({int(user_id) for user_id in user_ids})
+    if not ids:
+        return [], {}
+    with transaction.atomic():
+        UserInbox.objects.bulk_create([UserInbox(user_id=i) for i in ids], ignore_conflicts=True)
+        inboxes = {
+            inbox.user_id: inbox
+            for inbox in UserInbox.objects.select_for_update()
+            .filter(user_id__in=ids)
+            .order_by("user_id")
+        }
+        pending = list(
+            InboxEvent.objects.select_for_update()
+            .filter(user_id__in=ids, seq__isnull=True)
+            .order_by("user_id", "pk")
+        )
+        if not pending:
+            return [], inboxes
+        _count_newly_unread(pending, inboxes)
+        for event in pending:
+            inbox = inboxes[event.user_id]
+            inbox.last_seq += 1
+            event.seq = inbox.last_seq
+        InboxEvent.objects.bulk_update(pending, ["seq"], batch_size=500)
+        UserInbox.objects.bulk_update(
+            [inboxes[i] for i in sorted({event.user_id for event in pending})],
+            ["last_seq", "unread_inbox", "unread_sent", "unread_overdue"],
+            batch_size=500,
+        )
+    return pending, inboxes
+
+
+def number_stale(user_id: int) -> tuple[list[InboxEvent], dict[int, UserInbox]]:
+    """Number ``user_id``'s events whose numbering run was lost (older than ``STALE_AFTER``).
+
+    Called where a user reads their inbox (socket connect, resync, catch-up, the HTTP API), so a
+    lost run delays an event but never hides it."""
+    cutoff = timezone.now() - STALE_AFTER
+    if not InboxEvent.objects.filter(user_id=user_id, seq__isnull=True, at__lt=cutoff).exists():
+        return [], {}
+    return number_pending([user_id])
+
+
+def _count_newly_unread(pending: list[InboxEvent], inboxes: dict[int, UserInbox]) -> None:
+    """Add one to a box for each (user, sheet) that had no unread numbered event there yet."""
+    keys = {
+        (event.user_id, event.box, event.sheet_id)
+        for event in pending
+        if event.sheet_id is not None and event.read_at is None
+    }
+    if not keys:
+        return
+    already = set(
+        InboxEvent.objects.filter(
+            user_id__in={user for user, _, _ in keys},
+            sheet_id__in={sheet for _, _, sheet in keys},
+            seq__isnull=False,
+            read_at__isnull=True,
+        ).values_list("user_id", "box", "sheet_id")
+    )
+    added: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for user_id, box, _ in keys - already:
+        added[user_id][box] += 1
+    for user_id, boxes in added.items():
+        inbox = inboxes[user_id]
+        for box, count in boxes.items():
+            setattr(inbox, f"unread_{box}", getattr(inbox, f"unread_{box}") + count)
