@@ -15,21 +15,9 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.db.backends.signals import connection_created
 from django.test import Client
 
 from referral_hub.directory.tokens import create_token
-
-
-def _allow_audit_truncate(sender: Any, connection: Any, **kwargs: Any) -> None:
-    # Transactional tests flush with TRUNCATE, which the audit trigger refuses unless the
-    # session opts in (see tests/audit/conftest.py).
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET referral_hub.audit_allow_truncate = 'on'")
-
-
-connection_created.connect(_allow_audit_truncate, dispatch_uid="inbox_tests_allow_audit_truncate")
 
 PROJECT_LAYERS = copy.deepcopy(django_settings.CHANNEL_LAYERS)
 MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
