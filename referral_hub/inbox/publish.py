@@ -60,7 +60,36 @@ def publish(
             for user_id in recipients
         ]
     )
-    transaction.on_commit(lambda: deliver_pending(recipients))
+    _deliver_on_commit(recipients)
+
+
+class _DeliveryOnCommit:
+    """The on-commit callback of one transaction: numbers and pushes the events of every user
+    its publishes addressed, in one run (a sheet send publishes to the desk and to the sender).
+
+    A recipient whose publish was rolled back with a savepoint stays in the set; numbering
+    them finds nothing to number, which is harmless."""
+
+    def __init__(self) -> None:
+        self.user_ids: set[int] = set()
+
+    def __call__(self) -> None:
+        deliver_pending(self.user_ids)
+
+
+def _deliver_on_commit(user_ids: list[int]) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        active = set(connection.savepoint_ids)
+        for savepoints, callback, _ in connection.run_on_commit:
+            # Join a callback only if it cannot be dropped without this publish being rolled
+            # back too (Django drops the callbacks of a rolled-back savepoint).
+            if isinstance(callback, _DeliveryOnCommit) and savepoints <= active:
+                callback.user_ids.update(user_ids)
+                return
+    callback = _DeliveryOnCommit()
+    callback.user_ids.update(user_ids)
+    transaction.on_commit(callback)
 
 
 def deliver_pending(user_ids: Iterable[int]) -> None:

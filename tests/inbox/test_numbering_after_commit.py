@@ -85,3 +85,19 @@ def test_a_fresh_unnumbered_event_is_left_to_its_own_numbering_run(make_user):
     InboxEvent.objects.create(user=user, type="sheet.received", box="inbox", sheet_id=1)
     deliver_stale(user.pk)  # what a reader does
     assert InboxEvent.objects.get().seq is None
+
+
+def test_publishes_of_one_transaction_are_numbered_even_if_an_earlier_savepoint_failed(make_user):
+    first, second = make_user(), make_user()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                publish([first.pk], "sheet.received", sheet_id=1, status="sent")
+                raise RuntimeError("this part of the change failed")
+        except RuntimeError:
+            pass
+        publish([second.pk], "sheet.received", sheet_id=2, status="sent")
+        publish([first.pk], "sheet.message", sheet_id=2, status="sent")
+    assert sorted(InboxEvent.objects.values_list("user_id", "seq", "sheet_id")) == sorted(
+        [(second.pk, 1, 2), (first.pk, 1, 2)]
+    )
