@@ -388,7 +388,10 @@ def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> Non
 def send_sheets(
     port: int, token: str, pairs: list[tuple[int, int]], rate: float, duration: float
 ) -> list[tuple[float, float, int, int | None]]:
-    """POST a sheet every 1/rate s on a fixed schedule; (start, end, status, sheet id) each."""
+    """POST a sheet every 1/rate s on a fixed schedule; (start, end, status, sheet id) each.
+
+    A request that could not even start within 5 s of its slot (every client thread busy with
+    a slow server) is not sent and is reported with status -1: the server is saturated."""
     total = int(rate * duration)
     sent: list[tuple[float, float, int, int | None]] = []
     lock = threading.Lock()
@@ -396,6 +399,10 @@ def send_sheets(
     def one(n: int) -> None:
         resident, consent = pairs[n % len(pairs)]
         start = time.monotonic()
+        if start > t0 + n / rate + 5:
+            with lock:
+                sent.append((start, start, -1, None))
+            return
         try:
             status, body = http_json(
                 port, "POST", "/api/v1/sheets/", sheet_body(resident, consent), token=token
@@ -444,7 +451,10 @@ def report(args, sent, collected, shares, load: float) -> None:
     http_times = sorted(end - start for start, end, _, sheet in sent if sheet is not None)
     ms = 1000.0
     expected = len(started) * args.desk_staff
-    print_flush(f"sheets sent: {len(started)} ok, failed: {dict(failed) or 0}")
+    print_flush(
+        f"sheets sent: {len(started)} ok ({len(started) / args.duration:.1f}/s), failed: "
+        f"{dict(failed) or 0} (-1: not started, client threads all waiting on the server)"
+    )
     print_flush(
         f"deliveries: {len(latencies)} of {expected} expected; lost {lost}; duplicates "
         f"{duplicates}; to other desks {misdelivered}; client errors {dict(problems) or 0}"
