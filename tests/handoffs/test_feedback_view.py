@@ -212,11 +212,12 @@ def test_sender_gets_exactly_one_live_event_for_a_redirect(demo, api, resident, 
 
     sheet_id = send_ok(api("tax_clerk"), resident, full_consent)
     sender = demo.user("tax_clerk")
-    last = InboxEvent.objects.filter(user=sender).order_by("-seq").values_list("seq", flat=True)[0]
+    # Events are numbered (seq) after commit; inside this test's transaction, order by row id.
+    last = InboxEvent.objects.filter(user=sender).order_by("-pk").values_list("pk", flat=True)[0]
 
     api("consult1").act(sheet_id, "redirect", {"to_desk": "seikatsu_hogo", "reason": "保護相談"})
 
-    events = InboxEvent.objects.filter(user=sender, seq__gt=last).order_by("seq")
+    events = InboxEvent.objects.filter(user=sender, pk__gt=last).order_by("pk")
     assert [(e.type, e.status, e.extra["owner_desk"]) for e in events] == [
         ("sheet.updated", "sent", demo.desk("seikatsu_hogo").pk)
     ]
