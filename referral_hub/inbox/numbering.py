@@ -20,13 +20,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from referral_hub.inbox.models import InboxEvent, UserInbox
 
 # An unnumbered event older than this lost its numbering run (see ``number_stale``).
 STALE_AFTER = timedelta(seconds=10)
+UPDATE_BATCH = 500
 
 
 def number_pending(user_ids: Iterable[int]) -> tuple[list[InboxEvent], dict[int, UserInbox]]:
@@ -36,13 +37,12 @@ def number_pending(user_ids: Iterable[int]) -> tuple[list[InboxEvent], dict[int,
     if not ids:
         return [], {}
     with transaction.atomic():
-        UserInbox.objects.bulk_create([UserInbox(user_id=i) for i in ids], ignore_conflicts=True)
-        inboxes = {
-            inbox.user_id: inbox
-            for inbox in UserInbox.objects.select_for_update()
-            .filter(user_id__in=ids)
-            .order_by("user_id")
-        }
+        inboxes = _lock_inboxes(ids)
+        if len(inboxes) < len(ids):  # first events of some users: create their rows
+            UserInbox.objects.bulk_create(
+                [UserInbox(user_id=i) for i in ids if i not in inboxes], ignore_conflicts=True
+            )
+            inboxes = _lock_inboxes(ids)
         pending = list(
             InboxEvent.objects.select_for_update()
             .filter(user_id__in=ids, seq__isnull=True)
@@ -55,13 +55,44 @@ def number_pending(user_ids: Iterable[int]) -> tuple[list[InboxEvent], dict[int,
             inbox = inboxes[event.user_id]
             inbox.last_seq += 1
             event.seq = inbox.last_seq
-        InboxEvent.objects.bulk_update(pending, ["seq"], batch_size=500)
-        UserInbox.objects.bulk_update(
-            [inboxes[i] for i in sorted({event.user_id for event in pending})],
-            ["last_seq", "unread_inbox", "unread_sent", "unread_overdue"],
-            batch_size=500,
+        _update_rows(InboxEvent, "id", ["seq"], [(event.pk, event.seq) for event in pending])
+        counters = ["last_seq", "unread_inbox", "unread_sent", "unread_overdue"]
+        _update_rows(
+            UserInbox,
+            "user_id",
+            counters,
+            [
+                (user_id, *(getattr(inboxes[user_id], name) for name in counters))
+                for user_id in sorted({event.user_id for event in pending})
+            ],
         )
     return pending, inboxes
+
+
+def _lock_inboxes(ids: list[int]) -> dict[int, UserInbox]:
+    """Lock the existing rows of ``ids``, in user order (one statement)."""
+    rows = UserInbox.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")
+    return {inbox.user_id: inbox for inbox in rows}
+
+
+def _update_rows(model: type[models.Model], key: str, fields: list[str], rows: list[tuple]) -> None:
+    """``UPDATE ... FROM (VALUES ...)``: one statement for many rows with different values.
+
+    Django's bulk_update builds a CASE expression per row and field, which costs more Python
+    time than the whole rest of a numbering run. PostgreSQL and SQLite (3.33+) both accept
+    this form, and both name the columns of a bare VALUES list column1, column2, ..."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    assignments = ", ".join(f"{quote(field)} = v.column{n}" for n, field in enumerate(fields, 2))
+    for start in range(0, len(rows), UPDATE_BATCH):
+        batch = rows[start : start + UPDATE_BATCH]
+        values = ", ".join(["(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"] * len(batch))
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v "  # noqa: S608 - names from model metadata
+            f"WHERE {table}.{quote(key)} = v.column1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for row in batch for value in row])
 
 
 def number_stale(user_id: int) -> tuple[list[InboxEvent], dict[int, UserInbox]]:
