@@ -36,13 +36,11 @@ def number_pending(user_ids: Iterable[int]) -> tuple[list[InboxEvent], dict[int,
     ids = sorted({int(user_id) for user_id in user_ids})
     if not ids:
         return [], {}
+    # Create missing inbox rows in their own short transaction first: inserting them while
+    # holding other users' row locks deadlocks against a concurrent run inserting the same rows.
+    UserInbox.objects.bulk_create([UserInbox(user_id=i) for i in ids], ignore_conflicts=True)
     with transaction.atomic():
         inboxes = _lock_inboxes(ids)
-        if len(inboxes) < len(ids):  # first events of some users: create their rows
-            UserInbox.objects.bulk_create(
-                [UserInbox(user_id=i) for i in ids if i not in inboxes], ignore_conflicts=True
-            )
-            inboxes = _lock_inboxes(ids)
         pending = list(
             InboxEvent.objects.select_for_update()
             .filter(user_id__in=ids, seq__isnull=True)
