@@ -212,6 +212,8 @@ def _http_json(
     if conn is None:
         conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json", "Host": "127.0.0.1"}
+    if os.environ.get("BENCH_CLOSE"):
+        headers["Connection"] = "close"
     if token:
         headers["Authorization"] = f"Token {token}"
     payload = json.dumps(body).encode() if body is not None else None
@@ -226,7 +228,11 @@ def _http_json(
     if response.getheader("Connection", "").lower() == "close":
         _local.conn = None
         conn.close()
-    return response.status, json.loads(data) if data else None
+    try:
+        body = json.loads(data) if data else None
+    except ValueError:  # an HTML error page (a 500): the status says it all
+        body = None
+    return response.status, body
 
 
 def token_for(port: int, username: str) -> str:
@@ -333,6 +339,45 @@ async def _clients(port, tokens, ready, stop, received, problems) -> None:
     await asyncio.gather(*listeners, return_exceptions=True)
 
 
+# --- where the CPU went ------------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[str, int]]:
+    """pid -> (command name, parent pid) for every process."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(") ", 1)
+            except (OSError, IndexError, ValueError):
+                continue
+            found[int(entry.name)] = (name, int(rest.split()[1]))
+    return found
+
+
+def cpu_by_part(server_pid: int, client_pids: list[int]) -> dict[str, float]:
+    """CPU seconds so far of the parts of the run: the uvicorn workers, PostgreSQL, Redis,
+    the WebSocket clients and this process (the HTTP sender)."""
+    processes = _processes()
+    workers = [pid for pid, (_, parent) in processes.items() if parent == server_pid]
+    return {
+        "uvicorn": sum(_cpu_seconds(pid) for pid in [server_pid, *workers]),
+        "postgres": sum(_cpu_seconds(p) for p, (n, _) in processes.items() if n == "postgres"),
+        "redis": sum(_cpu_seconds(p) for p, (n, _) in processes.items() if n == "redis-server"),
+        "ws clients": sum(_cpu_seconds(pid) for pid in client_pids),
+        "sender": _cpu_seconds(os.getpid()),
+    }
+
+
 # --- the run -----------------------------------------------------------------------------------
 
 
@@ -350,7 +395,7 @@ def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> Non
     # The bench's Redis database holds nothing else; stale groups from an earlier run would
     # make every group_send also feed dead channels.
     redis.Redis.from_url(args.redis_url).flushdb()
-    with uvicorn(env, port, args.workers, args.layer):
+    with uvicorn(env, port, args.workers, args.layer) as server:
         sender_token = token_for(port, SENDER)
         pairs = prepare_sheets(port, sender_token)
         print_flush(
@@ -375,7 +420,10 @@ def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> Non
         assert opened == args.sockets, opened
         time.sleep(2.0)
 
+        client_pids = [proc.pid for proc in procs if proc.pid is not None]
+        cpu_before, wall_before = cpu_by_part(server.pid, client_pids), time.monotonic()
         sent = send_sheets(port, sender_token, pairs, args.rate, args.duration)
+        cpu_after, wall = cpu_by_part(server.pid, client_pids), time.monotonic() - wall_before
         time.sleep(args.grace)
         stop.set()
         collected = [results.get(timeout=120) for _ in procs]
@@ -383,6 +431,11 @@ def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> Non
             proc.join(timeout=30)
         load = os.getloadavg()[0]
     report(args, sent, collected, shares, load)
+    used = {part: cpu_after[part] - cpu_before[part] for part in cpu_before}
+    print_flush(
+        f"CPU while sending ({wall:.0f} s, {os.cpu_count()} cores = {100 * (os.cpu_count() or 1)}%): "
+        + ", ".join(f"{part} {100 * seconds / wall:.0f}%" for part, seconds in used.items())
+    )
 
 
 def send_sheets(

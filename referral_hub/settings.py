@@ -93,6 +93,18 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
 }
+# PostgreSQL: a connection pool per worker process (psycopg_pool). Under ASGI every request runs
+# in a thread of its own, so persistent connections (DB_CONN_MAX_AGE) pile up per thread until
+# PostgreSQL refuses new clients, and opening a connection per request costs a backend start
+# each time. The pool keeps up to DB_POOL_MAX_SIZE connections per process; 0 turns it off.
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool owns connection lifetimes
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),  # seconds a request waits for a connection
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; wait instead of failing when the sweep and a request overlap.
     # IMMEDIATE takes the write lock when a transaction starts, so two concurrent actions on one

@@ -308,7 +308,7 @@ def _send(request: Request) -> Response:
             details=data["details"],
         ),
     )
-    sheet = selectors.get_sheet(sheet.pk)
+    # The sent sheet carries its desk, department and concerns already: no second read.
     return Response(sheet_summary(sheet), status=status.HTTP_201_CREATED)
 
 

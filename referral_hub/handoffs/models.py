@@ -59,7 +59,10 @@ class SheetCounter(models.Model):
 
 
 class ConnectSheet(models.Model):
-    number = models.CharField(_("シート番号"), max_length=16, unique=True)
+    # Null only inside the sending transaction: services._assign_number sets it just before
+    # the commit, so that concurrent sends hold the counter lock as briefly as possible. Null,
+    # not "", because the column is unique and concurrent sends are each unnumbered at once.
+    number = models.CharField(_("シート番号"), max_length=16, unique=True, null=True)  # noqa: DJ001
     data_key = models.OneToOneField("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     resident = models.ForeignKey(
         "consent.Resident", on_delete=models.PROTECT, related_name="sheets"
@@ -138,7 +141,7 @@ class ConnectSheet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.number
+        return self.number or ""
 
 
 class EventKind(models.TextChoices):

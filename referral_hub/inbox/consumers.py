@@ -32,7 +32,7 @@ from django.contrib.auth import get_user_model
 from referral_hub.inbox.auth import authenticate_credentials
 from referral_hub.inbox.delivered import DeliveredSeqs
 from referral_hub.inbox.delivery import send_to_users, user_group
-from referral_hub.inbox.numbering import number_stale
+from referral_hub.inbox.numbering import number_stale, resync_state
 from referral_hub.inbox.payloads import unread_payload
 from referral_hub.inbox.publish import push_messages
 from referral_hub.inbox.read_state import inbox_state
@@ -172,8 +172,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def resync(self) -> None:
         """Send stored events whose live push never reached this socket, then fresh counts."""
         assert self.user_id is not None
-        await self.number_stale_events()
-        latest, _ = await database_sync_to_async(inbox_state)(self.user_id)
+        # The common case (nothing missed, nothing stale) costs one query: every open socket
+        # runs this twice a minute.
+        latest, stale = await database_sync_to_async(resync_state)(self.user_id)
+        if stale:
+            await self.number_stale_events()
+            latest, _ = await database_sync_to_async(resync_state)(self.user_id)
         if latest <= self.delivered.floor:
             return
         _, sent = await self.send_stored_after(self.delivered.floor, resend=False)

@@ -12,15 +12,19 @@ because numbering takes every unnumbered event of a user, an event whose numberi
 
 Committed numbers of a user are 1..n without gaps: ``last_seq`` and the events' ``seq`` change
 in the same transaction, under the row lock.
+
+Numbering runs after every publishing commit and locks the same rows for every send to a desk,
+so it is written as four plain SQL statements (lock, read, two updates) rather than ORM
+queries: on a busy desk its duration is how long the next send's numbering waits.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import connection, models, transaction
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from referral_hub.inbox.models import InboxEvent, UserInbox
@@ -28,6 +32,7 @@ from referral_hub.inbox.models import InboxEvent, UserInbox
 # An unnumbered event older than this lost its numbering run (see ``number_stale``).
 STALE_AFTER = timedelta(seconds=10)
 UPDATE_BATCH = 500
+COUNTERS = ["last_seq", "unread_inbox", "unread_sent", "unread_overdue"]
 
 
 def number_pending(user_ids: Iterable[int]) -> tuple[list[InboxEvent], dict[int, UserInbox]]:
@@ -36,41 +41,85 @@ def number_pending(user_ids: Iterable[int]) -> tuple[list[InboxEvent], dict[int,
     ids = sorted({int(user_id) for user_id in user_ids})
     if not ids:
         return [], {}
-    # Create missing inbox rows in their own short transaction first: inserting them while
-    # holding other users' row locks deadlocks against a concurrent run inserting the same rows.
-    UserInbox.objects.bulk_create([UserInbox(user_id=i) for i in ids], ignore_conflicts=True)
-    with transaction.atomic():
-        inboxes = _lock_inboxes(ids)
-        pending = list(
-            InboxEvent.objects.select_for_update()
-            .filter(user_id__in=ids, seq__isnull=True)
-            .order_by("user_id", "pk")
+    for _ in range(2):
+        with transaction.atomic():
+            inboxes = _lock_inboxes(ids)
+            if len(inboxes) == len(ids):
+                return _number_locked(ids, inboxes)
+        # A user's first event: create the missing inbox rows in their own short statement,
+        # holding no lock (inserting them while holding other users' row locks deadlocks
+        # against a concurrent run inserting the same rows), then lock again.
+        UserInbox.objects.bulk_create(
+            [UserInbox(user_id=i) for i in ids if i not in inboxes], ignore_conflicts=True
         )
-        if not pending:
-            return [], inboxes
-        _count_newly_unread(pending, inboxes)
-        for event in pending:
-            inbox = inboxes[event.user_id]
-            inbox.last_seq += 1
-            event.seq = inbox.last_seq
-        _update_rows(InboxEvent, "id", ["seq"], [(event.pk, event.seq) for event in pending])
-        counters = ["last_seq", "unread_inbox", "unread_sent", "unread_overdue"]
-        _update_rows(
-            UserInbox,
-            "user_id",
-            counters,
-            [
-                (user_id, *(getattr(inboxes[user_id], name) for name in counters))
-                for user_id in sorted({event.user_id for event in pending})
-            ],
-        )
+    raise RuntimeError("inbox rows missing")  # pragma: no cover - created just above
+
+
+def _number_locked(
+    ids: list[int], inboxes: dict[int, UserInbox]
+) -> tuple[list[InboxEvent], dict[int, UserInbox]]:
+    """Number the pending events of ``ids``, whose inbox rows this transaction holds locked."""
+    pending = _pending_events(ids)
+    if not pending:
+        return [], inboxes
+    counted: set[tuple[int, str, int]] = set()
+    for event in pending:
+        inbox = inboxes[event.user_id]
+        inbox.last_seq += 1
+        event.seq = inbox.last_seq
+        key = (event.user_id, event.box, event.sheet_id)
+        if event.sheet_id is None or event.read_at is not None or event.already_unread:
+            continue
+        if key not in counted:  # one per (user, box, sheet): counters count sheets
+            counted.add(key)
+            setattr(inbox, f"unread_{event.box}", getattr(inbox, f"unread_{event.box}") + 1)
+    _update_rows(InboxEvent, "id", ["seq"], [(event.pk, event.seq) for event in pending])
+    _update_rows(
+        UserInbox,
+        "user_id",
+        COUNTERS,
+        [
+            (user_id, *(getattr(inboxes[user_id], name) for name in COUNTERS))
+            for user_id in sorted({event.user_id for event in pending})
+        ],
+    )
     return pending, inboxes
+
+
+def _in(values: list[int]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def _lock_inboxes(ids: list[int]) -> dict[int, UserInbox]:
     """Lock the existing rows of ``ids``, in user order (one statement)."""
-    rows = UserInbox.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")
-    return {inbox.user_id: inbox for inbox in rows}
+    table = connection.ops.quote_name(UserInbox._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT user_id, {', '.join(COUNTERS)} FROM {table} "  # noqa: S608 - names from model metadata
+        f"WHERE user_id IN ({_in(ids)}) ORDER BY user_id{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    return {
+        row[0]: UserInbox(user_id=row[0], **dict(zip(COUNTERS, row[1:], strict=True)))
+        for row in rows
+    }
+
+
+def _pending_events(ids: list[int]) -> list[InboxEvent]:
+    """The unnumbered events of ``ids`` in (user, id) order, each with ``already_unread``: the
+    user has a numbered unread event of the same sheet in the same box (so it is counted)."""
+    table = connection.ops.quote_name(InboxEvent._meta.db_table)
+    sql = (
+        "SELECT e.id, e.user_id, e.seq, e.type, e.box, e.sheet_id, e.status, e.extra, e.at, "  # noqa: S608 - names from model metadata
+        f"e.read_at, EXISTS (SELECT 1 FROM {table} o WHERE o.user_id = e.user_id "
+        "AND o.box = e.box AND o.sheet_id = e.sheet_id AND o.seq IS NOT NULL "
+        f"AND o.read_at IS NULL) AS already_unread FROM {table} e "
+        f"WHERE e.user_id IN ({_in(ids)}) AND e.seq IS NULL ORDER BY e.user_id, e.id"
+    )
+    # A raw queryset applies the fields' converters (JSON, time zones) on every backend.
+    return list(InboxEvent.objects.raw(sql, ids))
 
 
 def _update_rows(model: type[models.Model], key: str, fields: list[str], rows: list[tuple]) -> None:
@@ -93,38 +142,31 @@ def _update_rows(model: type[models.Model], key: str, fields: list[str], rows: l
             cursor.execute(sql, [value for row in batch for value in row])
 
 
+def _stale(user_id: int) -> QuerySet[InboxEvent]:
+    return InboxEvent.objects.filter(
+        user_id=user_id, seq__isnull=True, at__lt=timezone.now() - STALE_AFTER
+    )
+
+
+def resync_state(user_id: int) -> tuple[int, bool]:
+    """``(last_seq, whether a lost numbering run left events unnumbered)`` in one query: what
+    an open socket's periodic resync needs to decide whether it has anything to do."""
+    row = (
+        UserInbox.objects.filter(user_id=user_id)
+        .annotate(stale=Exists(_stale(user_id)))
+        .values_list("last_seq", "stale")
+        .first()
+    )
+    if row is None:  # no event numbered yet
+        return 0, _stale(user_id).exists()
+    return int(row[0]), bool(row[1])
+
+
 def number_stale(user_id: int) -> tuple[list[InboxEvent], dict[int, UserInbox]]:
     """Number ``user_id``'s events whose numbering run was lost (older than ``STALE_AFTER``).
 
     Called where a user reads their inbox (socket connect, resync, catch-up, the HTTP API), so a
     lost run delays an event but never hides it."""
-    cutoff = timezone.now() - STALE_AFTER
-    if not InboxEvent.objects.filter(user_id=user_id, seq__isnull=True, at__lt=cutoff).exists():
+    if not _stale(user_id).exists():
         return [], {}
     return number_pending([user_id])
-
-
-def _count_newly_unread(pending: list[InboxEvent], inboxes: dict[int, UserInbox]) -> None:
-    """Add one to a box for each (user, sheet) that had no unread numbered event there yet."""
-    keys = {
-        (event.user_id, event.box, event.sheet_id)
-        for event in pending
-        if event.sheet_id is not None and event.read_at is None
-    }
-    if not keys:
-        return
-    already = set(
-        InboxEvent.objects.filter(
-            user_id__in={user for user, _, _ in keys},
-            sheet_id__in={sheet for _, _, sheet in keys},
-            seq__isnull=False,
-            read_at__isnull=True,
-        ).values_list("user_id", "box", "sheet_id")
-    )
-    added: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for user_id, box, _ in keys - already:
-        added[user_id][box] += 1
-    for user_id, boxes in added.items():
-        inbox = inboxes[user_id]
-        for box, count in boxes.items():
-            setattr(inbox, f"unread_{box}", getattr(inbox, f"unread_{box}") + count)

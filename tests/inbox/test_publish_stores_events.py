@@ -42,6 +42,32 @@ def test_rolled_back_change_leaves_no_event_and_no_gap(make_user):
     assert rows == [(1, "sent"), (2, "acknowledged")]
 
 
+def test_stored_values_round_trip_including_empty_sheet_and_status(make_user):
+    """The rows are written with plain SQL: every column must come back as published, on
+    SQLite and on PostgreSQL, including a NULL sheet and an empty status."""
+    alice, bob = make_user(), make_user()
+    publish([bob.pk, alice.pk], "consent.withdrawn", box="sent", extra={"consent": 12, "code": "x"})
+
+    rows = list(InboxEvent.objects.order_by("user_id"))
+    assert [row.user_id for row in rows] == sorted([alice.pk, bob.pk])
+    for row in rows:
+        assert (row.type, row.box, row.sheet_id, row.status) == (
+            "consent.withdrawn",
+            "sent",
+            None,
+            "",
+        )
+        assert row.extra == {"consent": 12, "code": "x"}
+        assert row.seq == 1 and row.read_at is None
+        assert row.at.tzinfo is not None
+
+
+def test_a_recipient_deleted_meanwhile_gets_no_row(make_user):
+    alice = make_user()
+    publish([alice.pk, 987654], "sheet.received", sheet_id=3, status="sent")
+    assert list(InboxEvent.objects.values_list("user_id", flat=True)) == [alice.pk]
+
+
 def test_no_recipients_is_a_no_op():
     publish([], "sheet.received", sheet_id=1, status="sent")
     assert not InboxEvent.objects.exists()
