@@ -3,28 +3,33 @@
 Run (PostgreSQL and Redis on this machine):
     .venv/bin/python bench/inbox_latency.py --workers 2
     .venv/bin/python bench/inbox_latency.py --workers 1
-    .venv/bin/python bench/inbox_latency.py --workers 2 --desk-staff 20   # a desk of 20 online
+    .venv/bin/python bench/inbox_latency.py --workers 2 --rate 10
+    .venv/bin/python bench/inbox_latency.py --workers 2 --desk-staff 500  # every socket on the desk
+    .venv/bin/python bench/inbox_latency.py --workers 2 --layer core      # the list-based layer
 
 What it does:
 1. recreates the PostgreSQL database ``rh_inbox_bench``, migrates, runs ``seed_demo --force``
    and adds --sockets staff users (``directory.services.add_membership``): the first
    --desk-staff are consultants of ``jiritsu``, the others consultants of the other desks;
-2. starts ``uvicorn referral_hub.asgi:application --workers N`` with REDIS_URL (channels-redis;
-   ``--layer pubsub`` runs the same code on channels-redis' pub/sub layer instead);
+2. starts ``uvicorn referral_hub.asgi:application --workers N`` with the production settings
+   (DEBUG off, PostgreSQL with its connection pool, REDIS_URL, CHANNEL_LAYER=--layer);
 3. signs ``tax_clerk`` in through ``POST /api/v1/auth/token/``; the added staff get their
    tokens from ``directory.services.issue_token``, the endpoint's own service (the endpoint
    throttles sign-ins to 30/min per address); registers residents and consents through the API;
 4. opens one WebSocket to ``/ws/inbox/`` per added user (``websockets`` client,
    ``Authorization: Token``), spread over --client-procs processes;
-5. sends --rate sheets/s to ``jiritsu`` through ``POST /api/v1/sheets/`` for --duration seconds.
-   Every jiritsu socket must receive every sheet's ``sheet.received``; the other sockets must
-   receive none;
+5. sends --warm-up sheets that are not measured, then --rate sheets/s to ``jiritsu`` through
+   ``POST /api/v1/sheets/`` for --duration seconds (16 keep-alive client connections). Every
+   jiritsu socket must receive every sheet's ``sheet.received``; the other sockets must receive
+   none;
 6. prints delivery latency (send request start -> event received on the socket, one sample per
-   socket and sheet) p50/p95/p99/max, lost, duplicated and misdelivered events, HTTP latency.
+   socket and sheet) p50/p95/p99/max, lost, duplicated and misdelivered events, HTTP latency,
+   and the CPU each part of the run used while sending (Linux /proc).
 
 Targets (issue 6): 0 lost, p99 < 100 ms. Latency uses CLOCK_MONOTONIC, shared by every process on
-the machine, so client processes and the sender compare times directly. The machine's load
-average is printed before and after: other work on the machine shows up in the figures.
+the machine, so client processes and the sender compare times directly. Everything (server,
+PostgreSQL, Redis, the 500 clients) shares this machine's cores; the load average is printed
+before and after.
 """
 
 from __future__ import annotations
@@ -93,18 +98,17 @@ def bench_env(args: argparse.Namespace, data_dir: Path) -> dict[str, str]:
     env.update(keys)
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "referral_hub.settings"
-            if args.layer == "core"
-            else "inbox_bench_settings",
+            "DJANGO_SETTINGS_MODULE": "referral_hub.settings",
             "DEBUG": "0",
             "DATA_DIR": str(data_dir),
             "DATABASE_URL": args.database_url,
             "REDIS_URL": args.redis_url,
+            "CHANNEL_LAYER": args.layer,
+            "DB_POOL_MAX_SIZE": str(args.db_pool),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",
             "LOG_LEVEL": "WARNING",
-            "DB_CONN_MAX_AGE": str(args.conn_max_age),
-            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+            "PYTHONPATH": str(ROOT),
         }
     )
     return env
@@ -212,8 +216,6 @@ def _http_json(
     if conn is None:
         conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json", "Host": "127.0.0.1"}
-    if os.environ.get("BENCH_CLOSE"):
-        headers["Connection"] = "close"
     if token:
         headers["Authorization"] = f"Token {token}"
     payload = json.dumps(body).encode() if body is not None else None
@@ -370,6 +372,7 @@ def cpu_by_part(server_pid: int, client_pids: list[int]) -> dict[str, float]:
     processes = _processes()
     workers = [pid for pid, (_, parent) in processes.items() if parent == server_pid]
     return {
+        **{f"worker {n}": _cpu_seconds(pid) for n, pid in enumerate(sorted(workers), 1)},
         "uvicorn": sum(_cpu_seconds(pid) for pid in [server_pid, *workers]),
         "postgres": sum(_cpu_seconds(p) for p, (n, _) in processes.items() if n == "postgres"),
         "redis": sum(_cpu_seconds(p) for p, (n, _) in processes.items() if n == "redis-server"),
@@ -418,6 +421,8 @@ def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> Non
             proc.start()
         opened = sum(ready.get(timeout=300) for _ in procs)
         assert opened == args.sockets, opened
+        # A server that has been running: pool connections open, lazy imports and caches warm.
+        send_sheets(port, sender_token, pairs, rate=10, duration=args.warm_up / 10)
         time.sleep(2.0)
 
         client_pids = [proc.pid for proc in procs if proc.pid is not None]
@@ -533,7 +538,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sockets", type=int, default=500, help="one per added staff user")
     parser.add_argument(
-        "--desk-staff", type=int, default=500, help="how many of them are jiritsu staff"
+        "--desk-staff",
+        type=int,
+        default=20,
+        help="how many of them are jiritsu staff, the desk every sheet goes to (a large "
+        "consultation desk; --desk-staff 500 puts every socket on it)",
     )
     parser.add_argument("--rate", type=float, default=20.0, help="sheets per second")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of sending")
@@ -546,8 +555,13 @@ def main() -> None:
     )
     parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--layer", choices=["core", "pubsub"], default="core")
-    parser.add_argument("--conn-max-age", type=int, default=0, help="DB_CONN_MAX_AGE")
+    parser.add_argument(
+        "--layer", choices=["pubsub", "core"], default="pubsub", help="CHANNEL_LAYER"
+    )
+    parser.add_argument("--db-pool", type=int, default=10, help="DB_POOL_MAX_SIZE per worker")
+    parser.add_argument(
+        "--warm-up", type=int, default=20, help="sheets sent (and not measured) before the run"
+    )
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/rh_inbox_bench"
     )

@@ -2,10 +2,11 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "referral_hub.settings")
-django_asgi_app = get_asgi_application()
+
+from referral_hub.http_handler import get_http_application  # noqa: E402
+
+django_asgi_app = get_http_application()
 
 from referral_hub.vault.checks import require_vault_configured  # noqa: E402
 
