@@ -353,6 +353,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _processes() -> dict[int, tuple[str, int]]:
     """pid -> (command name, parent pid) for every process."""
     found = {}
@@ -370,7 +377,12 @@ def cpu_by_part(server_pid: int, client_pids: list[int]) -> dict[str, float]:
     """CPU seconds so far of the parts of the run: the uvicorn workers, PostgreSQL, Redis,
     the WebSocket clients and this process (the HTTP sender)."""
     processes = _processes()
-    workers = [pid for pid, (_, parent) in processes.items() if parent == server_pid]
+    # uvicorn's workers are multiprocessing children; so is its (idle) resource tracker.
+    workers = [
+        pid
+        for pid, (_, parent) in processes.items()
+        if parent == server_pid and b"spawn_main" in _cmdline(pid)
+    ]
     return {
         **{f"worker {n}": _cpu_seconds(pid) for n, pid in enumerate(sorted(workers), 1)},
         "uvicorn": sum(_cpu_seconds(pid) for pid in [server_pid, *workers]),

@@ -38,6 +38,21 @@ def _extra(sheet: ConnectSheet, **more: int | str) -> dict[str, int | str]:
     return {"owner_desk": sheet.owner_desk_id, "urgency": sheet.urgency, **more}
 
 
+def _to_both_sides(
+    sheet: ConnectSheet,
+    event_type: str,
+    desk_users: Iterable[int],
+    senders: Iterable[int],
+    *,
+    desk_box: str = "inbox",
+    extra: dict[str, int | str] | None = None,
+) -> None:
+    """One event to the owner desk's staff (``desk_box``) and one to the sending side ("sent")."""
+    extra = _extra(sheet) if extra is None else extra
+    for users, box in ((desk_users, desk_box), (senders, "sent")):
+        publish(users, event_type, box=box, sheet_id=sheet.pk, status=sheet.status, extra=extra)
+
+
 def sheet_received(sheet: ConnectSheet) -> None:
     """A sheet arrived at its (new) owner desk; the sending side sees the status change."""
     publish(
@@ -75,63 +90,20 @@ def sheet_left_desk(sheet: ConnectSheet, desk_id: int) -> None:
 def sheet_updated(sheet: ConnectSheet, **more: int | str) -> None:
     desk_users = desk_staff([sheet.owner_desk_id])
     senders = sender_side(sheet) - desk_users
-    publish(
-        desk_users,
-        "sheet.updated",
-        box="inbox",
-        sheet_id=sheet.pk,
-        status=sheet.status,
-        extra=_extra(sheet, **more),
-    )
-    publish(
-        senders,
-        "sheet.updated",
-        box="sent",
-        sheet_id=sheet.pk,
-        status=sheet.status,
-        extra=_extra(sheet, **more),
-    )
+    _to_both_sides(sheet, "sheet.updated", desk_users, senders, extra=_extra(sheet, **more))
 
 
 def sheet_message(sheet: ConnectSheet, *, author_id: int) -> None:
     desk_users = desk_staff([sheet.owner_desk_id]) - {author_id}
     senders = sender_side(sheet) - {author_id} - desk_users
-    publish(
-        desk_users,
-        "sheet.message",
-        box="inbox",
-        sheet_id=sheet.pk,
-        status=sheet.status,
-        extra=_extra(sheet),
-    )
-    publish(
-        senders,
-        "sheet.message",
-        box="sent",
-        sheet_id=sheet.pk,
-        status=sheet.status,
-        extra=_extra(sheet),
-    )
+    _to_both_sides(sheet, "sheet.message", desk_users, senders)
 
 
 def sheet_overdue(sheet: ConnectSheet) -> None:
     """Owner desk, its leads and the sender are told (DESIGN.md, Urgency and SLA)."""
     desk_users = desk_staff([sheet.owner_desk_id])
-    publish(
-        desk_users,
-        "sheet.overdue",
-        box="overdue",
-        sheet_id=sheet.pk,
-        status=sheet.status,
-        extra=_extra(sheet),
-    )
-    publish(
-        sender_side(sheet) - desk_users,
-        "sheet.overdue",
-        box="sent",
-        sheet_id=sheet.pk,
-        status=sheet.status,
-        extra=_extra(sheet),
+    _to_both_sides(
+        sheet, "sheet.overdue", desk_users, sender_side(sheet) - desk_users, desk_box="overdue"
     )
 
 
@@ -161,19 +133,10 @@ def lead_alert(desk_id: int, sheet_id: int | None, status: str, alert: str) -> N
 def consent_withdrawn(sheets: Iterable[ConnectSheet], consent_id: int) -> None:
     for sheet in sheets:
         desk_users = desk_staff([sheet.owner_desk_id])
-        publish(
+        _to_both_sides(
+            sheet,
+            "consent.withdrawn",
             desk_users,
-            "consent.withdrawn",
-            box="inbox",
-            sheet_id=sheet.pk,
-            status=sheet.status,
-            extra={"consent": consent_id, "owner_desk": sheet.owner_desk_id},
-        )
-        publish(
             sender_side(sheet) - desk_users,
-            "consent.withdrawn",
-            box="sent",
-            sheet_id=sheet.pk,
-            status=sheet.status,
             extra={"consent": consent_id, "owner_desk": sheet.owner_desk_id},
         )
