@@ -31,7 +31,7 @@ from django.contrib.auth import get_user_model
 
 from referral_hub.inbox.auth import authenticate_credentials
 from referral_hub.inbox.delivered import DeliveredSeqs
-from referral_hub.inbox.delivery import send_to_users, user_group
+from referral_hub.inbox.delivery import PUSH, send_to_users, user_group
 from referral_hub.inbox.numbering import number_stale, resync_state
 from referral_hub.inbox.payloads import unread_payload
 from referral_hub.inbox.publish import push_messages
@@ -200,6 +200,16 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "code": "malformed"})
 
     # --- group messages (delivery.PUSH and delivery.RECHECK) ---------------------------------
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections, in a worker thread, before every handler.
+        # A push touches no database, and it is the message every event brings to every socket
+        # of every recipient: skip that thread hop for it. Every query of this consumer runs
+        # through database_sync_to_async, which closes stale connections around itself.
+        if message.get("type") == PUSH:
+            await self.inbox_push(message)
+            return
+        await super().dispatch(message)
 
     async def inbox_push(self, message: dict[str, Any]) -> None:
         async with self.send_lock:
