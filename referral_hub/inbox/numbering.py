@@ -86,20 +86,28 @@ def _number_locked(
     return pending, inboxes
 
 
-def _in(values: list[int]) -> str:
-    return ", ".join(["%s"] * len(values))
+def member_of(column: str, values: list[int]) -> tuple[str, list]:
+    """``column`` is one of ``values``: SQL and parameters.
+
+    On PostgreSQL the ids travel as one array parameter, so the statement's text is the same
+    for every desk size: psycopg converts a query's placeholders with a regular expression and
+    caches the result by text, and a 500-member IN list cost more than the query itself."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def _lock_inboxes(ids: list[int]) -> dict[int, UserInbox]:
     """Lock the existing rows of ``ids``, in user order (one statement)."""
     table = connection.ops.quote_name(UserInbox._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    where, params = member_of("user_id", ids)
     sql = (
         f"SELECT user_id, {', '.join(COUNTERS)} FROM {table} "  # noqa: S608 - names from model metadata
-        f"WHERE user_id IN ({_in(ids)}) ORDER BY user_id{lock}"
+        f"WHERE {where} ORDER BY user_id{lock}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
         row[0]: UserInbox(user_id=row[0], **dict(zip(COUNTERS, row[1:], strict=True)))
@@ -111,15 +119,16 @@ def _pending_events(ids: list[int]) -> list[InboxEvent]:
     """The unnumbered events of ``ids`` in (user, id) order, each with ``already_unread``: the
     user has a numbered unread event of the same sheet in the same box (so it is counted)."""
     table = connection.ops.quote_name(InboxEvent._meta.db_table)
+    where, params = member_of("e.user_id", ids)
     sql = (
         "SELECT e.id, e.user_id, e.seq, e.type, e.box, e.sheet_id, e.status, e.extra, e.at, "  # noqa: S608 - names from model metadata
         f"e.read_at, EXISTS (SELECT 1 FROM {table} o WHERE o.user_id = e.user_id "
         "AND o.box = e.box AND o.sheet_id = e.sheet_id AND o.seq IS NOT NULL "
         f"AND o.read_at IS NULL) AS already_unread FROM {table} e "
-        f"WHERE e.user_id IN ({_in(ids)}) AND e.seq IS NULL ORDER BY e.user_id, e.id"
+        f"WHERE {where} AND e.seq IS NULL ORDER BY e.user_id, e.id"
     )
     # A raw queryset applies the fields' converters (JSON, time zones) on every backend.
-    return list(InboxEvent.objects.raw(sql, ids))
+    return list(InboxEvent.objects.raw(sql, params))
 
 
 def _update_rows(model: type[models.Model], key: str, fields: list[str], rows: list[tuple]) -> None:
@@ -127,19 +136,28 @@ def _update_rows(model: type[models.Model], key: str, fields: list[str], rows: l
 
     Django's bulk_update builds a CASE expression per row and field, which costs more Python
     time than the whole rest of a numbering run. PostgreSQL and SQLite (3.33+) both accept
-    this form, and both name the columns of a bare VALUES list column1, column2, ..."""
+    this form, and both name the columns of a bare VALUES list column1, column2, ...
+    PostgreSQL gets one array per column instead (``unnest``), for a statement text that does
+    not grow with the rows (see ``member_of``). Every value here is an integer."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     assignments = ", ".join(f"{quote(field)} = v.column{n}" for n, field in enumerate(fields, 2))
+    names = ", ".join(f"column{n}" for n in range(1, len(fields) + 2))
     for start in range(0, len(rows), UPDATE_BATCH):
         batch = rows[start : start + UPDATE_BATCH]
-        values = ", ".join(["(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"] * len(batch))
+        if connection.vendor == "postgresql":
+            source = f"unnest({', '.join(['%s'] * (len(fields) + 1))}) AS v ({names})"
+            params = [list(column) for column in zip(*batch, strict=True)]
+        else:
+            row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+            source = f"(VALUES {', '.join([row] * len(batch))}) AS v"
+            params = [value for row in batch for value in row]
         sql = (
-            f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v "  # noqa: S608 - names from model metadata
+            f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608 - names from model metadata
             f"WHERE {table}.{quote(key)} = v.column1"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [value for row in batch for value in row])
+            cursor.execute(sql, params)
 
 
 def _stale(user_id: int) -> QuerySet[InboxEvent]:

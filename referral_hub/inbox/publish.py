@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from referral_hub.inbox.delivery import PUSH, RECHECK, push_to_users
 from referral_hub.inbox.models import InboxEvent
-from referral_hub.inbox.numbering import number_pending, number_stale
+from referral_hub.inbox.numbering import member_of, number_pending, number_stale
 from referral_hub.inbox.payloads import check_event, event_payload, unread_payload
 
 logger = logging.getLogger(__name__)
@@ -79,18 +79,19 @@ def _insert_unnumbered(
     quote = connection.ops.quote_name
     users = InboxEvent._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
     # The shared values are bound once and the rows come from the user table, so the statement
-    # has six values plus one integer per recipient, whatever the desk's size.
+    # has six values plus the recipients' ids (one array on PostgreSQL), whatever the desk's size.
     placeholders = ", ".join(["%s"] * len(shared))
     for start in range(0, len(recipients), INSERT_BATCH):  # bound the statement's parameters
         batch = recipients[start : start + INSERT_BATCH]
+        where, ids = member_of(f"u.{quote(users.pk.column)}", batch)
         sql = (
             f"INSERT INTO {quote(InboxEvent._meta.db_table)} "  # noqa: S608 - names from model metadata
             f"({', '.join(quote(column) for column in _COLUMNS)}) "
             f"SELECT u.{quote(users.pk.column)}, {placeholders} FROM {quote(users.db_table)} u "
-            f"WHERE u.{quote(users.pk.column)} IN ({', '.join(['%s'] * len(batch))})"
+            f"WHERE {where}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*shared, *batch])
+            cursor.execute(sql, [*shared, *ids])
 
 
 class _DeliveryOnCommit:
