@@ -187,41 +187,22 @@ def _create_head(cursor: Any) -> None:
     )
 
 
-_COLUMNS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_username",
-    "actor_desk",
-    "action",
-    "target_type",
-    "target_id",
-    "resident_id",
-    "legal_basis",
-    "allowed",
-    "refusal_code",
-    "request_id",
-    "client_ip",
-    "details",
-    "version",
-    "prev_hash",
-    "hash",
-)
+# Every column of the model, ``seq`` included: the chain numbers its events itself.
+_FIELDS = tuple(AuditEvent._meta.concrete_fields)
 
 
 def _store(events: list[AuditEvent], head_hash: str) -> None:
     """Insert the sealed events and move the head's hash. On PostgreSQL both happen in one
     statement (a data-modifying WITH), which keeps an append to two round trips."""
-    by_name = {field.name: field for field in AuditEvent._meta.concrete_fields}
-    fields = [by_name[name] for name in _COLUMNS]
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
     params: list[Any] = []
     for event in events:
         params.extend(
-            field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields
+            field.get_db_prep_save(getattr(event, field.attname), connection) for field in _FIELDS
         )
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in _FIELDS)
     insert = (
-        f"INSERT INTO {_EVENT_TABLE} ({', '.join(_COLUMNS)}) "  # noqa: S608
+        f"INSERT INTO {_EVENT_TABLE} ({columns}) "  # noqa: S608
         f"VALUES {', '.join([placeholders] * len(events))}"
     )
     update = f"UPDATE {_HEAD_TABLE} SET hash = %s WHERE id = 1"  # noqa: S608

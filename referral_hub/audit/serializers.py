@@ -62,26 +62,9 @@ class EventQuerySerializer(serializers.Serializer[EventFilters]):
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
     class Meta:
         model = AuditEvent
-        fields = [
-            "seq",
-            "at",
-            "actor_id",
-            "actor_username",
-            "actor_desk",
-            "action",
-            "target_type",
-            "target_id",
-            "resident_id",
-            "legal_basis",
-            "allowed",
-            "refusal_code",
-            "request_id",
-            "client_ip",
-            "details",
-            "prev_hash",
-            "hash",
-        ]
-        read_only_fields = fields
+        # Every column but the hash format's version (the verifier's business, not the reader's).
+        exclude = ["version"]
+        read_only_fields = [field.name for field in AuditEvent._meta.concrete_fields]
 
 
 class DisclosureSerializer(serializers.Serializer[dict[str, Any]]):
