@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -189,6 +189,7 @@ def _create_head(cursor: Any) -> None:
 
 # Every column of the model, ``seq`` included: the chain numbers its events itself.
 _FIELDS = tuple(AuditEvent._meta.concrete_fields)
+_COLUMN_NAMES = tuple(cast(str, field.column) for field in _FIELDS)  # concrete: never None
 
 
 def _store(events: list[AuditEvent], head_hash: str) -> None:
@@ -200,7 +201,7 @@ def _store(events: list[AuditEvent], head_hash: str) -> None:
         params.extend(
             field.get_db_prep_save(getattr(event, field.attname), connection) for field in _FIELDS
         )
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in _FIELDS)
+    columns = ", ".join(connection.ops.quote_name(column) for column in _COLUMN_NAMES)
     insert = (
         f"INSERT INTO {_EVENT_TABLE} ({columns}) "  # noqa: S608
         f"VALUES {', '.join([placeholders] * len(events))}"
