@@ -125,9 +125,14 @@ def place_names() -> dict[str, str]:
     return names
 
 
+def display_name(user: Any) -> str:
+    """「収納 花子」, or the username for an account without a name."""
+    return f"{user.last_name} {user.first_name}".strip() or user.username
+
+
 def staff_names(usernames: set[str]) -> dict[str, str]:
     rows = get_user_model().objects.filter(username__in=usernames)
-    return {u.username: (f"{u.last_name} {u.first_name}".strip() or u.username) for u in rows}
+    return {u.username: display_name(u) for u in rows}
 
 
 def describe_places(label: str, names: dict[str, str]) -> str:

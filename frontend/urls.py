@@ -36,4 +36,5 @@ urlpatterns = [
     path("audit/reviews/<int:review_id>/", privacy.review_decide, name="audit_review_decide"),
     path("audit/integrity/", privacy.integrity_page, name="audit_integrity"),
     path("audit/anomalies/", privacy.anomalies_page, name="audit_anomalies"),
+    path("audit/consents/<int:consent_id>/", privacy.consent_page, name="audit_consent"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,8 @@ from referral_hub.audit.selectors import (
     search_events,
 )
 from referral_hub.audit.verify import verify_chain
+from referral_hub.consent.categories import Category, Method
+from referral_hub.consent.models import Consent
 from referral_hub.handoffs.models import ConnectSheet
 
 SEARCH_PAGE_SIZE = 50
@@ -249,3 +251,44 @@ def anomalies_page(request: HttpRequest) -> HttpResponse:
         row["action_label"] = audit_access.describe_action(row["action"])
     context = {"form": form, "report": report, "errors": error_summary(form)}
     return render(request, "frontend/privacy/anomalies.html", context)
+
+
+CONSENT_STATUS_LABELS = {
+    "active": gettext_lazy("有効"),
+    "expired": gettext_lazy("期限切れ"),
+    "withdrawn": gettext_lazy("撤回済み"),
+}
+
+
+@login_required
+@require_GET
+def consent_page(request: HttpRequest, consent_id: int) -> HttpResponse:
+    """The consent a disclosure relied on: its scope, status and the signed form, if any.
+
+    The record holds no identity data (the consent API shows it to counter staff too); opening
+    the signed form goes through the consent API, which checks and records each read."""
+    audit_access.require(
+        request.user, VIEW_PERMISSION, "consent.read", target_type="consent", target_id=consent_id
+    )
+    consent = (
+        Consent.objects.select_related("recorded_by", "withdrawn_by")
+        .prefetch_related("recipients", "evidence")
+        .filter(pk=consent_id)
+        .first()
+    )
+    if consent is None:
+        raise Http404
+    labels = dict(Category.choices)
+    context = {
+        "consent": consent,
+        "status_label": CONSENT_STATUS_LABELS[consent.status],
+        "method_label": dict(Method.choices).get(consent.method, consent.method),
+        "categories": [labels.get(code, code) for code in consent.categories],
+        "recipients": sorted(desk.name for desk in consent.recipients.all()),
+        "recorded_by": audit_access.display_name(consent.recorded_by),
+        "withdrawn_by": (
+            audit_access.display_name(consent.withdrawn_by) if consent.withdrawn_by else ""
+        ),
+        "evidence": sorted(consent.evidence.all(), key=lambda item: item.pk),
+    }
+    return render(request, "frontend/privacy/consent.html", context)

@@ -139,6 +139,10 @@ def disclosure_rows(events: AuditEventQuerySet) -> list[dict[str, Any]]:
                 "recipient_desk": str(
                     details.get("recipient_desk") or details.get("to_desk") or ""
                 ),
+                # The consent the gate relied on (an id, no personal data), if any.
+                "consent": details.get("consent")
+                if isinstance(details.get("consent"), int)
+                else None,
             }
         )
     return rows

@@ -80,6 +80,9 @@ class DisclosureSerializer(serializers.Serializer[dict[str, Any]]):
     target_type = serializers.CharField()
     target_id = serializers.CharField()
     recipient_desk = serializers.CharField()
+    consent = serializers.IntegerField(
+        allow_null=True, help_text="the consent the disclosure relied on, when its basis is consent"
+    )
 
 
 class DisclosureReportSerializer(serializers.Serializer[dict[str, Any]]):

@@ -36,7 +36,12 @@ def sheets(api):
             "handoff_method": "sheet_only",
         },
     )
-    return {"consent": on_consent, "art9": art9, "resident": known["resident"]["id"]}
+    return {
+        "consent": on_consent,
+        "art9": art9,
+        "resident": known["resident"]["id"],
+        "consent_record": known["consent"]["id"],
+    }
 
 
 def pages_by_role(sheets) -> dict[str, list[tuple[str, str]]]:
@@ -66,6 +71,7 @@ def pages_by_role(sheets) -> dict[str, list[tuple[str, str]]]:
             ("privacy-reviews", "/audit/reviews/"),
             ("privacy-integrity", "/audit/integrity/"),
             ("privacy-anomalies", "/audit/anomalies/"),
+            ("privacy-consent", f"/audit/consents/{sheets['consent_record']}/"),
         ],
     }
 
@@ -172,6 +178,17 @@ def test_privacy_officer_approves_a_support_meeting_disclosure(new_context, shee
     review.get_by_label("承認する").check()
     review.get_by_role("button", name="保存").click()
     expect(officer.locator(".messages")).to_contain_text("確認を保存しました")
+
+
+def test_privacy_officer_follows_a_disclosure_to_the_consent_it_relied_on(new_context, sheets):
+    officer = login(new_context(), "privacy_officer")
+    officer.goto(f"/audit/?resident={sheets['resident']}")
+    send = officer.locator('tr[data-action="sheet.send"]').first
+    send.get_by_role("link", name=f"同意 #{sheets['consent_record']}").click()
+    expect(officer).to_have_url(re.compile(rf"/audit/consents/{sheets['consent_record']}/$"))
+    expect(officer.locator("#consent-status")).to_have_attribute("data-status", "active")
+    expect(officer.locator("#consent-recipients")).to_contain_text("自立相談支援窓口")
+    expect(officer.locator("#consent-evidence")).to_contain_text("口頭同意のため")
 
 
 def test_english_switch(new_context):
