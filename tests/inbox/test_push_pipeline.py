@@ -4,11 +4,12 @@ the push fail quietly, never the caller."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from referral_hub.inbox.delivery import send_to_users
 from referral_hub.inbox.publish import publish
@@ -72,8 +73,13 @@ def test_an_unreachable_redis_fails_the_push_not_the_caller(settings, caplog):
         "default": {"BACKEND": PUBSUB, "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
     }
     messages = {user_id: {"type": "inbox.push", "frames": []} for user_id in (1, 2, 3)}
-    with caplog.at_level(logging.WARNING, logger="referral_hub.inbox.delivery"):
-        failed = async_to_sync(send_to_users)(messages)
+    # A loop of its own in a thread of its own: the browser tests' Playwright keeps an event
+    # loop running in the main thread, where async_to_sync refuses to start another.
+    with (
+        caplog.at_level(logging.WARNING, logger="referral_hub.inbox.delivery"),
+        ThreadPoolExecutor(max_workers=1) as thread,
+    ):
+        failed = thread.submit(asyncio.run, send_to_users(messages)).result(timeout=30)
     assert failed == 3
     [record] = caplog.records
     assert record.getMessage() == (
