@@ -42,7 +42,6 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -55,6 +54,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.servers import stop_session  # noqa: E402 - after the project is on the path
+
 PYTHON = sys.executable
 DEMO_PASSWORD = "demo-pass-2026"
 DESK = "jiritsu"
@@ -184,12 +186,7 @@ def uvicorn(env: dict[str, str], port: int, workers: int, label: str) -> Iterato
             time.sleep(0.3)
         yield server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:  # open sockets keep a graceful shutdown waiting
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=15)
+        stop_session(server, timeout=15)
         log.close()
 
 

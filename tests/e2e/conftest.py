@@ -11,16 +11,10 @@ with axe-core (axe-playwright-python) through the ``check_a11y`` fixture.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,8 +23,9 @@ from typing import Any
 
 import pytest
 
+from tests.servers import ROOT, manage, server_env, uvicorn
+
 CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PASSWORD = "e2e-pass-2026-demo"
 CHROMIUM_ARGS = [
@@ -51,117 +46,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-def _server_env(data_dir: Path) -> dict[str, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    signing_key = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "referral_hub.settings",
-            "DEBUG": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECRET_KEY": _b64(os.urandom(48)),
-            "DATA_DIR": str(data_dir),
-            "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",
-            "VAULT_KEYS": f"e2e1:{_b64(os.urandom(32))}",
-            "VAULT_ACTIVE_KEY": "e2e1",
-            "VAULT_INDEX_KEY": _b64(os.urandom(32)),
-            "AUDIT_SIGNING_KEY": _b64(signing_key),
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
 @pytest.fixture(scope="session")
 def e2e_server() -> Iterator[str]:
     """``http://localhost:<port>``: a freshly seeded Referral Hub on uvicorn."""
     data_dir = Path(tempfile.mkdtemp(prefix="referral-hub-e2e-"))
-    env = _server_env(data_dir)
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "seed_demo", "--force", "--password", PASSWORD)
-    _manage(env, "collectstatic", "--noinput")
+    env = server_env(data_dir)
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo", "--force", "--password", PASSWORD)
+    manage(env, "collectstatic", "--noinput")
     if shutil.which("msgfmt") and (ROOT / "locale").is_dir():
-        _manage(env, "compilemessages", "--locale", "en", "--ignore", ".venv")
-
-    port = _free_port()
-    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "referral_hub.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    # "localhost" rather than 127.0.0.1: Chromium keeps Secure cookies (DEBUG is off) on
-    # http://localhost, which it treats as a secure context.
-    url = f"http://localhost:{port}"
+        manage(env, "compilemessages", "--locale", "en", "--ignore", ".venv")
     try:
-        _wait_until_up(url, server)
-        yield url
+        with uvicorn(env, data_dir / "server.log") as port:
+            # "localhost" rather than 127.0.0.1: Chromium keeps Secure cookies (DEBUG is off)
+            # on http://localhost, which it treats as a secure context.
+            yield f"http://localhost:{port}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the e2e server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 - local URL
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the e2e server did not start within 30 s")
 
 
 @pytest.fixture(scope="session")
