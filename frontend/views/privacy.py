@@ -28,6 +28,7 @@ from referral_hub.audit.anomalies import anomalies_on
 from referral_hub.audit.models import DisclosureReview
 from referral_hub.audit.reviews import ReviewError, decide_review
 from referral_hub.audit.selectors import (
+    consent_of,
     disclosure_rows,
     disclosures_of_resident,
     legal_basis_label,
@@ -128,6 +129,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
                     "target": audit_access.describe_target(event.target_type, event.target_id),
                     "basis_label": legal_basis_label(event.legal_basis),
                     "place": audit_access.describe_places(event.actor_desk, names),
+                    "consent": consent_of(event),
                 }
             )
     query = request.GET.copy()

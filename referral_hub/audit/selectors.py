@@ -117,6 +117,14 @@ def disclosures_of_resident(resident_id: int) -> AuditEventQuerySet:
     return AuditEvent.objects.disclosures().filter(resident_id=resident_id).order_by("seq")
 
 
+def consent_of(event: AuditEvent) -> int | None:
+    """The id of the consent the gate relied on for ``event``, if any (ids only: no personal
+    data sits in ``details``)."""
+    details = event.details if isinstance(event.details, dict) else {}
+    consent = details.get("consent")
+    return consent if isinstance(consent, int) and not isinstance(consent, bool) else None
+
+
 def disclosure_rows(events: AuditEventQuerySet) -> list[dict[str, Any]]:
     """The report's rows: who, from which desk, when, on which basis, what, to whom."""
     rows = []
@@ -139,10 +147,7 @@ def disclosure_rows(events: AuditEventQuerySet) -> list[dict[str, Any]]:
                 "recipient_desk": str(
                     details.get("recipient_desk") or details.get("to_desk") or ""
                 ),
-                # The consent the gate relied on (an id, no personal data), if any.
-                "consent": details.get("consent")
-                if isinstance(details.get("consent"), int)
-                else None,
+                "consent": consent_of(event),
             }
         )
     return rows

@@ -85,6 +85,8 @@ def test_disclosure_report_links_a_consent_based_send_to_its_consent_page(demo, 
     officer = browser_as("privacy_officer")
     report = text(officer.get("/audit/", {"resident": resident.pk}))
     assert f'href="/audit/consents/{consent.pk}/"' in report
+    search = text(officer.get("/audit/search/", {"resident": resident.pk}))
+    assert f'href="/audit/consents/{consent.pk}/"' in search
     api_rows = officer.get(f"/api/v1/residents/{resident.pk}/disclosures/").json()["results"]
     assert {row["consent"] for row in api_rows if row["action"] == "sheet.send"} == {consent.pk}
 
