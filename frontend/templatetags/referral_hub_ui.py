@@ -10,6 +10,7 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from frontend import navigation
 from referral_hub.consent.categories import Basis, Category, Method
@@ -27,6 +28,8 @@ _LABELS: dict[str, dict[str, Any]] = {
     "basis": dict(Basis.choices),
     "method": dict(Method.choices),
     "event": dict(EventKind.choices),
+    # Consent.status_on(): derived from the dates, not stored as a choice.
+    "consent_status": {"active": _("有効"), "expired": _("期限切れ"), "withdrawn": _("撤回済み")},
 }
 
 

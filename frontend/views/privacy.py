@@ -36,7 +36,6 @@ from referral_hub.audit.selectors import (
     search_events,
 )
 from referral_hub.audit.verify import verify_chain
-from referral_hub.consent.categories import Category, Method
 from referral_hub.consent.models import Consent
 from referral_hub.handoffs.models import ConnectSheet
 
@@ -255,13 +254,6 @@ def anomalies_page(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/privacy/anomalies.html", context)
 
 
-CONSENT_STATUS_LABELS = {
-    "active": gettext_lazy("有効"),
-    "expired": gettext_lazy("期限切れ"),
-    "withdrawn": gettext_lazy("撤回済み"),
-}
-
-
 @login_required
 @require_GET
 def consent_page(request: HttpRequest, consent_id: int) -> HttpResponse:
@@ -280,12 +272,8 @@ def consent_page(request: HttpRequest, consent_id: int) -> HttpResponse:
     )
     if consent is None:
         raise Http404
-    labels = dict(Category.choices)
     context = {
         "consent": consent,
-        "status_label": CONSENT_STATUS_LABELS[consent.status],
-        "method_label": dict(Method.choices).get(consent.method, consent.method),
-        "categories": [labels.get(code, code) for code in consent.categories],
         "recipients": sorted(desk.name for desk in consent.recipients.all()),
         "recorded_by": audit_access.display_name(consent.recorded_by),
         "withdrawn_by": (

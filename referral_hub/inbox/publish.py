@@ -50,7 +50,6 @@ def publish(
 
 
 INSERT_BATCH = 1000
-_COLUMNS = ["user_id", "type", "box", "sheet_id", "status", "extra", "at"]
 
 
 def _insert_unnumbered(
@@ -67,31 +66,31 @@ def _insert_unnumbered(
     Plain SQL rather than ``bulk_create``: a send publishes to a whole desk inside the sending
     transaction, and the ORM's per-row work was most of the publish; nothing here needs the
     new ids. The fields prepare the JSON and the timestamp for the backend in use."""
+    shared = {
+        "type": event_type,
+        "box": box,
+        "sheet_id": sheet_id,
+        "status": status,
+        "extra": extra,
+        "at": timezone.now(),
+    }
     fields = {field.attname: field for field in InboxEvent._meta.concrete_fields}
-    shared = [
-        fields["type"].get_db_prep_save(event_type, connection),
-        fields["box"].get_db_prep_save(box, connection),
-        fields["sheet_id"].get_db_prep_save(sheet_id, connection),
-        fields["status"].get_db_prep_save(status, connection),
-        fields["extra"].get_db_prep_save(extra, connection),
-        fields["at"].get_db_prep_save(timezone.now(), connection),
-    ]
+    values = [fields[name].get_db_prep_save(value, connection) for name, value in shared.items()]
     quote = connection.ops.quote_name
+    columns = ", ".join(quote(fields[name].column) for name in ["user_id", *shared])
     users = InboxEvent._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
+    user_id = f"u.{quote(users.pk.column)}"
     # The shared values are bound once and the rows come from the user table, so the statement
     # has six values plus the recipients' ids (one array on PostgreSQL), whatever the desk's size.
-    placeholders = ", ".join(["%s"] * len(shared))
+    placeholders = ", ".join(["%s"] * len(values))
     for start in range(0, len(recipients), INSERT_BATCH):  # bound the statement's parameters
-        batch = recipients[start : start + INSERT_BATCH]
-        where, ids = member_of(f"u.{quote(users.pk.column)}", batch)
+        where, ids = member_of(user_id, recipients[start : start + INSERT_BATCH])
         sql = (
-            f"INSERT INTO {quote(InboxEvent._meta.db_table)} "  # noqa: S608 - names from model metadata
-            f"({', '.join(quote(column) for column in _COLUMNS)}) "
-            f"SELECT u.{quote(users.pk.column)}, {placeholders} FROM {quote(users.db_table)} u "
-            f"WHERE {where}"
+            f"INSERT INTO {quote(InboxEvent._meta.db_table)} ({columns}) "  # noqa: S608 - names from model metadata
+            f"SELECT {user_id}, {placeholders} FROM {quote(users.db_table)} u WHERE {where}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*shared, *ids])
+            cursor.execute(sql, [*values, *ids])
 
 
 class _DeliveryOnCommit:
