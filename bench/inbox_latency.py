@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
 import http.client
 import json
@@ -55,7 +54,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.servers import stop_session  # noqa: E402 - after the project is on the path
+from tests.servers import (  # noqa: E402 - after the project is on the path
+    manage,
+    recreate_database,
+    server_env,
+    stop_session,
+)
 
 PYTHON = sys.executable
 DEMO_PASSWORD = "demo-pass-2026"
@@ -71,63 +75,16 @@ def print_flush(*parts: object) -> None:
 # --- deployment --------------------------------------------------------------------------------
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii")
-
-
 def bench_env(args: argparse.Namespace, data_dir: Path) -> dict[str, str]:
     """Production settings (DEBUG off) with throw-away keys, PostgreSQL and channels-redis."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    keys_file = data_dir.parent / "inbox-bench-keys.json"
-    if keys_file.exists():
-        keys = json.loads(keys_file.read_text())
-    else:
-        signing = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        keys = {
-            "SECRET_KEY": _b64(os.urandom(48)),
-            "VAULT_KEYS": f"bench:{_b64(os.urandom(32))}",
-            "VAULT_INDEX_KEY": _b64(os.urandom(32)),
-            "AUDIT_SIGNING_KEY": _b64(signing),
-        }
-        keys_file.write_text(json.dumps(keys))
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    env.update(keys)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "referral_hub.settings",
-            "DEBUG": "0",
-            "DATA_DIR": str(data_dir),
-            "DATABASE_URL": args.database_url,
-            "REDIS_URL": args.redis_url,
-            "CHANNEL_LAYER": args.layer,
-            "DB_POOL_MAX_SIZE": str(args.db_pool),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
+    return server_env(
+        data_dir,
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        CHANNEL_LAYER=args.layer,
+        DB_POOL_MAX_SIZE=str(args.db_pool),
+        PYTHONPATH=str(ROOT),
     )
-    return env
-
-
-def manage(env: dict[str, str], *command: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True)
-
-
-def recreate_database(database_url: str) -> None:
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1]
-    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 ADD_STAFF = """

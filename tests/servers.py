@@ -1,11 +1,13 @@
 """Running Referral Hub the way it is deployed, for tests that need a real ASGI server: the
 production settings module with throw-away keys, prepared with the ordinary management
-commands, served by uvicorn (one process or several workers)."""
+commands, served by uvicorn (one process or several workers); and a small API client to
+prepare data on such a server."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -13,8 +15,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +61,26 @@ def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def _admin_connection(url: str) -> Any:
+    """Autocommit connection to the ``postgres`` database of the server ``url`` points at."""
+    import psycopg
+
+    return psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True)
+
+
+def recreate_database(url: str) -> None:
+    """An empty PostgreSQL database under the name ``url`` ends with (dropped first if there)."""
+    name = url.rsplit("/", 1)[1]
+    with _admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    with _admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -123,3 +147,91 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("the test server did not start within 30 s")
+
+
+# --- preparing data through the API of a running server ------------------------------------
+
+
+class Api:
+    """A tiny JSON client for the API v1 (token auth), to prepare data a test is not about."""
+
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.base_url = base_url
+        self.token = ""
+        self.token = self.post("/api/v1/auth/token/", {"username": username, "password": password})[
+            "token"
+        ]
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(  # noqa: S310 - the local test server
+            self.base_url + path, data=data, method=method
+        )
+        request.add_header("Content-Type", "application/json")
+        request.add_header("Host", self.base_url.split("//", 1)[1])
+        if self.token:
+            request.add_header("Authorization", f"Token {self.token}")
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read() or b"null")
+
+    def get(self, path: str) -> Any:
+        return self._call("GET", path)
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._call("POST", path, body)
+
+    def desk_id(self, code: str) -> int:
+        return next(d["id"] for d in self.get("/api/v1/desks/") if d["code"] == code)
+
+
+def resident_with_consent(
+    api: Api, kana: str, *, desks: list[str], categories: list[str], birth: str = "1975-03-03"
+) -> dict[str, Any]:
+    """A returning resident: registered, with an active verbal consent."""
+    import datetime
+
+    resident = api.post(
+        "/api/v1/residents/",
+        {
+            "family_name": "再来",
+            "given_name": "一郎",
+            "family_name_kana": kana,
+            "given_name_kana": "イチロウ",
+            "birth_date": birth,
+        },
+    )
+    consent = api.post(
+        "/api/v1/consents/",
+        {
+            "resident": resident["id"],
+            "recipients": [api.desk_id(code) for code in desks],
+            "categories": categories,
+            "purpose": "生活の困りごとについて相談するため",
+            "method": "verbal_witnessed",
+            "witness": "国保 花子",
+            "valid_until": (datetime.date.today() + datetime.timedelta(days=180)).isoformat(),
+        },
+    )
+    return {"resident": resident, "consent": consent, "kana": kana, "birth": birth}
+
+
+def send_sheet(api: Api, resident_id: int, consent_id: int, *, urgency: str = "normal") -> Any:
+    return api.post(
+        "/api/v1/sheets/",
+        {
+            "resident": resident_id,
+            "to_desk": "jiritsu",
+            "concerns": ["debt"],
+            "resident_words": "相談したい",
+            "urgency": urgency,
+            "legal_basis": "consent",
+            "consent": consent_id,
+            "handoff_method": "sheet_only",
+        },
+    )
+
+
+def unique_kana(prefix: str = "テスト") -> str:
+    """Katakana from a random number: reruns never match residents of an earlier test."""
+    digits = "アイウエオカキクケコ"
+    return prefix + "".join(digits[int(c, 16) % 10] for c in uuid.uuid4().hex[:6])

@@ -11,19 +11,16 @@ with axe-core (axe-playwright-python) through the ``check_a11y`` fixture.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
-import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.servers import ROOT, manage, server_env, uvicorn
+from tests.servers import ROOT, Api, manage, server_env, uvicorn
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -187,91 +184,6 @@ def check_a11y() -> Iterator[Callable[[Any, str], None]]:
     yield check
 
 
-class Api:
-    """A tiny JSON client for the API v1 (token auth), to prepare data a test is not about."""
-
-    def __init__(self, base_url: str, username: str) -> None:
-        self.base_url = base_url
-        self.token = ""
-        self.token = self.post("/api/v1/auth/token/", {"username": username, "password": PASSWORD})[
-            "token"
-        ]
-
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(  # noqa: S310 - the local test server
-            self.base_url + path, data=data, method=method
-        )
-        request.add_header("Content-Type", "application/json")
-        request.add_header("Host", self.base_url.split("//", 1)[1])
-        if self.token:
-            request.add_header("Authorization", f"Token {self.token}")
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return json.loads(response.read() or b"null")
-
-    def get(self, path: str) -> Any:
-        return self._call("GET", path)
-
-    def post(self, path: str, body: dict[str, Any]) -> Any:
-        return self._call("POST", path, body)
-
-    def desk_id(self, code: str) -> int:
-        return next(d["id"] for d in self.get("/api/v1/desks/") if d["code"] == code)
-
-
 @pytest.fixture(scope="session")
 def api(e2e_server: str) -> Callable[[str], Api]:
-    return lambda username: Api(e2e_server, username)
-
-
-def resident_with_consent(
-    api: Api, kana: str, *, desks: list[str], categories: list[str], birth: str = "1975-03-03"
-) -> dict[str, Any]:
-    """A returning resident: registered, with an active verbal consent."""
-    import datetime
-
-    resident = api.post(
-        "/api/v1/residents/",
-        {
-            "family_name": "再来",
-            "given_name": "一郎",
-            "family_name_kana": kana,
-            "given_name_kana": "イチロウ",
-            "birth_date": birth,
-        },
-    )
-    consent = api.post(
-        "/api/v1/consents/",
-        {
-            "resident": resident["id"],
-            "recipients": [api.desk_id(code) for code in desks],
-            "categories": categories,
-            "purpose": "生活の困りごとについて相談するため",
-            "method": "verbal_witnessed",
-            "witness": "国保 花子",
-            "valid_until": (datetime.date.today() + datetime.timedelta(days=180)).isoformat(),
-        },
-    )
-    return {"resident": resident, "consent": consent, "kana": kana, "birth": birth}
-
-
-def send_sheet(api: Api, resident_id: int, consent_id: int, *, urgency: str = "normal") -> Any:
-    return api.post(
-        "/api/v1/sheets/",
-        {
-            "resident": resident_id,
-            "to_desk": "jiritsu",
-            "concerns": ["debt"],
-            "resident_words": "相談したい",
-            "urgency": urgency,
-            "legal_basis": "consent",
-            "consent": consent_id,
-            "handoff_method": "sheet_only",
-        },
-    )
-
-
-def unique_kana(prefix: str = "テスト") -> str:
-    """Katakana from a random number: reruns never match residents of an earlier test."""
-    digits = "アイウエオカキクケコ"
-    return prefix + "".join(digits[int(c, 16) % 10] for c in uuid.uuid4().hex[:6])
+    return lambda username: Api(e2e_server, username, PASSWORD)

@@ -15,7 +15,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import field, login, unique_kana, wait_live
+from tests.e2e.conftest import field, login, wait_live
+from tests.servers import unique_kana
 
 pytestmark = pytest.mark.e2e
 

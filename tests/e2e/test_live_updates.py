@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, resident_with_consent, send_sheet, unique_kana, wait_live
+from tests.e2e.conftest import login, wait_live
+from tests.servers import resident_with_consent, send_sheet, unique_kana
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import field, login, resident_with_consent, unique_kana
+from tests.e2e.conftest import field, login
+from tests.servers import resident_with_consent, unique_kana
 
 pytestmark = pytest.mark.e2e
 
