@@ -47,9 +47,14 @@ def explain(decision: Decision) -> Explanation:
         code = detail.split(":", 1)[1]
         desk = Desk.objects.filter(code=code).first()
         name = desk.name if desk else code
-        hint = _("「%(desk)s」は本人同意で情報を伝えてよい窓口に含まれていません。") % {
-            "desk": name
-        }
+        if decision.code == "self_send":
+            hint = _("「%(desk)s」はあなたが所属する窓口です。ほかの窓口を選んでください。") % {
+                "desk": name
+            }
+        else:
+            hint = _("「%(desk)s」は本人同意で情報を伝えてよい窓口に含まれていません。") % {
+                "desk": name
+            }
         if decision.code == "consent_scope":
             hint += _(
                 "本人に確認して同意を記録し直すか、同意の範囲に含まれる窓口を選んでください。"

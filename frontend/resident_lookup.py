@@ -46,8 +46,9 @@ def find_residents(actor: Any, kana: str, birth_date: datetime.date | None) -> L
 
 
 def resident_consents(actor: Any, resident_id: int) -> tuple[list[Consent], policy.Decision]:
-    """The resident's active consents (scope, method, expiry: no identity data)."""
-    decision = policy.authorize_registration(actor, "consent.list")
+    """The resident's active consents (scope, method, expiry: no identity data), for staff
+    with a current relationship to the resident (``policy.authorize_resident``)."""
+    decision, _ = policy.authorize_resident(actor, resident_id, "consent.list")
     if not decision.allowed:
         return [], decision
     return _active_consents_by_resident([resident_id]).get(resident_id, []), decision

@@ -31,6 +31,7 @@ from frontend.forms.send import (
     SheetForm,
 )
 from referral_hub.consent import evidence as consent_evidence
+from referral_hub.consent import policy
 from referral_hub.consent import services as consent_services
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent, Resident
@@ -166,9 +167,12 @@ class SendFlow:
 
     def _resident(self) -> Resident | None:
         if self.resident_value != NEW:
-            resident = Resident.objects.filter(pk=self.resident_id).first()
-            if resident is None:
-                self.resident_choice.add_error("resident", _("選んだ本人が見つかりません。"))
+            # An unknown id and an unrelated resident are refused alike, by the gate.
+            decision, resident = policy.authorize_resident(
+                self.actor, self.resident_id, "sheet.send"
+            )
+            if not decision.allowed:
+                raise Refused(decision)
             return resident
         search = self.search.cleaned_data
         person = self.new_resident.cleaned_data

@@ -37,6 +37,7 @@ _DEFAULT_CODES = {
 def _domain_error(exc: Exception) -> ApiError | None:
     """Map the services' exceptions to API errors (imported lazily: this module sits above them)."""
     from referral_hub.consent.services import InvalidInput, InvalidState, Refused
+    from referral_hub.consent.services import NotFound as ConsentNotFound
     from referral_hub.handoffs.errors import InvalidTransition, NotFound
 
     if isinstance(exc, Refused):
@@ -53,7 +54,7 @@ def _domain_error(exc: Exception) -> ApiError | None:
         error = ApiError(exc.code, exc.message, status.HTTP_400_BAD_REQUEST)
         error.field = exc.field  # type: ignore[attr-defined]
         return error
-    if isinstance(exc, NotFound):
+    if isinstance(exc, NotFound | ConsentNotFound):
         return ApiError("not_found", "見つかりません。/ Not found.", status.HTTP_404_NOT_FOUND)
     from referral_hub.vault.errors import IntegrityFailure, KeyUnavailable, Shredded
 

@@ -188,6 +188,16 @@ def make_consent(
     )
 
 
+def look_up(actor: Any, resident: Resident) -> None:
+    """本人確認 at ``actor``'s counter: find ``resident`` by kana and birth date, as a clerk does
+    when the resident stands in front of them. Gives ``actor`` a relationship to the resident
+    (``policy.relationship``: ``counter_lookup``)."""
+    found = consent_services.find_possible_duplicates(
+        actor, resident.family_name_kana + resident.given_name_kana, resident.birth_date
+    )
+    assert resident.pk in {r.pk for r in found}
+
+
 def expire(consent: Consent) -> None:
     """Make a consent expired. The service refuses to record an expired consent, so tests set
     ``valid_until`` in the past directly in the database."""

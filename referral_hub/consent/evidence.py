@@ -40,10 +40,9 @@ def attach_evidence(
     stored_name = ""
     try:
         with transaction.atomic():
-            consent = Consent.objects.select_for_update().filter(pk=consent_id).first()
-            if consent is None:
-                raise EvidenceNotFound()
-            decision = policy.authorize_registration(actor, "consent.evidence_add")
+            # Decided on the locked row: a withdrawal cannot slip in between.
+            Consent.objects.select_for_update().filter(pk=consent_id).first()
+            decision, consent = policy.authorize_consent(actor, consent_id, "consent.evidence_add")
             if decision.allowed:
                 data_key = new_data_key()
                 upload.seek(0)

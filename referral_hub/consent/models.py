@@ -33,6 +33,14 @@ class Resident(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The place that registered the resident keeps a relationship to them (DESIGN.md, invariant
+    # 9): a department for a counter clerk, a desk for consultation staff.
+    registered_department = models.ForeignKey(
+        "directory.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    registered_desk = models.ForeignKey(
+        "directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("本人")
@@ -58,6 +66,13 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    # Where it was recorded: that place may read it, add the signed form and record a withdrawal.
+    recorded_department = models.ForeignKey(
+        "directory.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_desk = models.ForeignKey(
+        "directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     valid_until = models.DateField(_("有効期限"))
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
@@ -82,6 +97,25 @@ class Consent(models.Model):
     @property
     def status(self) -> str:
         return self.status_on(timezone.localdate())
+
+
+class CounterLookup(models.Model):
+    """本人確認 at a counter: this staff member, at this place, found the resident by kana and
+    birth date in the duplicate search (audited as ``resident.search`` with the ids it revealed).
+    It relates them to the resident for one working day (``policy.COUNTER_LOOKUP_VALID``)."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(
+        "directory.Department", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    desk = models.ForeignKey(
+        "directory.Desk", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "resident", "at"])]
 
 
 class ConsentEvidence(models.Model):

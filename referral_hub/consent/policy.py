@@ -10,15 +10,17 @@ that refuse must let the transaction commit before raising, so the refusal stays
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from referral_hub.audit.log import record
 from referral_hub.consent.categories import ALL_CATEGORIES, Basis, Category
-from referral_hub.consent.models import Consent, LegalBasis, Resident
+from referral_hub.consent.models import Consent, CounterLookup, LegalBasis, Resident
 from referral_hub.directory import roles
 from referral_hub.directory.models import Department, Desk, Membership, Role
 
@@ -44,6 +46,12 @@ MESSAGES: dict[str, str] = {
     "handler_not_member": "担当者はこの窓口の職員から選んでください。",
     "role_not_allowed": "この役割ではシートを送ることができません。",
     "not_authenticated": "ログインしてください。",
+    "no_relationship": (
+        "この本人との関係を確認できません。本人に窓口で確認のうえ、カナ氏名と生年月日で"
+        "本人を検索してから操作してください。"
+    ),
+    "self_send": "自分が所属する窓口あてにはシートを送れません。",
+    "not_consent_place": "同意書の追加は、その同意を記録した課・窓口の職員だけができます。",
 }
 
 
@@ -233,10 +241,14 @@ def _decide(
         return _refuse(purpose, basis, "not_authenticated", wanted)
     if purpose in READ_PURPOSES and (desk is None or not _actor_may_receive_for(actor, desk)):
         return _refuse(purpose, basis, "not_desk_member", wanted)
-    if purpose == "sheet.send" and not roles.has_role(
-        actor, Role.CLERK, Role.CONSULTANT, Role.LEAD
-    ):
-        return _refuse(purpose, basis, "role_not_allowed", wanted)
+    if purpose == "sheet.send":
+        if not roles.has_role(actor, Role.CLERK, Role.CONSULTANT, Role.LEAD):
+            return _refuse(purpose, basis, "role_not_allowed", wanted)
+        if desk is not None and desk.pk in roles.desk_ids(actor):
+            # A desk never refers to itself: that would turn a send into a read.
+            return _refuse(purpose, basis, "self_send", wanted, f"desk:{desk.code}")
+        if not relationship(actor, resident.pk):
+            return _refuse(purpose, basis, "no_relationship", wanted)
     if purpose == FEEDBACK_PURPOSE:
         # Feedback beyond the bare status needs the resident's consent to it (DOMAIN.md).
         if basis != Basis.CONSENT:
@@ -309,8 +321,8 @@ def _decide_action(
             return _refuse(purpose, "", "lead_required", frozenset(), "runaround")
         return Decision(True, "", purpose)
     if action in SENDER_ACTIONS:
-        if actor.pk == facts.sender_id:
-            return Decision(True, "", purpose)
+        # The sending side is the sending department or desk as it is now: a clerk who has
+        # moved on keeps nothing, the colleague who replaced them takes over (invariant 9).
         if (
             facts.sender_department_id is not None
             and facts.sender_department_id in roles.department_ids(actor)
@@ -337,8 +349,9 @@ def sender_relation(actor: Any, facts: SheetFacts) -> bool:
 
 
 def authorize_registration(actor: Any, purpose: str) -> Decision:
-    """Registering a resident or recording a consent happens at a counter or desk: clerks,
-    consultation staff and leads only (not privacy officers or administrators)."""
+    """Registering a resident or searching for one happens at a counter or desk: clerks,
+    consultation staff and leads only (not privacy officers or administrators). What the
+    actor may then do with a resident follows from ``relationship``."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         decision = _refuse(purpose, "", "not_authenticated", frozenset())
     elif roles.has_role(actor, Role.CLERK, Role.CONSULTANT, Role.LEAD):
@@ -349,28 +362,6 @@ def authorize_registration(actor: Any, purpose: str) -> Decision:
         purpose,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_desk=roles.place_label(actor),
-        allowed=False,
-        refusal_code=decision.code,
-    )
-    return decision
-
-
-def authorize_consent_view(actor: Any, consent: Consent) -> Decision:
-    """A consent record (scope, method, status) is visible to counter and desk staff and to the
-    privacy officer; it holds no identity data."""
-    purpose = "consent.read"
-    if getattr(actor, "is_authenticated", False) and roles.has_role(
-        actor, Role.CLERK, Role.CONSULTANT, Role.LEAD, Role.PRIVACY_OFFICER
-    ):
-        return Decision(True, "", purpose)
-    decision = _refuse(purpose, "", "role_not_allowed", frozenset())
-    record(
-        purpose,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_desk=roles.place_label(actor),
-        target_type="consent",
-        target_id=consent.pk,
-        resident_id=consent.resident_id,
         allowed=False,
         refusal_code=decision.code,
     )
@@ -406,3 +397,185 @@ def feedback_in_scope(consent: Consent | None) -> bool:
     """Did the resident agree that the referrer hears how it went (the `feedback` category)?
     Only the scope: ``authorize`` still decides each disclosure (status, expiry, withdrawal)."""
     return consent is not None and Category.FEEDBACK in consent.categories
+
+
+# --- relationships (DESIGN.md invariant 9) ------------------------------------------------------
+#
+# Rights over a resident and their consents are derived from a relationship that exists now,
+# computed from the actor's current memberships: never from who created a row, and never from an
+# id alone. Refusals read the same whether or not the resident or consent exists.
+
+# 本人確認 at a counter relates the staff member to the resident for one working day.
+COUNTER_LOOKUP_VALID = datetime.timedelta(hours=9)
+
+RESIDENT_PURPOSES = frozenset({"consent.record", "consent.list", "sheet.send"})
+CONSENT_PURPOSES = frozenset({"consent.read", "consent.withdraw", "consent.evidence_add"})
+
+
+@dataclass(frozen=True)
+class OpenSheetPlaces:
+    """Where a resident's open sheets are: the desks that own them and the sending places."""
+
+    owner_desk_ids: frozenset[int] = frozenset()
+    sender_department_ids: frozenset[int] = frozenset()
+    sender_desk_ids: frozenset[int] = frozenset()
+
+
+def _no_open_sheets(resident_id: int) -> OpenSheetPlaces:
+    return OpenSheetPlaces()
+
+
+_open_sheet_places: Callable[[int], OpenSheetPlaces] = _no_open_sheets
+
+
+def register_open_sheet_places(source: Callable[[int], OpenSheetPlaces]) -> None:
+    """The handoffs app tells the gate where a resident's open sheets are (this app may not
+    import it: dependencies point downward)."""
+    global _open_sheet_places
+    _open_sheet_places = source
+
+
+def relationship(actor: Any, resident_id: int) -> str:
+    """The first current relationship between ``actor`` and the resident, or "" for none.
+
+    Kinds, in the order checked:
+    - ``"registered"``: the actor's department (clerks) or desk registered the resident;
+    - ``"open_sheet"``: the actor's desk owns, or their department or desk sent, an open sheet
+      of the resident;
+    - ``"consent"``: an active consent of the resident names the actor's desk or was recorded
+      at the actor's department or desk;
+    - ``"counter_lookup"``: the actor found the resident by kana and birth date in the
+      duplicate search within ``COUNTER_LOOKUP_VALID``, at the place they still work.
+    Privacy officers and administrators have no place and so no relationship."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return ""
+    departments = roles.department_ids(actor)
+    desks = roles.desk_ids(actor)
+    if not departments and not desks:
+        return ""
+    at_place = Q(department_id__in=departments) | Q(desk_id__in=desks)
+    registered = Q(registered_department_id__in=departments) | Q(registered_desk_id__in=desks)
+    if Resident.objects.filter(registered, pk=resident_id).exists():
+        return "registered"
+    sheets = _open_sheet_places(resident_id)
+    if (
+        sheets.owner_desk_ids & desks
+        or sheets.sender_department_ids & departments
+        or sheets.sender_desk_ids & desks
+    ):
+        return "open_sheet"
+    active = Consent.objects.filter(
+        resident_id=resident_id, withdrawn_at__isnull=True, valid_until__gte=timezone.localdate()
+    )
+    if active.filter(_consent_place(departments, desks)).exists():
+        return "consent"
+    lookups = CounterLookup.objects.filter(
+        at_place,
+        user_id=actor.pk,
+        resident_id=resident_id,
+        at__gte=timezone.now() - COUNTER_LOOKUP_VALID,
+    )
+    if lookups.exists():
+        return "counter_lookup"
+    return ""
+
+
+def _consent_place(departments: set[int], desks: set[int]) -> Q:
+    return (
+        Q(recipients__in=desks)
+        | Q(recorded_department_id__in=departments)
+        | Q(recorded_desk_id__in=desks)
+    )
+
+
+def _record_refusal(actor: Any, decision: Decision, target: tuple[str, int], resident_id: Any):
+    record(
+        decision.purpose,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_desk=roles.place_label(actor),
+        target_type=target[0],
+        target_id=target[1],
+        resident_id=resident_id,
+        allowed=False,
+        refusal_code=decision.code,
+    )
+
+
+def authorize_resident(actor: Any, resident_id: int, purpose: str) -> tuple[Decision, Resident]:
+    """May ``actor`` choose this resident for ``purpose`` (``RESIDENT_PURPOSES``)? Returns the
+    decision and, when allowed, the resident. Refusals are recorded; an unknown id is refused
+    exactly like a resident the actor has no relationship with (403 ``no_relationship``), so
+    the answer reveals nothing. ``consent.list`` is allowed to privacy officers as well."""
+    if purpose not in RESIDENT_PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    resident = Resident.objects.filter(pk=resident_id).first()
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        decision = _refuse(purpose, "", "not_authenticated", frozenset())
+    elif purpose == "consent.list" and roles.has_role(actor, Role.PRIVACY_OFFICER):
+        decision = Decision(True, "", purpose)
+    elif not roles.has_role(actor, Role.CLERK, Role.CONSULTANT, Role.LEAD):
+        decision = _refuse(purpose, "", "role_not_allowed", frozenset())
+    elif resident is None or not relationship(actor, resident.pk):
+        decision = _refuse(purpose, "", "no_relationship", frozenset())
+    else:
+        return Decision(True, "", purpose), resident
+    if not decision.allowed:
+        _record_refusal(actor, decision, ("resident", resident_id), resident and resident.pk)
+    return decision, resident  # type: ignore[return-value]
+
+
+def authorize_consent(actor: Any, consent_id: int, purpose: str) -> tuple[Decision, Consent]:
+    """May ``actor`` read a consent, record its withdrawal or add its signed form?
+
+    - ``consent.read`` and ``consent.withdraw``: the consent names the actor's desk or was
+      recorded at the actor's place, or the actor has a ``relationship`` with the resident (a
+      resident who asks at any counter to withdraw is found by search first, then served);
+      the privacy officer may do both (a withdrawal received in writing).
+    - ``consent.evidence_add``: only the place that recorded the consent, and not once it is
+      withdrawn (``consent_withdrawn``).
+    An unknown id is refused like an unrelated one (403 ``no_relationship``), except for the
+    privacy officer, who may see every consent and so learns nothing from a 404: the caller
+    turns an allowed decision without a consent into 404. Refusals and allowed reads are
+    recorded."""
+    if purpose not in CONSENT_PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    consent = Consent.objects.filter(pk=consent_id).first()
+    decision = _decide_consent(actor, consent, purpose)
+    resident_id = consent.resident_id if consent else None
+    if not decision.allowed:
+        _record_refusal(actor, decision, ("consent", consent_id), resident_id)
+    elif purpose == "consent.read" and consent is not None:
+        record(
+            purpose,
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="consent",
+            target_id=consent.pk,
+            resident_id=resident_id,
+            legal_basis=Basis.CONSENT,
+        )
+    return decision, consent  # type: ignore[return-value]
+
+
+def _decide_consent(actor: Any, consent: Consent | None, purpose: str) -> Decision:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return _refuse(purpose, "", "not_authenticated", frozenset())
+    if roles.has_role(actor, Role.PRIVACY_OFFICER) and purpose != "consent.evidence_add":
+        return Decision(True, "", purpose)
+    if consent is None:
+        return _refuse(purpose, "", "no_relationship", frozenset())
+    departments = roles.department_ids(actor)
+    desks = roles.desk_ids(actor)
+    if purpose == "consent.evidence_add":
+        recorded_here = (consent.recorded_department_id in departments) or (
+            consent.recorded_desk_id in desks
+        )
+        if not recorded_here:
+            return _refuse(purpose, "", "not_consent_place", frozenset(), consent_id=consent.pk)
+        if consent.withdrawn_at is not None:
+            return _refuse(purpose, "", "consent_withdrawn", frozenset(), consent_id=consent.pk)
+        return Decision(True, "", purpose, consent_id=consent.pk)
+    named_or_recorded = Consent.objects.filter(_consent_place(departments, desks), pk=consent.pk)
+    if named_or_recorded.exists() or relationship(actor, consent.resident_id):
+        return Decision(True, "", purpose, consent_id=consent.pk)
+    return _refuse(purpose, "", "no_relationship", frozenset())

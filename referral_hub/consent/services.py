@@ -14,7 +14,7 @@ from referral_hub.audit.log import batched, record
 from referral_hub.consent import policy
 from referral_hub.consent.categories import ALL_CATEGORIES, Method
 from referral_hub.consent.kana import normalise_kana
-from referral_hub.consent.models import Consent, Resident
+from referral_hub.consent.models import Consent, CounterLookup, Resident
 from referral_hub.consent.signals import consent_withdrawn
 from referral_hub.directory import roles
 from referral_hub.directory.models import Desk
@@ -36,6 +36,10 @@ class InvalidInput(Exception):
         self.code = code
         self.message = message
         self.field = field
+
+
+class NotFound(Exception):
+    """The object does not exist, and the actor may see every object of its kind."""
 
 
 class InvalidState(Exception):
@@ -73,6 +77,7 @@ def register_resident(actor: Any, data: ResidentInput) -> Resident:
     with transaction.atomic(), batched():
         decision = policy.authorize_registration(actor, "resident.create")
         if decision.allowed:
+            department_id, desk_id = roles.home_place(actor)
             # Encrypted fields store ciphertext under another attname, which the stubs don't see.
             resident = Resident.objects.create(  # type: ignore[misc]
                 data_key=new_data_key(),
@@ -88,6 +93,8 @@ def register_resident(actor: Any, data: ResidentInput) -> Resident:
                 ),
                 family_birth_index=family_birth_index(data.family_name_kana, data.birth_date),
                 created_by=actor,
+                registered_department_id=department_id,
+                registered_desk_id=desk_id,
             )
             record(
                 "resident.create",
@@ -106,24 +113,33 @@ def find_possible_duplicates(
     actor: Any, kana: str, birth_date: datetime.date | None
 ) -> list[Resident]:
     """Residents whose normalised kana (full name, or family name alone) and birth date match.
-    Exact blind-index matches only: the server never sees names in a searchable form."""
+    Exact blind-index matches only: the server never sees names in a searchable form.
+
+    Both kana and birth date are needed. Each match is a counter lookup (本人確認) that relates
+    the actor, at their current place, to that resident (``policy.relationship``); the audit
+    event names the resident ids the search revealed."""
     decision = policy.authorize_registration(actor, "resident.search")
     if not decision.allowed:
         raise Refused(decision)
-    if not kana.strip():
+    if not kana.strip() or birth_date is None:
         return []
     family = kana.replace("\u3000", " ").split()[0]
     matches = list(
         Resident.objects.filter(name_birth_index=name_birth_index(kana, "", birth_date))
         | Resident.objects.filter(family_birth_index=family_birth_index(family, birth_date))
     )
+    department_id, desk_id = roles.home_place(actor)
     with transaction.atomic(), batched():
+        CounterLookup.objects.bulk_create(
+            CounterLookup(resident=m, user=actor, department_id=department_id, desk_id=desk_id)
+            for m in matches
+        )
         record(
             "resident.search",
             actor=actor,
             actor_desk=roles.place_label(actor),
             target_type="resident",
-            details={"matches": len(matches)},
+            details={"matches": len(matches), "residents": sorted(m.pk for m in matches)},
         )
     return matches
 
@@ -165,8 +181,9 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
     if not data.purpose.strip():
         raise InvalidInput("purpose_required", "目的を記入してください。", "purpose")
     with transaction.atomic(), batched():
-        decision = policy.authorize_registration(actor, "consent.record")
+        decision, _ = policy.authorize_resident(actor, data.resident.pk, "consent.record")
         if decision.allowed:
+            department_id, desk_id = roles.home_place(actor)
             consent = Consent.objects.create(
                 resident=data.resident,
                 categories=categories,
@@ -174,6 +191,8 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
                 method=data.method,
                 witness=data.witness.strip(),
                 recorded_by=actor,
+                recorded_department_id=department_id,
+                recorded_desk_id=desk_id,
                 valid_until=data.valid_until,
             )
             consent.recipients.set(data.recipients)
@@ -197,12 +216,19 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
     return consent
 
 
-def withdraw_consent(actor: Any, consent: Consent, reason: str) -> Consent:
-    """Withdrawal takes effect at once: every later read and send checks the consent's status."""
+def withdraw_consent(actor: Any, consent: Consent | int, reason: str) -> Consent:
+    """Record the resident's withdrawal of ``consent`` (a Consent or its id). It takes effect at
+    once: every later read and send checks the consent's status.
+
+    Who may record it: ``policy.authorize_consent(..., "consent.withdraw")``. Raises
+    ``Refused`` (403) or ``InvalidState`` ``already_withdrawn`` (409)."""
+    consent_id = consent if isinstance(consent, int) else consent.pk
     with transaction.atomic(), batched():
-        decision = policy.authorize_registration(actor, "consent.withdraw")
+        Consent.objects.select_for_update().filter(pk=consent_id).first()
+        decision, locked = policy.authorize_consent(actor, consent_id, "consent.withdraw")
+        if decision.allowed and locked is None:
+            raise NotFound()
         if decision.allowed:
-            locked = Consent.objects.select_for_update().get(pk=consent.pk)
             if locked.withdrawn_at is not None:
                 raise InvalidState("already_withdrawn", "この同意はすでに撤回されています。")
             locked.withdrawn_at = timezone.now()

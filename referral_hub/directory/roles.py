@@ -84,6 +84,17 @@ def department_ids(user: User) -> set[int]:
     }
 
 
+def home_place(user: User) -> tuple[int | None, int | None]:
+    """(department id, desk id) the user acts from at a counter or desk: a clerk's department,
+    else their desk; (None, None) for roles without a place (privacy officer, admin). Sheets
+    are sent from it, and residents registered and consents recorded there belong to it."""
+    departments = sorted(department_ids(user))
+    if departments:
+        return departments[0], None
+    desks = sorted(desk_ids(user))
+    return None, (desks[0] if desks else None)
+
+
 def is_lead_of(user: User, desk_id: int) -> bool:
     return desk_id in desk_ids(user, roles=(Role.LEAD,))
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
 from referral_hub.api_input import validated
+from referral_hub.consent.api import chosen_resident
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.directory.models import Concern, Desk
@@ -278,9 +279,7 @@ def sheets(request: Request) -> Response:
 
 def _send(request: Request) -> Response:
     data = validated(SheetIn, request.data)
-    resident = Resident.objects.filter(pk=data["resident"]).first()
-    if resident is None:
-        raise ApiError("unknown_resident", "本人が見つかりません。/ Unknown resident.", 400)
+    resident = chosen_resident(request.user, data["resident"], "sheet.send")
     concerns = list(Concern.objects.filter(code__in=set(data["concerns"])))
     if len(concerns) != len(set(data["concerns"])):
         raise ApiError(

@@ -6,7 +6,11 @@ class HandoffsConfig(AppConfig):
     label = "handoffs"
 
     def ready(self) -> None:
+        from referral_hub.consent import policy
         from referral_hub.consent.signals import consent_withdrawn
+        from referral_hub.handoffs import selectors
+
+        policy.register_open_sheet_places(selectors.open_sheet_places)
 
         def _notify(sender, consent_id: int, **kwargs) -> None:
             from referral_hub.handoffs import services

@@ -20,9 +20,10 @@ def desk_staff(
 
 
 def sender_side(sheet: ConnectSheet) -> set[int]:
-    """The sender and their colleagues: the clerks of the sending department (送ったシート is per
-    department) or the staff of the sending desk."""
-    users = {sheet.sent_by_id}
+    """The sending side as it is now: the clerks of the sending department (送ったシート is per
+    department) or the staff of the sending desk. The clerk who sent it hears nothing once
+    they have moved on (DESIGN.md invariant 9)."""
+    users: set[int] = set()
     if sheet.from_department_id:
         users |= set(
             Membership.objects.filter(

@@ -32,15 +32,30 @@ def inbox(actor: Any) -> QuerySet[ConnectSheet]:
 
 
 def sent(actor: Any) -> QuerySet[ConnectSheet]:
-    """Sheets sent by the actor, their department (clerks) or their desk."""
-    condition = Q(sent_by_id=actor.pk)
-    departments = roles.department_ids(actor)
-    desks = roles.desk_ids(actor)
-    if departments:
-        condition |= Q(from_department_id__in=departments)
-    if desks:
-        condition |= Q(from_desk_id__in=desks)
+    """送ったシート: sheets sent from the actor's department (clerks) or desk as it is now. A
+    clerk who has moved on no longer sees what they sent from their old place; the colleague
+    who replaced them does (rights from the current post, DESIGN.md invariant 9)."""
+    condition = Q(
+        from_department_id__in=roles.department_ids(actor), from_department_id__isnull=False
+    ) | Q(from_desk_id__in=roles.desk_ids(actor), from_desk_id__isnull=False)
     return _base().filter(condition)
+
+
+def open_sheet_places(resident_id: int) -> policy.OpenSheetPlaces:
+    """Where the resident's open sheets are, for ``policy.relationship``."""
+    rows = (
+        ConnectSheet.objects.filter(resident_id=resident_id)
+        .exclude(status__in=[Status.CLOSED, Status.WITHDRAWN])
+        .values_list("owner_desk_id", "from_department_id", "from_desk_id")
+    )
+    owners, departments, desks = set(), set(), set()
+    for owner, department, desk in rows:
+        owners.add(owner)
+        departments.add(department)
+        desks.add(desk)
+    return policy.OpenSheetPlaces(
+        frozenset(owners), frozenset(departments - {None}), frozenset(desks - {None})
+    )
 
 
 def filter_sheets(

@@ -120,20 +120,11 @@ def _assign_number(sheet: ConnectSheet, now: datetime.datetime) -> None:
     raise RuntimeError("sheet counter row missing")  # pragma: no cover - created just above
 
 
-def _sender_place(actor: Any) -> tuple[int | None, int | None]:
-    """(department id, desk id) the actor sends from: a clerk's department, else their desk."""
-    departments = sorted(roles.department_ids(actor))
-    if departments:
-        return departments[0], None
-    desks = sorted(roles.desk_ids(actor))
-    return None, (desks[0] if desks else None)
-
-
 def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
     """A clerk sends the resident's situation to a desk (one request once consent exists)."""
     _validate(data)
     categories = sheet_categories(data)
-    department_id, desk_id = _sender_place(actor)
+    department_id, desk_id = roles.home_place(actor)
     department = Department.objects.filter(pk=department_id).first() if department_id else None
     with transaction.atomic(), batched():
         decision = policy.authorize(

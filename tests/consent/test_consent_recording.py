@@ -68,7 +68,7 @@ def test_signed_form_needs_no_witness(demo, api, body):
         ({"method": "nod"}, 400, "invalid"),
         ({"purpose": ""}, 400, "invalid"),
         ({"valid_until": "next year"}, 400, "invalid"),
-        ({"resident": 999_999}, 404, "not_found"),
+        ({"resident": 999_999}, 403, "no_relationship"),
     ],
 )
 def test_invalid_consent_is_refused_and_nothing_is_written(

@@ -102,14 +102,14 @@ def test_consent_shows_expired_after_its_valid_until(demo, api, jiritsu_consent)
     assert (reply.status, reply.body["status"]) == (200, "expired")
 
 
-def test_privacy_officer_cannot_withdraw_on_the_residents_behalf(demo, api, jiritsu_consent):
+def test_privacy_officer_may_record_a_withdrawal_received_in_writing(demo, api, jiritsu_consent):
     reply = withdraw(api("privacy_officer"), jiritsu_consent.pk)
 
-    assert (reply.status, reply.code) == (403, "role_not_allowed")
-    assert Consent.objects.get(pk=jiritsu_consent.pk).withdrawn_at is None
+    assert (reply.status, reply.body["status"]) == (200, "withdrawn")
+    assert Consent.objects.get(pk=jiritsu_consent.pk).withdrawn_by == demo.user("privacy_officer")
 
 
-def test_withdrawing_an_unknown_consent_is_404(demo, api):
+def test_withdrawing_an_unknown_consent_is_refused_like_an_unrelated_one(demo, api):
     reply = withdraw(api("tax_clerk"), 999_999)
 
-    assert (reply.status, reply.code) == (404, "not_found")
+    assert (reply.status, reply.code) == (403, "no_relationship")

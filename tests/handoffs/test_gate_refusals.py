@@ -13,6 +13,7 @@ from referral_hub.inbox.models import InboxEvent
 from tests.fixtures_sheets import (
     ALL_CATEGORIES,
     expire,
+    look_up,
     make_consent,
     make_resident,
     send,
@@ -129,6 +130,7 @@ def test_support_meeting_from_a_non_member_department_is_refused(demo, api, resi
     # 市民税課 is not a member of the 支援会議 in the demo municipality.
     assert not Department.objects.get(code="shiminzei").support_meeting_member
     demo.add_staff("shiminzei_clerk", "clerk", department="shiminzei")
+    look_up(demo.user("shiminzei_clerk"), resident)
 
     reply = send(
         api("shiminzei_clerk"),

@@ -84,7 +84,6 @@ def test_send_with_a_wrong_type_is_400_and_writes_nothing(
     [
         ({"to_desk": "no_such_desk"}, "unknown_desk"),
         ({"concerns": ["no_such_concern"]}, "unknown_concern"),
-        ({"resident": 999_999}, "unknown_resident"),
         ({"consent": 999_999}, "unknown_consent"),
         ({"details": {"salary": "月20万円"}}, "invalid_details"),
         ({"summary": "", "resident_words": ""}, "summary_required"),

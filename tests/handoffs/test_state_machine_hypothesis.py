@@ -40,7 +40,7 @@ from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs import selectors, services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition
 from referral_hub.handoffs.models import ConnectSheet, SheetEvent
-from tests.fixtures_sheets import make_consent, make_resident
+from tests.fixtures_sheets import look_up, make_consent, make_resident
 
 DESKS = ["jiritsu", "seikatsu_hogo", "kakei"]
 DESK_STAFF = {
@@ -161,7 +161,11 @@ class SheetLifecycle(RuleBasedStateMachine):
         self.desks = {code: Desk.objects.get(code=code) for code in DESKS}
         self.concerns = list(Concern.objects.filter(code__in=["tax_arrears", "debt"]))
         clerk = self.users["tax_clerk"]
-        self.residents = [make_resident(clerk).pk, make_resident(clerk, family_kana="サトウ").pk]
+        residents = [make_resident(clerk), make_resident(clerk, family_kana="サトウ")]
+        self.residents = [r.pk for r in residents]
+        for sender in SENDERS:  # each resident stood at every sender's counter
+            for resident in residents:
+                look_up(self.users[sender], resident)
         self.consents: dict[int, ConsentModel] = {}
         self.sheets: dict[int, SheetModel] = {}
         self.successes = {action: 0 for action in GATED_ACTIONS}
