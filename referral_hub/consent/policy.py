@@ -501,6 +501,14 @@ def _record_refusal(actor: Any, decision: Decision, target: tuple[str, int], res
     )
 
 
+def refuse_unknown(actor: Any, purpose: str, target: tuple[str, int], code: str) -> Decision:
+    """Refuse and record a request about an id that names nothing, with the ``code`` an
+    unrelated existing object would get, so the answer does not tell which ids exist."""
+    decision = _refuse(purpose, "", code, frozenset())
+    _record_refusal(actor, decision, target, None)
+    return decision
+
+
 def authorize_resident(actor: Any, resident_id: int, purpose: str) -> tuple[Decision, Resident]:
     """May ``actor`` choose this resident for ``purpose`` (``RESIDENT_PURPOSES``)? Returns the
     decision and, when allowed, the resident. Refusals are recorded; an unknown id is refused

@@ -174,7 +174,8 @@ def resident_for_desk(actor: Any, resident_id: int):
 
     resident = Resident.objects.filter(pk=resident_id).first()
     if resident is None:
-        raise NotFound()
+        target = ("resident", resident_id)
+        raise Refused(policy.refuse_unknown(actor, "resident.read", target, "not_desk_member"))
     sheet = (
         ConnectSheet.objects.filter(resident=resident, owner_desk_id__in=roles.desk_ids(actor))
         .select_related("owner_desk", "consent")

@@ -258,3 +258,15 @@ def test_transferred_clerk_gets_no_more_live_events_of_the_old_department(demo, 
 
     assert InboxEvent.objects.filter(user=demo.user("tax_clerk")).count() == before
     assert api("tax_clerk").post(f"/sheets/{sheet_id}/withdraw/", {"reason": "x"}).status == 403
+
+
+def test_reading_an_unknown_resident_is_refused_like_an_unrelated_one(demo, api):
+    resident, _ = hogo_only_resident(demo, api)
+
+    unrelated = api("consult1").get(f"/residents/{resident.pk}/")
+    unknown = api("consult1").get("/residents/9999999/")
+
+    assert (unrelated.status, unrelated.body) == (unknown.status, unknown.body)
+    assert unknown.code == "not_desk_member"
+    refusal = AuditEvent.objects.filter(action="resident.read", target_id="9999999").get()
+    assert (refusal.allowed, refusal.resident_id) == (False, None)
