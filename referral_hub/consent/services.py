@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referral_hub.audit.log import batched, record
+from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.consent.categories import ALL_CATEGORIES, Method
 from referral_hub.consent.kana import normalise_kana
@@ -202,7 +203,7 @@ def withdraw_consent(actor: Any, consent: Consent, reason: str) -> Consent:
     with transaction.atomic(), batched():
         decision = policy.authorize_registration(actor, "consent.withdraw")
         if decision.allowed:
-            locked = Consent.objects.select_for_update().get(pk=consent.pk)
+            locked = consent_locks.lock_consent_for_withdrawal(consent.pk)
             if locked.withdrawn_at is not None:
                 raise InvalidState("already_withdrawn", "この同意はすでに撤回されています。")
             locked.withdrawn_at = timezone.now()
