@@ -44,6 +44,7 @@ from referral_hub.handoffs import notify
 from referral_hub.handoffs.errors import InvalidTransition, NotFound, Refused
 from referral_hub.handoffs.models import Attachment, ConnectSheet, Status
 from referral_hub.handoffs.services import facts_of
+from referral_hub.idempotency.api import idempotent
 from referral_hub.vault.content_types import detect_content_type
 from referral_hub.vault.errors import (
     AttachmentTooLarge,
@@ -251,6 +252,7 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
 )
 @api_view(["POST"])
 @parser_classes([MultiPartParser])
+@idempotent("sheets.attachments")
 def sheet_attachments(request: Request, sheet_id: int) -> Response:
     """Attach a file (multipart field ``file``); it is stored encrypted."""
     upload = single_upload(request)
