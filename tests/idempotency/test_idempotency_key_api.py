@@ -174,3 +174,44 @@ def test_attachment_upload_is_once(demo, api, resident, storage_dir):
     assert again.json() == first.json()
     assert (other.status_code, other.json()["code"]) == (409, "idempotency_conflict")
     assert Attachment.objects.filter(sheet_id=sheet_id).count() == 1
+
+
+def test_signed_form_upload_is_once(demo, api, jiritsu_consent, storage_dir):
+    clerk = api("tax_clerk")
+
+    def upload(key: str) -> Any:
+        file = io.BytesIO(PDF_BYTES)
+        file.name = "同意書.pdf"
+        return clerk.client.post(
+            f"{API}/consents/{jiritsu_consent.pk}/evidence/",
+            {"file": file},
+            headers={"Idempotency-Key": key},
+        )
+
+    first, again = upload("form-1"), upload("form-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert jiritsu_consent.evidence.count() == 1
+
+
+def test_purging_deletes_answers_older_than_24_hours_with_their_keys(
+    api, resident, jiritsu_consent
+):
+    from django.core.management import call_command
+
+    from referral_hub.vault.models import DataKey
+
+    clerk = api("tax_clerk")
+    post(clerk, "/sheets/", sheet_body(resident, jiritsu_consent), "old")
+    post(clerk, "/sheets/", sheet_body(resident, jiritsu_consent, urgency="soon"), "new")
+    old = IdempotencyRecord.objects.order_by("pk").first()
+    IdempotencyRecord.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+
+    out = io.StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+
+    assert out.getvalue().strip() == "purged 1 idempotency record(s)"
+    assert IdempotencyRecord.objects.count() == 1
+    assert not DataKey.objects.filter(pk=old.data_key_id).exists()
