@@ -4,11 +4,17 @@ Every step is a service call (the only write path). All typed input is validated
 first service runs, so a typo in the sheet does not leave a half-registered resident behind.
 If a later step is refused, the steps already done stay done and the page comes back with
 them selected (the new resident, the new consent), so sending again creates no duplicates.
+
+The page carries a one-time form nonce: a second submit of the same page (a double click, a
+second tab, a retry after a lost answer) waits for the first and then shows its sheet, so one
+submit makes one resident, one consent and one sheet (referral_hub/idempotency).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -39,6 +45,7 @@ from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import services as sheet_services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, Refused
 from referral_hub.handoffs.models import ConnectSheet
+from referral_hub.idempotency import store as idempotency
 from referral_hub.vault.errors import VaultError
 
 
@@ -125,7 +132,38 @@ class SendFlow:
                 valid = False
         return valid
 
+    @cached_property
+    def nonce(self) -> str:
+        """The form's one-time nonce: the posted one (kept when the page comes back with an
+        error), else a new one."""
+        posted = self.data.get("form_nonce", "") if self.data is not None else ""
+        return str(posted) or secrets.token_urlsafe(24)
+
     def submit(self) -> ConnectSheet | None:
+        """Submit once per form nonce: a repeat gets the first submit's sheet back."""
+        if self.data is None or not self.data.get("form_nonce"):
+            return self._submit()
+        try:
+            with idempotency.attempt(
+                self.actor.pk, self.nonce, "page.send", idempotency.digest("page.send")
+            ) as attempt:
+                if attempt.replay is not None:
+                    return ConnectSheet.objects.filter(pk=attempt.replay.body["sheet"]).first()
+                sheet = self._submit()
+                if sheet is not None:
+                    attempt.store(302, {"sheet": sheet.pk})
+                return sheet
+        except idempotency.InvalidKey:
+            return self._submit()  # not a nonce this page made: an ordinary submit
+        except idempotency.Conflict:
+            self.refusal = refusals.Explanation(
+                "idempotency_conflict",
+                _("同じ送信をまだ処理しています。"),
+                _("少し待ってから送信済みのシート一覧を確認してください。"),
+            )
+            return None
+
+    def _submit(self) -> ConnectSheet | None:
         """Run the services in order; on a refusal or invalid input, return None with the
         error attached to the form field it concerns. Files were checked by the forms, so
         the signed form and the attachments are stored unless the gate refuses them."""

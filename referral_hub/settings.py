@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "referral_hub.handoffs",
     "referral_hub.inbox",
     "referral_hub.reports",
+    "referral_hub.idempotency",
     "frontend",
 ]
 

@@ -19,6 +19,7 @@ from referral_hub.api_input import validated
 from referral_hub.consent import evidence, policy, services
 from referral_hub.consent.categories import Category, Method
 from referral_hub.consent.models import Consent, LegalBasis, Resident
+from referral_hub.idempotency.api import idempotent
 
 
 class ResidentIn(serializers.Serializer):
@@ -56,6 +57,7 @@ class ResidentMatch(serializers.Serializer):
     methods=["GET"],
 )
 @api_view(["GET", "POST"])
+@idempotent("residents.create")
 def residents(request: Request) -> Response:
     """POST registers a resident; GET finds possible duplicates by kana + birth date first."""
     if request.method == "GET":
@@ -156,6 +158,7 @@ def _readable_consent(actor: Any, consent_id: int) -> Consent:
 
 @extend_schema(request=ConsentIn, responses={201: ConsentOut}, tags=["consents"])
 @api_view(["POST"])
+@idempotent("consents.create")
 def consents(request: Request) -> Response:
     data = validated(ConsentIn, request.data)
     resident = chosen_resident(request.user, data["resident"], "consent.record")
@@ -233,6 +236,7 @@ class EvidenceIn(serializers.Serializer):
 )
 @api_view(["POST"])
 @parser_classes([MultiPartParser])
+@idempotent("consents.evidence")
 def consent_evidence(request: Request, consent_id: int) -> Response:
     """Attach the scanned signed form (multipart field ``file``); stored encrypted."""
     upload = single_upload(request)

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from referral_hub.audit.log import record
+from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
-from referral_hub.consent.models import Consent, ConsentEvidence
+from referral_hub.consent.models import ConsentEvidence
 from referral_hub.consent.services import Refused
 from referral_hub.directory import roles
 from referral_hub.vault.content_types import detect_content_type
@@ -41,7 +42,7 @@ def attach_evidence(
     try:
         with transaction.atomic():
             # Decided on the locked row: a withdrawal cannot slip in between.
-            Consent.objects.select_for_update().filter(pk=consent_id).first()
+            consent_locks.share_consent(consent_id)
             decision, consent = policy.authorize_consent(actor, consent_id, "consent.evidence_add")
             if decision.allowed:
                 data_key = new_data_key()

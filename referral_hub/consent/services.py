@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referral_hub.audit.log import batched, record
+from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.consent.categories import ALL_CATEGORIES, Method
 from referral_hub.consent.kana import normalise_kana
@@ -224,7 +225,8 @@ def withdraw_consent(actor: Any, consent: Consent | int, reason: str) -> Consent
     ``Refused`` (403) or ``InvalidState`` ``already_withdrawn`` (409)."""
     consent_id = consent if isinstance(consent, int) else consent.pk
     with transaction.atomic(), batched():
-        Consent.objects.select_for_update().filter(pk=consent_id).first()
+        # First in the lock order (docs/operations/locks.md); the gate decides on this row.
+        consent_locks.lock_consent_for_withdrawal(consent_id)
         decision, locked = policy.authorize_consent(actor, consent_id, "consent.withdraw")
         if decision.allowed and locked is None:
             raise NotFound()

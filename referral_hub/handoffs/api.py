@@ -26,6 +26,7 @@ from referral_hub.handoffs.models import (
     SheetMessage,
     Urgency,
 )
+from referral_hub.idempotency.api import idempotent
 
 # --- input ---------------------------------------------------------------------------------------
 
@@ -257,6 +258,7 @@ def _parse_bool(value: str | None) -> bool | None:
     methods=["GET"],
 )
 @api_view(["GET", "POST"])
+@idempotent("sheets.create")
 def sheets(request: Request) -> Response:
     """POST sends a connect sheet (one request once the consent exists). GET lists a box."""
     if request.method == "POST":

@@ -37,12 +37,14 @@ from rest_framework.response import Response
 from referral_hub.api_errors import ApiError
 from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
 from referral_hub.audit.log import record
+from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.directory import roles
 from referral_hub.handoffs import notify
 from referral_hub.handoffs.errors import InvalidTransition, NotFound, Refused
 from referral_hub.handoffs.models import Attachment, ConnectSheet, Status
 from referral_hub.handoffs.services import facts_of
+from referral_hub.idempotency.api import idempotent
 from referral_hub.vault.content_types import detect_content_type
 from referral_hub.vault.errors import (
     AttachmentTooLarge,
@@ -68,6 +70,9 @@ CHUNKS_PER_HOP = 16
 
 
 def _locked_sheet(sheet_id: int) -> ConnectSheet:
+    # Consent first, then the sheet (consent/locks.py); the gate decides on the locked consent.
+    consent_id = ConnectSheet.objects.filter(pk=sheet_id).values_list("consent_id", flat=True)
+    consent = consent_locks.share_consent(consent_id.first())
     sheet = (
         ConnectSheet.objects.select_for_update(of=("self",))
         .select_related("resident", "owner_desk", "consent")
@@ -76,6 +81,8 @@ def _locked_sheet(sheet_id: int) -> ConnectSheet:
     )
     if sheet is None:
         raise NotFound()
+    if consent is not None:
+        sheet.consent = consent
     return sheet
 
 
@@ -176,6 +183,8 @@ def open_attachment(actor: Any, attachment_id: int) -> AttachmentContent:
         raise NotFound()
     sheet = attachment.sheet
     with transaction.atomic():
+        if sheet.consent_id is not None:  # decide on the consent as read under its lock
+            sheet.consent = consent_locks.share_consent(sheet.consent_id)
         decision = policy.authorize(
             actor,
             sheet.resident,
@@ -243,6 +252,7 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
 )
 @api_view(["POST"])
 @parser_classes([MultiPartParser])
+@idempotent("sheets.attachments")
 def sheet_attachments(request: Request, sheet_id: int) -> Response:
     """Attach a file (multipart field ``file``); it is stored encrypted."""
     upload = single_upload(request)

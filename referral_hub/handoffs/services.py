@@ -8,13 +8,14 @@ that are pushed after commit. A refusal is recorded and committed before it is r
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from referral_hub.audit.log import batched, record
+from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.consent.categories import Basis, Category
 from referral_hub.consent.models import Consent, Resident
@@ -127,6 +128,8 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
     department_id, desk_id = roles.home_place(actor)
     department = Department.objects.filter(pk=department_id).first() if department_id else None
     with transaction.atomic(), batched():
+        # The gate decides on the consent as read under its lock (consent/locks.py).
+        data = replace(data, consent=consent_locks.share_consent(data.consent))
         decision = policy.authorize(
             actor,
             data.resident,
@@ -206,10 +209,17 @@ def facts_of(sheet: ConnectSheet) -> policy.SheetFacts:
 
 
 def _lock(sheet_id: int) -> ConnectSheet:
+    """Lock the sheet's consent (shared), then the sheet: the lock order of consent/locks.py.
+    The sheet's ``consent`` is the row read under that lock, so the gate decides on it."""
+    consent_id = ConnectSheet.objects.filter(pk=sheet_id).values_list("consent_id", flat=True)
+    consent = consent_locks.share_consent(consent_id.first())
     try:
-        return ConnectSheet.objects.select_for_update().get(pk=sheet_id)
+        sheet = ConnectSheet.objects.select_for_update().get(pk=sheet_id)
     except ConnectSheet.DoesNotExist:
         raise NotFound() from None
+    if consent is not None:
+        sheet.consent = consent
+    return sheet
 
 
 def _audit(
@@ -568,8 +578,10 @@ def sweep_overdue(now: datetime.datetime | None = None) -> int:
 
 def on_consent_withdrawn(consent_id: int) -> None:
     """Open views of sheets sent under the consent are told at once (they re-fetch and are refused)."""
-    sheets = ConnectSheet.objects.filter(consent_id=consent_id).exclude(
-        status__in=[Status.CLOSED, Status.WITHDRAWN]
+    sheets = (
+        ConnectSheet.objects.filter(consent_id=consent_id)
+        .exclude(status__in=[Status.CLOSED, Status.WITHDRAWN])
+        .order_by("pk")  # the lock order: sheets by ascending id (consent/locks.py)
     )
     for sheet in sheets:
         SheetEvent.objects.create(

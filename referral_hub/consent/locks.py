@@ -1,0 +1,74 @@
+"""Decisions are made on locked facts (DESIGN.md invariant 11; docs/operations/locks.md).
+
+Every action whose decision depends on a consent takes a lock on the consent row inside its own
+transaction, before it asks the gate, and hands the gate the row it read under that lock:
+
+- sends, resends, redirects and attachment reads and uploads take a **share** lock
+  (:func:`share_consent`): they do not wait for each other, but a withdrawal waits until they
+  commit, and they wait for a withdrawal in progress and then see it;
+- a withdrawal takes the **update** lock (:func:`lock_consent_for_withdrawal`).
+
+So a sheet is either committed before the withdrawal commits, or refused with
+``consent_withdrawn``; never "sent after withdrawn".
+
+One lock order for every service, so no two actions wait for each other in a circle:
+
+    consent row → sheet row(s) (ascending id) → sheet counter → audit chain head → COMMIT
+
+and, after the commit, in a transaction of its own, the recipients' inbox rows (ascending user).
+
+PostgreSQL checks foreign keys at COMMIT by default (Django creates them ``DEFERRABLE INITIALLY
+DEFERRED``), and a foreign-key check takes a key-share lock on the referenced row. At COMMIT a
+service already holds the audit chain head, so a deferred check that waits for a row locked by
+another service closes a circle (the withdrawal/send deadlock of issue 14). :func:`check_now`
+moves the checks to the statements, i.e. before the chain head, in the order above.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import F
+
+from referral_hub.consent.models import Consent
+
+_TABLE = Consent._meta.db_table
+
+
+def check_now() -> None:
+    """Check foreign keys when each statement runs, not at COMMIT, for the rest of the current
+    transaction (PostgreSQL ``SET CONSTRAINTS ALL IMMEDIATE``; SQLite checks at once anyway).
+    Call it first thing inside the service's ``transaction.atomic()``."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def share_consent(consent: Consent | int | None) -> Consent | None:
+    """Lock ``consent`` against withdrawal (and any other change) until the transaction ends
+    and return it as read under the lock; None for None, and None when the row is gone.
+    Also calls :func:`check_now`, so a caller without a consent (another legal basis) still
+    keeps the lock order.
+
+    PostgreSQL: ``SELECT ... FOR SHARE``. Holders do not block each other; a withdrawal waits
+    for them, and a share lock asked for while a withdrawal waits or runs is granted after it
+    commits, with the withdrawn row (READ COMMITTED re-reads the row a locking read waited
+    for). SQLite has one writer at a time: a no-op write takes that lock now instead."""
+    check_now()
+    if consent is None:
+        return None
+    consent_id = consent if isinstance(consent, int) else consent.pk
+    if connection.vendor == "postgresql":
+        rows = Consent.objects.raw(
+            f"SELECT * FROM {_TABLE} WHERE id = %s FOR SHARE",  # noqa: S608 - model metadata
+            [consent_id],
+        )
+        return next(iter(rows), None)
+    Consent.objects.filter(pk=consent_id).update(withdrawn_at=F("withdrawn_at"))
+    return Consent.objects.filter(pk=consent_id).first()
+
+
+def lock_consent_for_withdrawal(consent_id: int) -> Consent | None:
+    """The withdrawal's exclusive lock (``SELECT ... FOR UPDATE``), first in the lock order;
+    None when no such consent exists (the gate then refuses it like an unrelated one)."""
+    check_now()
+    return Consent.objects.select_for_update().filter(pk=consent_id).first()

@@ -1,0 +1,92 @@
+"""Concurrent duplicates with one key make one object (issue 14 input 3, PostgreSQL): the
+retries that arrive while the first attempt runs wait for it and replay its answer."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from referral_hub.consent.models import Consent, Resident
+from referral_hub.handoffs.models import ConnectSheet
+from tests.fixtures_sheets import API, Api, make_consent, make_resident, seed_demo, sheet_body
+from tests.frontend.test_send_sheet_page import _form
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+DUPLICATES = 6
+
+
+@pytest.fixture
+def on_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent requests need PostgreSQL (DATABASE_URL=postgres://...)")
+
+
+def together(calls: list) -> list:
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = calls[index]()
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+def test_concurrent_sends_with_one_key_make_one_sheet(on_postgres, fast_hashers):
+    demo = seed_demo()
+    clerk = demo.user("tax_clerk")
+    resident = make_resident(clerk)
+    body = json.dumps(sheet_body(resident, make_consent(clerk, resident, ["jiritsu"])))
+    clients = [Api(clerk) for _ in range(DUPLICATES)]
+
+    def send(client: Api):
+        return lambda: client.client.post(
+            f"{API}/sheets/",
+            data=body,
+            content_type="application/json",
+            headers={"Idempotency-Key": "one-send"},
+        )
+
+    replies = together([send(client) for client in clients])
+
+    assert [r.status_code for r in replies] == [201] * DUPLICATES
+    assert len({r.content for r in replies}) == 1
+    assert ConnectSheet.objects.filter(resident=resident).count() == 1
+
+
+def test_concurrent_page_submits_with_one_nonce_make_one_sheet(on_postgres, fast_hashers):
+    demo = seed_demo()
+    browser = Client()
+    browser.force_login(demo.user("tax_clerk"))
+    page = browser.get("/send/").content.decode()
+    nonce = re.search(r'name="form_nonce" value="([^"]+)"', page).group(1)
+    form = _form(demo, form_nonce=nonce)
+    tabs = []
+    for _ in range(3):
+        tab = Client()
+        tab.cookies = browser.cookies  # the same session, like a second tab
+        tabs.append(tab)
+
+    replies = together([(lambda tab=tab: tab.post("/send/", form)) for tab in tabs])
+
+    assert [r.status_code for r in replies] == [302] * 3
+    assert len({r["Location"] for r in replies}) == 1
+    assert ConnectSheet.objects.count() == Resident.objects.count() == Consent.objects.count() == 1
