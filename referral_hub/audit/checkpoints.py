@@ -274,11 +274,13 @@ def write_checkpoint(
     cron. The demo process calls this every few minutes; production runs
     ``audit_checkpoint`` from cron.
     """
-    from referral_hub.audit.verify import verify_chain
+    from referral_hub.audit.verify import STATUS_ERROR, verify_chain
 
     key = signing_key()
     path = path or checkpoint_path()
     result = verify_chain(checkpoint_path=path, incremental=True)
+    if result.status == STATUS_ERROR:  # the key set itself could not be loaded
+        raise CheckpointError(f"refusing to sign: {result.reason}")
     if not result.ok:
         where = f" at seq {result.first_bad_seq}" if result.first_bad_seq is not None else ""
         raise CheckpointError(

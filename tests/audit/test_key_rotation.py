@@ -184,3 +184,17 @@ def test_retired_keys_may_carry_their_published_key_id(settings, checkpoint_file
     settings.AUDIT_RETIRED_PUBLIC_KEYS = [f"ed25519:0000000000000000:{public_key_text(public)}"]
     with pytest.raises(CheckpointError, match="AUDIT_RETIRED_PUBLIC_KEYS entry 1"):
         trusted_keys()
+
+
+def test_a_malformed_retired_key_is_a_configuration_error_not_tampering(
+    make_chain, checkpoint_file, settings, officer_client, page
+):
+    make_chain(2)
+    _checkpoint()
+    settings.AUDIT_RETIRED_PUBLIC_KEYS = ["not-a-key"]
+    body = officer_client.get("/api/v1/audit/verify/").json()
+    assert (body["ok"], body["status"]) == (False, "error")
+    assert body["reason"].startswith("cannot load the checkpoint keys: AUDIT_RETIRED_PUBLIC_KEYS")
+    assert 'data-status="error"' in page() and "altered" not in body["reason"]
+    with pytest.raises(CommandError, match="refusing to sign: cannot load .* entry 1"):
+        call_command("audit_checkpoint", stdout=StringIO(), stderr=StringIO())
