@@ -144,10 +144,12 @@ class Generator:
     """Deterministic (seeded) sheets and timelines."""
 
     def __init__(self, sheets: int, directory: dict[str, Any], seed: int = 20260401) -> None:
+        from referral_hub import office_calendar
         from referral_hub.handoffs import sla
         from referral_hub.reports.periods import TOKYO
 
         self.sla = sla
+        self.calendar = office_calendar
         self.tokyo = TOKYO
         self.rng = random.Random(seed)
         self.sheets = sheets
@@ -180,7 +182,7 @@ class Generator:
         first = self._month(index)
         day, days = first, []
         while day.month == first.month:
-            if self.sla.is_working_day(day):
+            if self.calendar.is_working_day(day):
                 days.append(day)
             day += DAY
         return days

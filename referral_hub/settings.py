@@ -249,8 +249,10 @@ VAULT_ACTIVE_KEY = env_str("VAULT_ACTIVE_KEY")
 VAULT_INDEX_KEY = env_str("VAULT_INDEX_KEY")
 VAULT_ENCRYPT_ATTACHMENTS = env_bool("VAULT_ENCRYPT_ATTACHMENTS", True)  # off only for benchmarks
 
-# Audit: Ed25519 key (base64 raw 32-byte private key) that signs chain checkpoints.
+# Audit: Ed25519 key (base64 raw 32-byte private key) that signs chain checkpoints, and the
+# public keys of signing keys retired by rotation (comma-separated; still trusted to verify).
 AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY")
+AUDIT_RETIRED_PUBLIC_KEYS = env_list("AUDIT_RETIRED_PUBLIC_KEYS")
 AUDIT_CHECKPOINT_PATH = Path(
     env_str("AUDIT_CHECKPOINT_PATH", str(DATA_DIR / "audit-checkpoints.jsonl"))
 )

@@ -218,6 +218,7 @@ def integrity_page(request: HttpRequest) -> HttpResponse:
         target_type="audit_log",
         details={
             "ok": result.ok,
+            "status": result.status,
             "entries": result.entries,
             "first_bad_seq": result.first_bad_seq,
             "incremental": not full,

@@ -1,7 +1,9 @@
 """The anomaly report: patterns in one day's reads that a privacy officer should look at.
 
 * staff who opened more than ``threshold`` distinct residents;
-* reads outside office hours (``settings.OFFICE_HOURS``, weekends and Japanese holidays);
+* reads outside office hours: at any time of a closed day (weekends, public holidays, 年末年始)
+  or outside ``settings.OFFICE_HOURS`` on a working day, as :mod:`referral_hub.office_calendar`
+  (the calendar the SLA deadlines use) decides;
 * reads of a sheet owned by another desk than the reader's (the gate makes this impossible;
   shown if the log ever contains one). Reads carry the owner desk in ``details`` (see
   :func:`_owner_desk`); ``actor_desk`` may list several of the reader's places, comma-separated.
@@ -11,13 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 from typing import Any
 
-import jpholiday
-from django.conf import settings
 from django.utils import timezone
 
+from referral_hub import office_calendar
 from referral_hub.audit.models import AuditEvent
 from referral_hub.audit.selectors import day_bounds
 
@@ -35,26 +36,14 @@ class AnomalyReport:
     foreign_desk_reads: list[dict[str, Any]] = field(default_factory=list)
 
 
-def office_hours() -> tuple[time, time]:
-    """``settings.OFFICE_HOURS`` ("08:30-17:15") as two times."""
-    raw = getattr(settings, "OFFICE_HOURS", "08:30-17:15")
-    start_text, end_text = (part.strip() for part in raw.split("-", 1))
-    return time.fromisoformat(start_text), time.fromisoformat(end_text)
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and not jpholiday.is_holiday(day)
-
-
 def anomalies_on(day: date, threshold: int = DEFAULT_THRESHOLD) -> AnomalyReport:
     start, end = day_bounds(day)
-    opens, closes = office_hours()
-    working_day = is_working_day(day)
+    opens, closes = office_calendar.office_hours()
     report = AnomalyReport(
         date=day,
         threshold=threshold,
         office_hours=f"{opens:%H:%M}-{closes:%H:%M}",
-        working_day=working_day,
+        working_day=office_calendar.is_working_day(day),
     )
     reads = (
         AuditEvent.objects.filter(at__gte=start, at__lt=end, allowed=True, action__endswith=".read")
@@ -67,8 +56,7 @@ def anomalies_on(day: date, threshold: int = DEFAULT_THRESHOLD) -> AnomalyReport
         if event.resident_id is not None:
             residents_by_actor[event.actor_id].add(event.resident_id)
             who.setdefault(event.actor_id, (event.actor_username, set()))[1].add(event.actor_desk)
-        local = timezone.localtime(event.at).time()
-        if not working_day or local < opens or local >= closes:
+        if not office_calendar.is_office_time(event.at):
             report.outside_office_hours.append(_row(event))
         owner_desk = _owner_desk(event)
         if owner_desk and owner_desk not in event.actor_desk.split(","):

@@ -9,6 +9,12 @@ The signature covers ``b"referral-hub-audit-checkpoint:v1:"`` followed by the so
 JSON of every field except ``sig``. Someone who can rewrite the whole database can recompute
 every hash, but cannot forge a signature over a head that the key already signed, nor remove
 events that a checkpoint already covers without the verifier noticing.
+
+The trusted key set (:func:`trusted_keys`) is configured once, in the environment, and used by
+every verifier (``audit_verify``, the API, the 改ざん検知 page) and by ``audit_checkpoint``:
+the public half of ``AUDIT_SIGNING_KEY`` plus the public keys retired by rotation in
+``AUDIT_RETIRED_PUBLIC_KEYS``. A line signed by a key outside the set is *unverifiable*, which
+is not the same as *altered* (a line whose signature does not verify under its named key).
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -74,11 +81,34 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class CheckpointLine:
-    """One line of the checkpoint file: a checkpoint whose signature verified, or a problem."""
+    """One line of the checkpoint file: a checkpoint whose signature verified, or a problem.
+
+    ``unverifiable`` marks a well-formed line signed by a key outside the trusted set: nothing
+    can be said about it (``problem`` is ``"unknown key"``). Any other problem means the line
+    was altered. ``seq`` and ``key_id`` are what the line claims, for naming it."""
 
     line_number: int
     checkpoint: Checkpoint | None
     problem: str = ""
+    unverifiable: bool = False
+    seq: int | None = None
+    key_id: str = ""
+
+    def as_unverifiable(self) -> dict[str, Any]:
+        """``{"line", "seq", "key_id", "reason"}``, as the verify answer lists it."""
+        return {
+            "line": self.line_number,
+            "seq": self.seq,
+            "key_id": self.key_id,
+            "reason": self.problem,
+        }
+
+    def describe(self) -> str:
+        """``checkpoint line 7 (seq 41, key ed25519:…)``: names the line, never the file."""
+        facts = [f"seq {self.seq}"] if self.seq is not None else []
+        if self.key_id:
+            facts.append(f"key {self.key_id}")
+        return f"checkpoint line {self.line_number}" + (f" ({', '.join(facts)})" if facts else "")
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -132,17 +162,53 @@ def load_public_key(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
+def load_named_public_key(text: str) -> Ed25519PublicKey:
+    """A public key as ``<base64>``, or as ``<key id>:<base64>`` / ``<key id> <base64>`` (the
+    output of ``audit_checkpoint --show-public-key``); a key id that does not match the key is
+    an error, so a pasted key is checked against the id it was published with."""
+    named, _, encoded = text.strip().replace(" ", ":").rpartition(":")
+    public = load_public_key(encoded)
+    if named and named != key_id(public):
+        raise CheckpointError(f"the key given as {named} is {key_id(public)}")
+    return public
+
+
+def retired_public_keys() -> list[str]:
+    """``settings.AUDIT_RETIRED_PUBLIC_KEYS``: public keys of signing keys retired by rotation,
+    as a list (or one comma-separated string) of :func:`load_named_public_key` texts."""
+    raw = getattr(settings, "AUDIT_RETIRED_PUBLIC_KEYS", ())
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    return [item.strip() for item in items if item.strip()]
+
+
 def trusted_keys(extra_public_keys: Iterable[str] = ()) -> dict[str, Ed25519PublicKey]:
-    """Keys whose checkpoints the verifier accepts: the configured signing key's public half
-    (when set) and any public keys given explicitly (e.g. keys retired by rotation)."""
+    """The one trusted key set, by key id: the public half of ``AUDIT_SIGNING_KEY`` (when set),
+    then each key of ``AUDIT_RETIRED_PUBLIC_KEYS``, then ``extra_public_keys`` (an independent
+    verifier's ``audit_verify --public-key``). Raises :class:`CheckpointError` naming the
+    setting and the entry (1-based) that is not a valid Ed25519 public key."""
     keys: dict[str, Ed25519PublicKey] = {}
     if getattr(settings, "AUDIT_SIGNING_KEY", ""):
         public = signing_key().public_key()
         keys[key_id(public)] = public
-    for text in extra_public_keys:
-        public = load_public_key(text)
-        keys[key_id(public)] = public
+    sources = [
+        ("AUDIT_RETIRED_PUBLIC_KEYS", retired_public_keys()),
+        ("--public-key", extra_public_keys),
+    ]
+    for source, texts in sources:
+        for number, text in enumerate(texts, start=1):
+            try:
+                public = load_named_public_key(text)
+            except CheckpointError as exc:
+                raise CheckpointError(f"{source} entry {number}: {exc}") from exc
+            keys.setdefault(key_id(public), public)
     return keys
+
+
+def signing_key_id() -> str:
+    """The key id of ``AUDIT_SIGNING_KEY``, or ``""`` when none is configured."""
+    if not getattr(settings, "AUDIT_SIGNING_KEY", ""):
+        return ""
+    return key_id(signing_key().public_key())
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -196,24 +262,33 @@ def append_checkpoint(checkpoint: Checkpoint, path: Path | None = None) -> None:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def write_checkpoint(path: Path | None = None) -> Checkpoint:
+def write_checkpoint(
+    path: Path | None = None, warn: Callable[[str], object] | None = None
+) -> Checkpoint:
     """Sign the current chain head and append it to the checkpoint file.
 
     Before signing, the events since the last valid checkpoint are verified, so a checkpoint
     never vouches for a chain that was already altered; :class:`CheckpointError` says why.
-    The demo process calls this every few minutes; production runs ``audit_checkpoint``
-    from cron.
+    Lines signed by a key outside the trusted set do not stop signing (they are passed to
+    ``warn``, one message each): they vouch for nothing, and a rotation must not stop the
+    cron. The demo process calls this every few minutes; production runs
+    ``audit_checkpoint`` from cron.
     """
-    from referral_hub.audit.verify import verify_chain
+    from referral_hub.audit.verify import STATUS_ERROR, verify_chain
 
     key = signing_key()
     path = path or checkpoint_path()
     result = verify_chain(checkpoint_path=path, incremental=True)
+    if result.status == STATUS_ERROR:  # the key set itself could not be loaded
+        raise CheckpointError(f"refusing to sign: {result.reason}")
     if not result.ok:
+        where = f" at seq {result.first_bad_seq}" if result.first_bad_seq is not None else ""
         raise CheckpointError(
-            f"refusing to sign: the audit chain does not verify at seq {result.first_bad_seq}: "
-            f"{result.reason}"
+            f"refusing to sign: the audit chain does not verify{where}: {result.reason}"
         )
+    if warn is not None:
+        for warning in result.warnings:
+            warn(warning)
     checkpoint = sign_checkpoint(result.last_seq, result.head, key)
     append_checkpoint(checkpoint, path)
     return checkpoint
@@ -253,13 +328,19 @@ def _parse_line(number: int, line: str, keys: dict[str, Ed25519PublicKey]) -> Ch
         )
     except (ValueError, KeyError, TypeError):
         return CheckpointLine(number, None, "not a checkpoint record")
+
+    def named(problem: str, unverifiable: bool = False) -> CheckpointLine:
+        return CheckpointLine(
+            number, None, problem, unverifiable, checkpoint.seq, checkpoint.key_id
+        )
+
     if checkpoint.v != CHECKPOINT_VERSION:
-        return CheckpointLine(number, None, f"unknown checkpoint version {checkpoint.v}")
+        return named(f"unknown checkpoint version {checkpoint.v}")
     public = keys.get(checkpoint.key_id)
     if public is None:
-        return CheckpointLine(number, None, f"signed by unknown key {checkpoint.key_id}")
+        return named("unknown key", unverifiable=True)
     try:
         public.verify(_b64decode(checkpoint.sig), checkpoint.signed_bytes())
     except (InvalidSignature, CheckpointError):
-        return CheckpointLine(number, None, "signature does not verify")
-    return CheckpointLine(number, checkpoint)
+        return named("signature does not verify")
+    return CheckpointLine(number, checkpoint, seq=checkpoint.seq, key_id=checkpoint.key_id)

@@ -92,15 +92,30 @@ class DisclosureReportSerializer(serializers.Serializer[dict[str, Any]]):
     results = DisclosureSerializer(many=True)
 
 
+class UnverifiableCheckpointSerializer(serializers.Serializer[dict[str, Any]]):
+    line = serializers.IntegerField(help_text="line number in the checkpoint file, from 1")
+    seq = serializers.IntegerField(allow_null=True, help_text="the seq the line claims")
+    key_id = serializers.CharField(help_text="the key id the line claims, `ed25519:<16 hex>`")
+    reason = serializers.CharField(help_text="`unknown key`")
+
+
 class VerifySerializer(serializers.Serializer[dict[str, Any]]):
-    ok = serializers.BooleanField()
+    ok = serializers.BooleanField(help_text="false when something was altered or not checked")
+    status = serializers.ChoiceField(choices=["ok", "unverifiable", "altered", "error"])
     entries = serializers.IntegerField(help_text="events verified")
     head = serializers.CharField(help_text="hash of the last verified event")
     first_bad_seq = serializers.IntegerField(allow_null=True)
-    reason = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
     last_seq = serializers.IntegerField()
     checkpoints_checked = serializers.IntegerField()
     warnings = serializers.ListField(child=serializers.CharField())
+    unverifiable = UnverifiableCheckpointSerializer(many=True)
+    trusted_keys = serializers.ListField(
+        child=serializers.CharField(), help_text="key ids of the trusted key set"
+    )
+    signing_key_id = serializers.CharField(
+        allow_blank=True, help_text="key id of AUDIT_SIGNING_KEY, which signs new checkpoints"
+    )
 
 
 class ReviewEventSerializer(serializers.ModelSerializer[AuditEvent]):

@@ -13,6 +13,11 @@ verifying ten million events needs no more memory than verifying ten. For each e
 Finally the chain must reach the last checkpoint and the recorded head (a truncated tail does
 not). The result names the first ``seq`` that cannot be trusted.
 
+Checkpoints are checked against the one trusted key set (``checkpoints.trusted_keys``). A line
+signed by a key outside it is *unverifiable* (vouches for nothing, does not fail the result);
+one that does not verify under its own key was *altered*. Results name lines, seqs and key
+ids, never the server's file paths.
+
 Speed: each event's canonical text is rebuilt by splicing its stored columns (see
 ``_check_rows``) and whole pages are checked at once; only an event that fails this fast check
 is decoded by the model's own encoder, to decide and explain.
@@ -37,6 +42,7 @@ from referral_hub.audit.checkpoints import (
     Checkpoint,
     CheckpointError,
     read_checkpoints,
+    signing_key_id,
     trusted_keys,
 )
 from referral_hub.audit.checkpoints import checkpoint_path as default_checkpoint_path
@@ -47,9 +53,21 @@ ProgressCallback = Callable[[int, int], None]
 _ZERO = timedelta(0)
 
 
+STATUS_OK = "ok"
+STATUS_UNVERIFIABLE = "unverifiable"  # the chain verifies; some lines were signed by unknown keys
+STATUS_ALTERED = "altered"  # an event or a checkpoint line was changed, removed or inserted
+STATUS_ERROR = "error"  # the trusted keys could not be loaded: nothing was checked
+
+
 @dataclass
 class VerifyResult:
+    """``ok`` is False only when something was altered or nothing could be checked;
+    ``status`` tells ``ok``/``unverifiable``/``altered``/``error`` apart. ``unverifiable``
+    lists ``{"line", "seq", "key_id", "reason"}`` of each line signed by a key outside
+    ``trusted_keys`` (key ids; ``signing_key_id`` is the current one)."""
+
     ok: bool
+    status: str = STATUS_OK
     entries: int = 0
     head: str = chain.GENESIS_HASH
     first_bad_seq: int | None = None
@@ -58,6 +76,9 @@ class VerifyResult:
     checkpoints_checked: int = 0
     rechecked: int = 0
     warnings: list[str] = field(default_factory=list)
+    unverifiable: list[dict[str, Any]] = field(default_factory=list)
+    trusted_keys: list[str] = field(default_factory=list)
+    signing_key_id: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,18 +109,25 @@ def verify_chain(
     result = VerifyResult(ok=True)
     try:
         keys = trusted_keys(public_keys)
+        result.signing_key_id = signing_key_id()
     except CheckpointError as exc:
-        return VerifyResult(ok=False, reason=f"cannot load the checkpoint keys: {exc}")
+        return VerifyResult(
+            ok=False, status=STATUS_ERROR, reason=f"cannot load the checkpoint keys: {exc}"
+        )
+    result.trusted_keys = list(keys)
 
     checkpoints: dict[int, list[Checkpoint]] = {}
     file_problems: list[str] = []
     path = checkpoint_path or default_checkpoint_path()
     if keys:
         for line in read_checkpoints(path, keys):
-            if line.checkpoint is None:
-                file_problems.append(f"{path} line {line.line_number}: {line.problem}")
-            else:
+            if line.checkpoint is not None:
                 checkpoints.setdefault(line.checkpoint.seq, []).append(line.checkpoint)
+            elif line.unverifiable:
+                result.unverifiable.append(line.as_unverifiable())
+                result.warnings.append(f"{line.describe()} is unverifiable: {line.problem}")
+            else:
+                file_problems.append(f"{line.describe()}: {line.problem}")
     elif path.exists() and path.stat().st_size > 0:
         result.warnings.append("checkpoints not checked: no signing or public key configured")
 
@@ -131,6 +159,10 @@ def verify_chain(
         if not result.reason:
             result.reason = "the checkpoint file was altered: " + "; ".join(file_problems[:5])
         result.warnings.extend(file_problems)
+    if not result.ok:
+        result.status = STATUS_ALTERED
+    elif result.unverifiable:
+        result.status = STATUS_UNVERIFIABLE
     return result
 
 

@@ -159,6 +159,13 @@ def resident_disclosures(request: Request, resident_id: int) -> Response:
     tags=["audit"],
     operation_id="audit_verify",
     summary="Verify the audit chain and its signed checkpoints",
+    description=(
+        "Checkpoints are checked against the trusted key set (AUDIT_SIGNING_KEY plus "
+        "AUDIT_RETIRED_PUBLIC_KEYS). `status` is `ok`, `unverifiable` (the chain verifies; "
+        "the lines in `unverifiable` are signed by a key outside the set), `altered` "
+        "(`first_bad_seq` and `reason` say what) or `error` (the keys could not be loaded). "
+        "The answer names seqs, line numbers and key ids, never file paths."
+    ),
     parameters=[
         OpenApiParameter(
             "incremental",
@@ -180,6 +187,7 @@ def verify(request: Request) -> Response:
         target_type="audit_log",
         details={
             "ok": result.ok,
+            "status": result.status,
             "entries": result.entries,
             "first_bad_seq": result.first_bad_seq,
             "incremental": incremental,

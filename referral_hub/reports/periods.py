@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+# Japan time has one definition, next to the office calendar; re-exported for the reports.
+from referral_hub.office_calendar import TOKYO as TOKYO
+
 FISCAL_YEAR_FIRST_MONTH = 4  # 年度 starts on 1 April
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100

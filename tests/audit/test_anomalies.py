@@ -159,3 +159,38 @@ def test_anomaly_api_reports_and_is_audited(officer_client, officer, read_at):
     assert (event.action, event.actor_id) == ("audit.anomalies", officer.pk)
     assert event.details["many_residents"] == 1
     assert officer_client.get("/api/v1/audit/anomalies/?date=April").status_code == 400
+
+
+def test_year_end_closure_is_a_closed_day_in_the_anomaly_report(officer_client, read_at):
+    """Issue 16, input 4: the SLA treats 29 Dec – 3 Jan as closed; so does the anomaly report,
+    and a read at 10:00 on 30 December is outside office hours."""
+    closure_read = read_at(date(2026, 12, 30), "10:00", 1)
+    response = officer_client.get("/api/v1/audit/anomalies/?date=2026-12-30")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["working_day"] is False
+    assert [row["seq"] for row in body["outside_office_hours"]] == [closure_read.seq]
+
+
+def test_the_anomaly_report_and_the_sla_share_one_calendar(read_at):
+    from referral_hub import office_calendar
+    from referral_hub.handoffs import sla
+
+    first_day = date(2026, 12, 26)
+    days = [date.fromordinal(first_day.toordinal() + offset) for offset in range(15)]
+    closed = [day for day in days if not anomalies_on(day).working_day]
+    assert [day.isoformat() for day in closed] == [
+        "2026-12-26",  # Saturday
+        "2026-12-27",  # Sunday
+        "2026-12-29",  # 年末年始 …
+        "2026-12-30",
+        "2026-12-31",
+        "2027-01-01",  # … and 元日
+        "2027-01-02",
+        "2027-01-03",
+        "2027-01-09",  # Saturday
+    ]
+    assert closed == [day for day in days if not office_calendar.is_working_day(day)]
+    # The SLA's next working day after the last open day of the year is the first open one.
+    due = sla.ack_due_at(datetime(2026, 12, 28, 10, 0, tzinfo=TOKYO), "soon")
+    assert due == datetime(2027, 1, 4, 17, 15, tzinfo=TOKYO)

@@ -167,19 +167,24 @@ def test_altered_checkpoint_line_is_reported(make_chain, checkpoint_file):
     text = checkpoint_file.read_text()
     checkpoint_file.write_text(text.replace('"seq":3', '"seq":2'))
     result = verify_chain()
-    assert not result.ok
-    assert "line 1: signature does not verify" in result.reason
+    assert (result.ok, result.status) == (False, "altered")
+    assert "checkpoint line 1 (seq 2, key ed25519:" in result.reason
+    assert result.reason.endswith("): signature does not verify")
 
 
-def test_checkpoint_from_another_key_is_reported(make_chain, checkpoint_file, settings):
+def test_checkpoint_from_a_key_outside_the_trusted_set_is_unverifiable_not_altered(
+    make_chain, checkpoint_file, settings
+):
     make_chain(3)
-    write_checkpoint()
+    old = write_checkpoint()
     from .conftest import new_signing_key
 
     settings.AUDIT_SIGNING_KEY = new_signing_key()
     result = verify_chain()
-    assert not result.ok
-    assert "unknown key" in result.reason
+    assert (result.ok, result.status, result.reason) == (True, "unverifiable", "")
+    assert result.unverifiable == [
+        {"line": 1, "seq": 3, "key_id": old.key_id, "reason": "unknown key"}
+    ]
 
 
 def test_incremental_verification_starts_at_the_latest_checkpoint(make_chain, checkpoint_file):

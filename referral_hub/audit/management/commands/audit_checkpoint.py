@@ -19,7 +19,9 @@ from referral_hub.audit.checkpoints import (
 class Command(BaseCommand):
     help = (
         "Verify the audit events written since the last checkpoint, then sign (seq, head hash, "
-        "time) with AUDIT_SIGNING_KEY and append the checkpoint to AUDIT_CHECKPOINT_PATH."
+        "time) with AUDIT_SIGNING_KEY and append the checkpoint to AUDIT_CHECKPOINT_PATH. "
+        "Lines signed by a key outside AUDIT_SIGNING_KEY and AUDIT_RETIRED_PUBLIC_KEYS are "
+        "reported on stderr as unverifiable and do not stop signing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,7 +40,9 @@ class Command(BaseCommand):
                 public = signing_key().public_key()
                 self.stdout.write(f"{key_id(public)} {public_key_text(public)}")
                 return
-            checkpoint = write_checkpoint(options["path"])
+            checkpoint = write_checkpoint(
+                options["path"], warn=lambda message: self.stderr.write(f"warning: {message}")
+            )
         except CheckpointError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(checkpoint.to_line().rstrip("\n"))

@@ -1,4 +1,5 @@
-"""Recompute the audit chain and check every signed checkpoint; exit 1 naming the first bad seq."""
+"""Recompute the audit chain and check every signed checkpoint; exit 1 naming the first bad seq,
+exit 2 when the chain verifies but some checkpoint lines are signed by unknown keys."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from referral_hub.audit.verify import ProgressCallback, verify_chain
+from referral_hub.audit.verify import STATUS_UNVERIFIABLE, ProgressCallback, verify_chain
+
+EXIT_UNVERIFIABLE = 2  # distinct from 1 (altered): a key to configure or lines to look into
 
 
 class Command(BaseCommand):
     help = (
         "Verify the audit log: every event's hash and link, every checkpoint's signature and "
-        "head, and that the chain is not shorter than the latest checkpoint. Streams the "
-        "events with constant memory; progress goes to stderr."
+        "head, and that the chain is not shorter than the latest checkpoint. Checkpoints are "
+        "trusted when signed by AUDIT_SIGNING_KEY or a key in AUDIT_RETIRED_PUBLIC_KEYS. "
+        "Streams the events with constant memory; progress goes to stderr. Exit 1: altered; "
+        "exit 2: checkpoint lines signed by an unknown key."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,7 +31,9 @@ class Command(BaseCommand):
             "--public-key",
             action="append",
             default=[],
-            help="also trust checkpoints signed by this Ed25519 public key (base64); repeatable",
+            help="also trust checkpoints signed by this Ed25519 public key (base64, or "
+            "'<key id>:<base64>'), e.g. verifying a copied file elsewhere; repeatable. The "
+            "server's own set is AUDIT_SIGNING_KEY plus AUDIT_RETIRED_PUBLIC_KEYS",
         )
         parser.add_argument(
             "--incremental",
@@ -65,6 +72,17 @@ class Command(BaseCommand):
             f"audit chain OK: {result.entries:,} events verified up to seq {result.last_seq}, "
             f"head {result.head}, {result.checkpoints_checked} checkpoints matched"
         )
+        if result.status == STATUS_UNVERIFIABLE:
+            lines = ", ".join(
+                f"line {item['line']} (seq {item['seq']}, key {item['key_id']})"
+                for item in result.unverifiable[:5]
+            )
+            raise CommandError(
+                f"{len(result.unverifiable)} checkpoint lines are unverifiable: unknown key: "
+                f"{lines}. If the key was yours, add its public key to "
+                "AUDIT_RETIRED_PUBLIC_KEYS; otherwise find out who wrote these lines.",
+                returncode=EXIT_UNVERIFIABLE,
+            )
 
 
 def throughput_reporter(stream: Any, every_seconds: float = 1.0) -> ProgressCallback:
