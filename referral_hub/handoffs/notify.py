@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
+
+from referral_hub.consent import policy
 from referral_hub.directory.models import Membership, Role
 from referral_hub.handoffs.models import ConnectSheet
 from referral_hub.inbox.publish import publish
@@ -21,7 +24,10 @@ def desk_staff(
 
 def sender_side(sheet: ConnectSheet) -> set[int]:
     """The sender and their colleagues: the clerks of the sending department (送ったシート is per
-    department) or the staff of the sending desk."""
+    department) or the staff of the sending desk, as far as the gate counts them as the sending
+    side now (``policy.sender_relation``): no one hears of a sheet they cannot open."""
+    from referral_hub.handoffs.services import facts_of  # services imports this module
+
     users = {sheet.sent_by_id}
     if sheet.from_department_id:
         users |= set(
@@ -31,7 +37,12 @@ def sender_side(sheet: ConnectSheet) -> set[int]:
         )
     if sheet.from_desk_id:
         users |= desk_staff([sheet.from_desk_id])
-    return users
+    facts = facts_of(sheet)
+    return {
+        user.pk
+        for user in get_user_model().objects.filter(pk__in=users, is_active=True)
+        if policy.sender_relation(user, facts)
+    }
 
 
 def _extra(sheet: ConnectSheet, **more: int | str) -> dict[str, int | str]:
@@ -94,6 +105,8 @@ def sheet_updated(sheet: ConnectSheet, **more: int | str) -> None:
 
 
 def sheet_message(sheet: ConnectSheet, *, author_id: int) -> None:
+    """A desk message exists only when the gate let it reach the sender (consent to feedback,
+    ``services.post_message``), so the sending side is told only of messages it can read."""
     desk_users = desk_staff([sheet.owner_desk_id]) - {author_id}
     senders = sender_side(sheet) - {author_id} - desk_users
     _to_both_sides(sheet, "sheet.message", desk_users, senders)
