@@ -163,5 +163,6 @@ class ConsentWithdrawForm(AccessibleForm):
         label=_("撤回の理由・本人の言葉"),
         required=False,
         max_length=500,
+        help_text=_("同意の記録に残り、個人情報保護担当が確認します。"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -67,6 +67,7 @@ def test_note_boxes_say_the_note_stays_with_the_desk_and_warn_what_the_consent_l
     )
     assert "転送先の窓口に伝わります。送った職員には表示されません。" in page
     assert 'id="message-audience">送った職員に表示されます。' in page
+    assert "同意の記録に残り、個人情報保護担当が確認します。" in page  # the withdrawal box
 
 
 def test_the_return_reason_box_says_the_sender_reads_it(demo, browser_as):
