@@ -14,9 +14,12 @@ from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from frontend import feedback_sharing
 from frontend.forms.actions import (
+    SHOWN_TO_SENDER,
     AcceptForm,
     CloseForm,
+    DeskNoteForm,
     EmptyForm,
     NoteForm,
     ReasonForm,
@@ -58,14 +61,14 @@ ACTIONS: dict[str, Action] = {
         Action(
             "contacted",
             _("連絡済"),
-            NoteForm,
+            DeskNoteForm,
             _("連絡済にする"),
             _("%(number)s を「連絡済」にしました。"),
         ),
         Action(
             "connected",
             _("つながった"),
-            NoteForm,
+            DeskNoteForm,
             _("「つながった」にする"),
             _("%(number)s を「つながった」にしました。"),
         ),
@@ -93,6 +96,13 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+# Who reads a reason: each box says so (the desk's question goes back to the sender).
+REASON_AUDIENCE = {
+    "return": _("差戻しの理由は送った職員に表示されます。"),
+    "withdraw": _("取下げの理由は受け取った窓口に表示されます。"),
+}
+
+
 def build_form(action: str, sheet: ConnectSheet, data: Any = None) -> forms.Form:
     spec = ACTIONS[action]
     prefix = action
@@ -100,7 +110,40 @@ def build_form(action: str, sheet: ConnectSheet, data: Any = None) -> forms.Form
         return AcceptForm(data, prefix=prefix, desk_id=sheet.owner_desk_id)
     if spec.form_class is RedirectForm:
         return RedirectForm(data, prefix=prefix, exclude_desk_id=sheet.owner_desk_id)
-    return spec.form_class(data, prefix=prefix)
+    if issubclass(spec.form_class, DeskNoteForm):
+        return _desk_note_form(spec.form_class, sheet, data, prefix)
+    form = spec.form_class(data, prefix=prefix)
+    if action in REASON_AUDIENCE:
+        form.fields["reason"].help_text = REASON_AUDIENCE[action]
+        if action == "return":
+            warning = feedback_sharing.note_sharing(sheet).warning
+            form.fields["reason"].help_text = f"{REASON_AUDIENCE[action]}{warning}"
+    return form
+
+
+def _desk_note_form(
+    form_class: type[DeskNoteForm], sheet: ConnectSheet, data: Any, prefix: str
+) -> DeskNoteForm:
+    """The note box says who will read it; 「送った職員に伝える」 is offered with a warning
+    naming what the consent leaves out, or disabled with the reason."""
+    sharing = feedback_sharing.note_sharing(sheet)
+    form = form_class(data, prefix=prefix, sharing=sharing)
+    share = form.fields["share_with_sender"]
+    share.help_text = sharing.warning if sharing.allowed else sharing.reason
+    note = form.fields["note"]
+    private = str(note.help_text)
+    if form.shared:
+        note.help_text = SHOWN_TO_SENDER
+    # The page's script swaps the note's help text when the box is ticked (app.js). Bound
+    # fields copy the help text when first built, so this comes after the help texts are set.
+    share.widget.attrs.update(
+        {
+            "data-share-note": f"{form['note'].auto_id}_helptext",
+            "data-text-shared": str(SHOWN_TO_SENDER),
+            "data-text-private": private,
+        }
+    )
+    return form
 
 
 def perform(actor: Any, sheet_id: int, action: str, data: dict[str, Any]) -> ConnectSheet:
@@ -110,16 +153,23 @@ def perform(actor: Any, sheet_id: int, action: str, data: dict[str, Any]) -> Con
     if action == "accept":
         handler = data.get("handler")
         return services.accept(actor, sheet_id, handler.pk if handler else None)
+    share = bool(data.get("share_with_sender"))
     if action == "contacted":
-        return services.mark_contacted(actor, sheet_id, data.get("note", ""))
+        return services.mark_contacted(
+            actor, sheet_id, data.get("note", ""), share_with_sender=share
+        )
     if action == "connected":
-        return services.mark_connected(actor, sheet_id, data.get("note", ""))
+        return services.mark_connected(
+            actor, sheet_id, data.get("note", ""), share_with_sender=share
+        )
     if action == "redirect":
         return services.redirect_sheet(actor, sheet_id, data["to_desk"], data["reason"])
     if action == "return":
         return services.return_sheet(actor, sheet_id, data["reason"])
     if action == "close":
-        return services.close_sheet(actor, sheet_id, data["outcome"], data.get("note", ""))
+        return services.close_sheet(
+            actor, sheet_id, data["outcome"], data.get("note", ""), share_with_sender=share
+        )
     if action == "resend":
         return services.resend_sheet(actor, sheet_id, data.get("note", ""))
     if action == "withdraw":

@@ -50,15 +50,52 @@ class AcceptForm(AccessibleForm):
             )
 
 
+# Who reads what a box says (DOMAIN.md: feedback to the referrer is minimal by default).
+DESK_ONLY = _("この欄は窓口内の記録です。送った職員には表示されません。")
+SHOWN_TO_SENDER = _("送った職員にも表示されます。")
+
+
 class NoteForm(AccessibleForm):
-    """連絡済 / つながった / 再送: an optional note for the timeline."""
+    """再送: the sender's optional note for the timeline (the desk reads it)."""
 
     note = forms.CharField(
         label=_("メモ"),
         required=False,
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("受け取った窓口に表示されます。"),
     )
+
+
+class DeskNoteForm(AccessibleForm):
+    """連絡済 / つながった (and 終結's note): a note that stays with the desk unless the desk
+    ticks 「送った職員に伝える」. ``sharing`` (``frontend.feedback_sharing``) says whether it
+    may and what to warn about; when it may not, the box is disabled and its value ignored."""
+
+    note = forms.CharField(
+        label=_("経過メモ"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=DESK_ONLY,
+    )
+    share_with_sender = forms.BooleanField(
+        label=_("送った職員に伝える"),
+        required=False,
+    )
+
+    def __init__(self, *args, sharing=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sharing = sharing
+        if sharing is None or not sharing.allowed:
+            self.fields["share_with_sender"].disabled = True
+
+    @property
+    def shared(self) -> bool:
+        """Ticked in the submitted form (shown again after an error)."""
+        if self.fields["share_with_sender"].disabled or not self.is_bound:
+            return False
+        return bool(self["share_with_sender"].value())
 
 
 class ReasonForm(AccessibleForm):
@@ -83,7 +120,7 @@ class RedirectForm(AccessibleForm):
         label=_("転送の理由"),
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("転送先の窓口と、つないだ職員に伝わります。"),
+        help_text=_("転送先の窓口に伝わります。送った職員には表示されません。"),
         error_messages={"required": _("転送の理由を記入してください。")},
     )
 
@@ -95,18 +132,13 @@ class RedirectForm(AccessibleForm):
             )
 
 
-class CloseForm(AccessibleForm):
+class CloseForm(DeskNoteForm):
     outcome = forms.ChoiceField(
         label=_("結果"),
         choices=[("", _("選んでください")), *Outcome.choices],
         error_messages={"required": _("終結の結果を選んでください。")},
     )
-    note = forms.CharField(
-        label=_("メモ"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    field_order = ["outcome", "note", "share_with_sender"]
 
 
 class MessageForm(AccessibleForm):
@@ -131,5 +163,6 @@ class ConsentWithdrawForm(AccessibleForm):
         label=_("撤回の理由・本人の言葉"),
         required=False,
         max_length=500,
+        help_text=_("同意の記録に残り、個人情報保護担当が確認します。"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -23,7 +23,9 @@ NEW = "new"
 OTHER_BASIS = "other_basis"
 CONSENT_VALID_DAYS = 365
 DEFAULT_PURPOSE = _("生活の困りごとについて、窓口で相談・支援を受けるため")
-DEFAULT_CATEGORIES = [Category.IDENTITY, Category.CONCERN, Category.FEEDBACK]
+# Feedback to the referrer is minimal unless the resident chooses more (DOMAIN.md): the status
+# and outcome always reach the clerk; 「つないだ職員への経過報告」 is ticked only on request.
+DEFAULT_CATEGORIES = [Category.IDENTITY, Category.CONCERN]
 
 
 class DateInput(forms.DateInput):
@@ -150,6 +152,8 @@ class ConsentForm(AccessibleForm):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "consent-scope"}),
         help_text=_(
             "税・滞納の詳細は、本人が明示的に同意した場合だけ選んでください(税の守秘義務)。"
+            "「つないだ職員への経過報告」は、本人が希望したときだけ選んでください。"
+            "選ばなくても、受付・終結などの状態と結果はつないだ職員に伝わります。"
         ),
         error_messages={"required": _("伝えてよい情報を1つ以上選んでください。")},
     )

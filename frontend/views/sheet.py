@@ -12,16 +12,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from frontend import refusals, sheet_actions
+from frontend import feedback_sharing, refusals, sheet_actions
 from frontend.forms.actions import AttachmentForm, ConsentWithdrawForm, MessageForm
 from frontend.forms.base import error_summary
 from frontend.forms.files import max_bytes
+from referral_hub.consent import policy
 from referral_hub.consent import services as consent_services
 from referral_hub.directory import roles
 from referral_hub.handoffs import attachments as sheet_attachments
-from referral_hub.handoffs import selectors, services
+from referral_hub.handoffs import selectors, sent_copy, services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
-from referral_hub.handoffs.models import EventKind
+from referral_hub.handoffs.models import EventKind, Status
 from referral_hub.inbox.read_state import mark_sheet_read
 from referral_hub.vault.errors import VaultError
 
@@ -72,11 +73,23 @@ def _detail_context(
             # Only a lead chooses someone else; anyone else takes the case themselves.
             dialog = roles.is_lead_of(request.user, sheet.owner_desk_id)
         actions.append({"spec": spec, "form": form, "dialog": dialog})
-    show_all_notes = view.role == "desk" or view.feedback
+    on_desk = view.role == "desk"
     events = [
-        {"event": e, "note": e.note if show_all_notes or e.kind == EventKind.RETURNED else ""}
+        {
+            "event": e,
+            "note": e.note
+            if on_desk or policy.sender_sees_note(e.kind, e.shared_with_sender, view.feedback)
+            else "",
+        }
         for e in selectors.timeline(view)
     ]
+    talk = feedback_sharing.message_sharing(sheet, on_desk=on_desk)
+    # Said above the box, before the desk types: who reads it, and what the consent leaves out.
+    message_audience = (
+        _("送った職員に表示されます。") + talk.warning
+        if on_desk
+        else _("受け取った窓口に表示されます。")
+    )
     milestones = [(label, getattr(sheet, field)) for field, label in MILESTONES]
     summary = []
     if action_error:
@@ -92,13 +105,18 @@ def _detail_context(
         "events": events,
         "thread": selectors.messages(view),
         "message_form": message_form or MessageForm(),
+        "message_audience": message_audience,
+        "message_refusal": talk.reason,
+        "message_open": sheet.status not in (Status.CLOSED, Status.WITHDRAWN),
+        # The sending side's own copy of what it sent (gate: sheet.sent_read, audited).
+        "sent_content": None if on_desk else sent_copy.sent_content(request.user, sheet),
         "attachment_form": attachment_form or AttachmentForm(),
         "withdraw_form": ConsentWithdrawForm(),
         "consent_active": sheet.consent is not None and sheet.consent.status == "active",
         "milestones": milestones,
         "action_error": action_error,
         "errors": summary,
-        "attachments": list(sheet.attachments.all()) if view.role == "desk" else [],
+        "attachments": list(sheet.attachments.all()) if on_desk else [],
         "consent": sheet.consent,
     }
 

@@ -13,14 +13,14 @@ from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
 from referral_hub.api_input import validated
+from referral_hub.consent import policy
 from referral_hub.consent.api import chosen_resident
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.directory.models import Concern, Desk
-from referral_hub.handoffs import selectors, services
+from referral_hub.handoffs import selectors, sent_copy, services
 from referral_hub.handoffs.models import (
     ConnectSheet,
-    EventKind,
     HandoffMethod,
     Outcome,
     SheetMessage,
@@ -71,6 +71,16 @@ class NoteIn(serializers.Serializer):
     note = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
 
 
+SHARE_HELP = (
+    "show the note to the sending side (「送った職員に伝える」); needs consent to feedback, "
+    "else 403 feedback_not_consented. Default false: the note stays with the desk."
+)
+
+
+class DeskNoteIn(NoteIn):
+    share_with_sender = serializers.BooleanField(default=False, help_text=SHARE_HELP)
+
+
 class RedirectIn(serializers.Serializer):
     to_desk = serializers.CharField(help_text="desk id or code")
     reason = serializers.CharField(max_length=services.MAX_TEXT)
@@ -83,6 +93,7 @@ class ReasonIn(serializers.Serializer):
 class CloseIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     note = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
+    share_with_sender = serializers.BooleanField(default=False, help_text=SHARE_HELP)
 
 
 class MessageIn(serializers.Serializer):
@@ -140,7 +151,10 @@ def _resident(resident: Resident) -> dict[str, Any]:
     }
 
 
-def sheet_detail(view: selectors.SheetView) -> dict[str, Any]:
+def sheet_detail(
+    view: selectors.SheetView, sent_content: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``sent_content``: the sending side's copy of what it sent (``sent_copy``), sender view."""
     sheet = view.sheet
     body = sheet_summary(sheet)
     body["view"] = view.role
@@ -183,6 +197,7 @@ def sheet_detail(view: selectors.SheetView) -> dict[str, Any]:
         )
     else:
         body["feedback"] = view.feedback
+        body["sent_content"] = sent_content
         if view.feedback:
             body["resident"] = {
                 "id": sheet.resident_id,
@@ -193,8 +208,11 @@ def sheet_detail(view: selectors.SheetView) -> dict[str, Any]:
 
 
 def event_out(event, view: selectors.SheetView) -> dict[str, Any]:
-    # The sender always sees why a sheet came back to them (the desk's question).
-    show_note = view.role == "desk" or view.feedback or event.kind == EventKind.RETURNED
+    # The sender reads a desk note only if the desk shared it and the consent covers feedback;
+    # the reason for a return (the desk's question) and its own notes always.
+    show_note = view.role == "desk" or policy.sender_sees_note(
+        event.kind, event.shared_with_sender, view.feedback
+    )
     return {
         "id": event.pk,
         "kind": event.kind,
@@ -206,6 +224,7 @@ def event_out(event, view: selectors.SheetView) -> dict[str, Any]:
         "to_desk": event.to_desk.code if event.to_desk else None,
         "outcome": event.outcome or None,
         "note": event.note if show_note else None,
+        "shared_with_sender": event.shared_with_sender,
     }
 
 
@@ -316,9 +335,11 @@ def _send(request: Request) -> Response:
 @extend_schema(responses=dict, tags=["sheets"], operation_id="sheets_detail")
 @api_view(["GET"])
 def sheet_detail_view(request: Request, sheet_id: int) -> Response:
-    """The owner desk gets the full sheet (audited read); the sender gets the feedback view."""
+    """The owner desk gets the full sheet (audited read); the sender gets the feedback view and
+    its own copy of what it sent (gate ``sheet.sent_read``, audited)."""
     view = selectors.view_sheet(request.user, sheet_id)
-    return Response(sheet_detail(view))
+    content = sent_copy.sent_content(request.user, view.sheet) if view.role == "sender" else None
+    return Response(sheet_detail(view, content))
 
 
 @extend_schema(responses=dict, tags=["sheets"])
@@ -357,18 +378,24 @@ def accept(request: Request, sheet_id: int) -> Response:
     return _action_response(request, services.accept(request.user, sheet_id, data["handler"]))
 
 
-@extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=DeskNoteIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def contacted(request: Request, sheet_id: int) -> Response:
-    data = validated(NoteIn, request.data)
-    return _action_response(request, services.mark_contacted(request.user, sheet_id, data["note"]))
+    data = validated(DeskNoteIn, request.data)
+    sheet = services.mark_contacted(
+        request.user, sheet_id, data["note"], share_with_sender=data["share_with_sender"]
+    )
+    return _action_response(request, sheet)
 
 
-@extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=DeskNoteIn, responses=dict, tags=["sheet actions"])
 @api_view(["POST"])
 def connected(request: Request, sheet_id: int) -> Response:
-    data = validated(NoteIn, request.data)
-    return _action_response(request, services.mark_connected(request.user, sheet_id, data["note"]))
+    data = validated(DeskNoteIn, request.data)
+    sheet = services.mark_connected(
+        request.user, sheet_id, data["note"], share_with_sender=data["share_with_sender"]
+    )
+    return _action_response(request, sheet)
 
 
 @extend_schema(request=RedirectIn, responses=dict, tags=["sheet actions"])
@@ -397,9 +424,14 @@ def resend(request: Request, sheet_id: int) -> Response:
 @api_view(["POST"])
 def close(request: Request, sheet_id: int) -> Response:
     data = validated(CloseIn, request.data)
-    return _action_response(
-        request, services.close_sheet(request.user, sheet_id, data["outcome"], data["note"])
+    sheet = services.close_sheet(
+        request.user,
+        sheet_id,
+        data["outcome"],
+        data["note"],
+        share_with_sender=data["share_with_sender"],
     )
+    return _action_response(request, sheet)
 
 
 @extend_schema(request=ReasonIn, responses=dict, tags=["sheet actions"])

@@ -179,6 +179,9 @@ class SheetEvent(models.Model):
     )
     outcome = models.CharField(max_length=32, blank=True)
     note = EncryptedTextField(key_field="sheet.data_key", blank=True)
+    # A desk's note stays with the desk unless it chose 「送った職員に伝える」 (and the consent
+    # covers feedback): the sender's default is the fact of involvement, status and outcome.
+    shared_with_sender = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["at", "id"]

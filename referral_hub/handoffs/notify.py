@@ -21,8 +21,9 @@ def desk_staff(
 
 def sender_side(sheet: ConnectSheet) -> set[int]:
     """The sending side as it is now: the clerks of the sending department (送ったシート is per
-    department) or the staff of the sending desk. The clerk who sent it hears nothing once
-    they have moved on (DESIGN.md invariant 9)."""
+    department) or the staff of the sending desk: the same people ``policy.sender_relation``
+    lets open the sheet, so no one hears of a sheet they cannot open. The clerk who sent it
+    hears nothing once they have moved on (DESIGN.md invariant 9)."""
     users: set[int] = set()
     if sheet.from_department_id:
         users |= set(
@@ -95,6 +96,8 @@ def sheet_updated(sheet: ConnectSheet, **more: int | str) -> None:
 
 
 def sheet_message(sheet: ConnectSheet, *, author_id: int) -> None:
+    """A desk message exists only when the gate let it reach the sender (consent to feedback,
+    ``services.post_message``), so the sending side is told only of messages it can read."""
     desk_users = desk_staff([sheet.owner_desk_id]) - {author_id}
     senders = sender_side(sheet) - {author_id} - desk_users
     _to_both_sides(sheet, "sheet.message", desk_users, senders)

@@ -253,8 +253,10 @@ def _move(
     from_desk: Desk | None = None,
     to_desk: Desk | None = None,
     now: datetime.datetime,
+    shared: bool = False,
 ) -> None:
-    """Apply the transition's status, write the timeline event and the audit event."""
+    """Apply the transition's status, write the timeline event and the audit event.
+    ``shared``: the desk marked the note for the sender (the gate has allowed it)."""
     from_status = sheet.status
     sheet.status = lifecycle.target(action)
     sheet.version += 1
@@ -270,8 +272,11 @@ def _move(
         to_desk=to_desk,
         outcome=outcome,
         note=note.strip()[:MAX_TEXT],
+        shared_with_sender=shared,
     )
     details: dict[str, Any] = {"from": from_status}
+    if shared:
+        details["shared_with_sender"] = True
     if outcome:
         details["outcome"] = outcome
     if to_desk is not None:
@@ -287,6 +292,20 @@ def _begin(
     if decision.allowed and not lifecycle.can(action, sheet.status):
         raise InvalidTransition(action, sheet.status)
     return sheet, decision
+
+
+def _to_sender_gate(
+    actor: Any, sheet: ConnectSheet, action: str, *, to_sender: bool = True
+) -> policy.Decision:
+    """The gate's check for a write the sending side reads (a message, a shared note)."""
+    return policy.authorize_to_sender(
+        actor,
+        action,
+        facts_of(sheet),
+        basis=sheet.legal_basis,
+        consent=sheet.consent,
+        to_sender=to_sender,
+    )
 
 
 def _require(text: str, code: str, message: str, field_name: str) -> str:
@@ -308,17 +327,23 @@ def _milestone(
     stamp: str,
     note: str = "",
     handler_id: int | None = None,
+    share_with_sender: bool = False,
 ) -> ConnectSheet:
-    """A forward step of the owner desk: stamp the milestone's time, record it, tell everyone."""
+    """A forward step of the owner desk: stamp the milestone's time, record it, tell everyone.
+    The note stays with the desk unless ``share_with_sender`` (refused with
+    ``feedback_not_consented`` when the consent does not cover feedback)."""
     gate_args = {"handler_id": handler_id} if action == "accept" else {}
+    shared = share_with_sender and bool(note.strip())
     with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, action, **gate_args)
+        if decision.allowed and shared:
+            decision = _to_sender_gate(actor, sheet, action)
         if decision.allowed:
             now = timezone.now()
             setattr(sheet, stamp, now)
             if action == "accept":
                 sheet.handler_id = handler_id or actor.pk
-            _move(actor, sheet, action, kind, note=note, now=now)
+            _move(actor, sheet, action, kind, note=note, now=now, shared=shared)
             notify.sheet_updated(sheet)
     if not decision.allowed:
         raise Refused(decision)
@@ -337,14 +362,34 @@ def accept(actor: Any, sheet_id: int, handler_id: int | None = None) -> ConnectS
     )
 
 
-def mark_contacted(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
+def mark_contacted(
+    actor: Any, sheet_id: int, note: str = "", *, share_with_sender: bool = False
+) -> ConnectSheet:
     """連絡済: first contact with the resident made."""
-    return _milestone(actor, sheet_id, "contacted", EventKind.CONTACTED, "contacted_at", note)
+    return _milestone(
+        actor,
+        sheet_id,
+        "contacted",
+        EventKind.CONTACTED,
+        "contacted_at",
+        note,
+        share_with_sender=share_with_sender,
+    )
 
 
-def mark_connected(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
+def mark_connected(
+    actor: Any, sheet_id: int, note: str = "", *, share_with_sender: bool = False
+) -> ConnectSheet:
     """つながった: support or consultation started."""
-    return _milestone(actor, sheet_id, "connected", EventKind.CONNECTED, "connected_at", note)
+    return _milestone(
+        actor,
+        sheet_id,
+        "connected",
+        EventKind.CONNECTED,
+        "connected_at",
+        note,
+        share_with_sender=share_with_sender,
+    )
 
 
 def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> ConnectSheet:
@@ -429,12 +474,18 @@ def return_sheet(actor: Any, sheet_id: int, reason: str) -> ConnectSheet:
     return sheet
 
 
-def close_sheet(actor: Any, sheet_id: int, outcome: str, note: str = "") -> ConnectSheet:
-    """終結 with an outcome category, which the sender sees."""
+def close_sheet(
+    actor: Any, sheet_id: int, outcome: str, note: str = "", *, share_with_sender: bool = False
+) -> ConnectSheet:
+    """終結 with an outcome category, which the sender sees; the note only if shared (as
+    ``_milestone``)."""
     if outcome not in Outcome.values:
         raise InvalidInput("invalid_outcome", "終結の結果を選んでください。", "outcome")
+    shared = share_with_sender and bool(note.strip())
     with transaction.atomic(), batched():
         sheet, decision = _begin(actor, sheet_id, "close")
+        if decision.allowed and shared:
+            decision = _to_sender_gate(actor, sheet, "close")
         if decision.allowed:
             needed = lifecycle.OUTCOME_REQUIRES_STATUS.get(outcome)
             if needed and sheet.status not in needed:
@@ -442,7 +493,16 @@ def close_sheet(actor: Any, sheet_id: int, outcome: str, note: str = "") -> Conn
             now = timezone.now()
             sheet.outcome = outcome
             sheet.closed_at = now
-            _move(actor, sheet, "close", EventKind.CLOSED, note=note, outcome=outcome, now=now)
+            _move(
+                actor,
+                sheet,
+                "close",
+                EventKind.CLOSED,
+                note=note,
+                outcome=outcome,
+                now=now,
+                shared=shared,
+            )
             notify.sheet_updated(sheet, outcome=outcome)
     if not decision.allowed:
         raise Refused(decision)
@@ -510,16 +570,20 @@ def withdraw_sheet(actor: Any, sheet_id: int, reason: str) -> ConnectSheet:
 
 
 def post_message(actor: Any, sheet_id: int, body: str) -> SheetMessage:
+    """A message on the sheet's thread. The desk's message reaches the sender only with the
+    resident's consent to feedback, so without it the desk is refused before anything is sent
+    (``feedback_not_consented``); after a withdrawal neither side may post (``consent_withdrawn``)."""
     body = _require(body, "body_required", "メッセージを入力してください。", "body")
     with transaction.atomic(), batched():
         sheet = _lock(sheet_id)
         facts = facts_of(sheet)
         on_desk = sheet.owner_desk_id in roles.desk_ids(actor)
-        decision = policy.authorize_action(
-            actor, "desk_message" if on_desk else "sender_message", facts
-        )
+        action = "desk_message" if on_desk else "sender_message"
+        decision = policy.authorize_action(actor, action, facts)
         if decision.allowed and sheet.status in (Status.CLOSED, Status.WITHDRAWN):
             raise InvalidTransition("message", sheet.status)
+        if decision.allowed:
+            decision = _to_sender_gate(actor, sheet, action, to_sender=on_desk)
         if decision.allowed:
             message = SheetMessage.objects.create(
                 sheet=sheet,

@@ -12,10 +12,10 @@ from tests.fixtures_sheets import Api, make_consent, make_resident, send_ok
 from .conftest import text
 
 
-def _sheet(demo, desks=("jiritsu", "seikatsu_hogo"), **overrides) -> int:
+def _sheet(demo, desks=("jiritsu", "seikatsu_hogo"), categories=None, **overrides) -> int:
     clerk = demo.user("tax_clerk")
     resident = make_resident(clerk, family_name="開示", given_name="太郎")
-    consent = make_consent(clerk, resident, list(desks))
+    consent = make_consent(clerk, resident, list(desks), categories)
     return send_ok(Api(clerk), resident, consent, **overrides)
 
 
@@ -105,13 +105,14 @@ def test_close_needs_an_outcome_next_to_its_field(demo, browser_as):
     assert 'id="id_close-outcome_error"' in page
 
 
-def test_thread_message_reaches_the_sender(demo, browser_as):
-    sheet_id = _sheet(demo)
+def test_thread_message_reaches_the_sender_when_the_consent_covers_feedback(demo, browser_as):
+    sheet_id = _sheet(demo, categories=["identity", "concern", "feedback"])
     response = browser_as("consult1").post(
         f"/sheets/{sheet_id}/messages/", {"body": "本人と連絡がとれました"}
     )
     assert response.status_code == 302
     assert "本人と連絡がとれました" in text(browser_as("consult1").get(f"/sheets/{sheet_id}/"))
+    assert "本人と連絡がとれました" in text(browser_as("tax_clerk").get(f"/sheets/{sheet_id}/"))
 
 
 def test_withdrawing_consent_stops_the_desk_reading_at_once(demo, browser_as):

@@ -1,6 +1,8 @@
 """The loop closes (DESIGN.md invariant 4): the sending side sees every milestone, the current
-owner desk and the outcome category; case notes and the desk's messages only when the consent
-covers ``feedback``. Clerks see what their department sent, desks only their own sheets."""
+owner desk and the outcome category; the desk's messages only when the consent covers
+``feedback``, and case notes only when, on top of that, the desk shared them
+(「送った職員に伝える」, tests/handoffs/test_feedback_minimal.py). Clerks see what their
+department sent, desks only their own sheets."""
 
 from __future__ import annotations
 
@@ -15,17 +17,23 @@ CASE_NOTES = {
 }
 
 
-def walk_to_closed(api, sheet_id: int) -> None:
+def walk_to_closed(api, sheet_id: int, *, share: bool = False) -> None:
+    """The desk's way to 終結, with a note at each step (shared with the sender if ``share``)
+    and a message (refused without consent to feedback)."""
     desk = api("consult1")
     assert desk.act(sheet_id, "acknowledge").status == 200
     assert desk.act(sheet_id, "accept", {}).status == 200
-    assert desk.act(sheet_id, "contacted", {"note": CASE_NOTES["contacted"]}).status == 200
+    noted = {"note": CASE_NOTES["contacted"], "share_with_sender": share}
+    assert desk.act(sheet_id, "contacted", noted).status == 200
     desk.post(f"/sheets/{sheet_id}/messages/", {"body": "面談日が決まりました"})
-    assert desk.act(sheet_id, "connected", {"note": CASE_NOTES["connected"]}).status == 200
-    reply = desk.act(
-        sheet_id, "close", {"outcome": "connected_to_support", "note": CASE_NOTES["closed"]}
-    )
-    assert reply.status == 200
+    noted = {"note": CASE_NOTES["connected"], "share_with_sender": share}
+    assert desk.act(sheet_id, "connected", noted).status == 200
+    closing = {
+        "outcome": "connected_to_support",
+        "note": CASE_NOTES["closed"],
+        "share_with_sender": share,
+    }
+    assert desk.act(sheet_id, "close", closing).status == 200
 
 
 def test_sender_sees_milestones_owner_and_outcome_but_no_case_notes_without_feedback(
@@ -63,12 +71,12 @@ def test_sender_sees_milestones_owner_and_outcome_but_no_case_notes_without_feed
     assert [(m["side"], m["body"]) for m in messages] == [("sender", "本日来庁されました")]
 
 
-def test_sender_sees_case_notes_and_desk_messages_when_consent_covers_feedback(
+def test_sender_sees_shared_case_notes_and_desk_messages_when_consent_covers_feedback(
     demo, api, resident, full_consent
 ):
     sender = api("tax_clerk")
     sheet_id = send_ok(sender, resident, full_consent)
-    walk_to_closed(api, sheet_id)
+    walk_to_closed(api, sheet_id, share=True)
 
     view = sender.get(f"/sheets/{sheet_id}/").body
     assert (view["view"], view["feedback"]) == ("sender", True)
@@ -87,7 +95,12 @@ def test_feedback_stops_when_the_consent_is_withdrawn(demo, api, resident, full_
     sheet_id = send_ok(sender, resident, full_consent)
     api("consult1").act(sheet_id, "acknowledge")
     api("consult1").act(sheet_id, "accept", {})
-    api("consult1").act(sheet_id, "contacted", {"note": CASE_NOTES["contacted"]})
+    api("consult1").act(
+        sheet_id, "contacted", {"note": CASE_NOTES["contacted"], "share_with_sender": True}
+    )
+    assert CASE_NOTES["contacted"] in [
+        e["note"] for e in sender.get(f"/sheets/{sheet_id}/events/").body
+    ]
 
     withdraw_consent(demo.user("tax_clerk"), full_consent, "本人の申し出")
 

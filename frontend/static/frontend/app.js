@@ -65,6 +65,16 @@
     }
   }, true);
 
+  // A desk note's box says who will read it: ticking 「送った職員に伝える」 changes the text.
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest("input[data-share-note]");
+    if (!box) return;
+    var help = document.getElementById(box.getAttribute("data-share-note"));
+    if (help) {
+      help.textContent = box.getAttribute(box.checked ? "data-text-shared" : "data-text-private");
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var pending = document.querySelector("dialog[data-open-on-load]");
     if (pending) {
