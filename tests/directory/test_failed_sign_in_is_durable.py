@@ -29,6 +29,7 @@ def postgres_only():
         pytest.skip("the column length is only enforced on PostgreSQL")
 
 
+@pytest.mark.filterwarnings("ignore::django.core.cache.backends.base.CacheKeyWarning")
 def test_seven_wrong_passwords_lock_the_account_even_when_their_audit_rows_fail(
     demo, settings, postgres_only
 ):
