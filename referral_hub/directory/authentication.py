@@ -32,7 +32,7 @@ class ExpiringTokenAuthentication(authentication.BaseAuthentication):
             return None
         token = resolve_token(key)
         if token is None:
-            audit_refused_token(request, key)
+            audit_refused_token(key, method=request.method or "", path=request.path)
             raise exceptions.AuthenticationFailed(
                 "トークンが無効か期限切れです。/ Token is invalid or expired."
             )
@@ -58,16 +58,16 @@ def refusal_reason(token: ApiToken | None) -> str:
     return "token_unknown"
 
 
-def audit_refused_token(request: Request, key: str) -> None:
-    """Audit a request refused for its token, as other refusals are (``allowed=False``,
-    ``refusal_code="invalid_token"``). Nothing of the key is kept: only the stored token's id
-    and user id when the key was once issued, the reason, the method and the path (paths carry
-    ids only, DESIGN.md invariant 8)."""
+def audit_refused_token(key: str, *, method: str, path: str) -> None:
+    """Audit a request or socket refused for its token, as other refusals are
+    (``allowed=False``, ``refusal_code="invalid_token"``). Nothing of the key is kept: only the
+    stored token's id and user id when the key was once issued, the reason, the method
+    (``WEBSOCKET`` for a socket) and the path (paths carry ids only, DESIGN.md invariant 8)."""
     token = find_token(key)
     details: dict[str, Any] = {
         "reason": refusal_reason(token),
-        "method": request.method,
-        "path": request.path.replace("\x00", "")[:200],
+        "method": method[:16],
+        "path": path.replace("\x00", "")[:200],
     }
     if token is not None:
         details["user"] = token.user_id

@@ -176,3 +176,22 @@ def test_an_unknown_token_is_audited_without_any_of_its_text(demo):
     refusal = AuditEvent.objects.get(action="auth.token_refused")
     assert refusal.target_id == "" and refusal.details["reason"] == "token_unknown"
     assert typed not in str(refusal.details) and typed[:8] not in str(refusal.details)
+
+
+def test_a_socket_refused_for_its_token_is_audited(demo, django_user_model, settings):
+    from asgiref.sync import async_to_sync
+
+    from tests.inbox.sockets import close_code, open_socket
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    key = issue()
+    ApiToken.objects.update(revoked_at=timezone.now())
+
+    async def connect() -> int | None:
+        socket = await open_socket([(b"authorization", f"Token {key}".encode())])
+        return await close_code(socket)
+
+    assert async_to_sync(connect)() == 4401
+    refusal = AuditEvent.objects.get(action="auth.token_refused")
+    assert refusal.details["reason"] == "token_revoked"
+    assert (refusal.details["method"], refusal.details["path"]) == ("WEBSOCKET", "/ws/inbox/")
