@@ -8,7 +8,7 @@ class DirectoryConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out
-        from django.db.models.signals import post_save, pre_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         from referral_hub.directory import credentials
 
@@ -17,4 +17,5 @@ class DirectoryConfig(AppConfig):
         user_model = get_user_model()
         pre_save.connect(credentials.note_credential_change, sender=user_model)
         post_save.connect(credentials.end_on_credential_change, sender=user_model)
+        post_delete.connect(credentials.end_on_delete, sender=user_model)
         user_logged_out.connect(credentials.recheck_on_logout)

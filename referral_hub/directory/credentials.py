@@ -38,7 +38,8 @@ _CHANGE_ATTR = "_referral_hub_credential_change"
 def end_credentials(user: AbstractBaseUser, reason: str) -> tuple[int, int]:
     """End every live token and stored session of ``user`` and re-check their sockets on
     commit; return (tokens ended, sessions ended). ``reason`` is a code for the audit row
-    (``password_changed``, ``deactivated``). The row is written only when something ended."""
+    (``password_changed``, ``deactivated``, ``deleted``). The row is written only when
+    something ended."""
     with transaction.atomic():
         tokens = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -103,6 +104,12 @@ def end_on_credential_change(
     setattr(instance, _CHANGE_ATTR, "")
     if reason and not created and not raw:
         end_credentials(instance, reason)
+
+
+def end_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """``post_delete`` of the user model: tokens went with the row (cascade); stored sessions
+    and open sockets (4403) end too."""
+    end_credentials(instance, "deleted")
 
 
 def recheck_on_logout(

@@ -195,3 +195,27 @@ def test_a_socket_refused_for_its_token_is_audited(demo, django_user_model, sett
     refusal = AuditEvent.objects.get(action="auth.token_refused")
     assert refusal.details["reason"] == "token_revoked"
     assert (refusal.details["method"], refusal.details["path"]) == ("WEBSOCKET", "/ws/inbox/")
+
+
+def test_changing_ones_own_password_keeps_that_browser_and_ends_the_others(demo, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password="root-password-2026")
+    here, elsewhere = Client(), Client()
+    for client in (here, elsewhere):
+        assert (
+            client.post(
+                "/admin/login/", {"username": "root", "password": "root-password-2026"}
+            ).status_code
+            == 302
+        )
+    response = here.post(
+        "/admin/password_change/",
+        {
+            "old_password": "root-password-2026",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert here.get("/admin/").status_code == 200
+    assert elsewhere.get("/admin/").status_code == 302
+    assert sessions_of(root) == 1

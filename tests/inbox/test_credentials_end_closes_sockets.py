@@ -193,3 +193,12 @@ async def test_a_membership_grant_rechecks_the_users_sockets_at_once(make_user):
     department = await db(Department.objects.get)(pk=new_department)
     await db(services.add_membership)(user, "clerk", department=department)
     assert await closed_within_a_second(socket) == 4403
+
+
+@run_async
+async def test_deleting_the_user_closes_their_sockets(make_user):
+    user = await db(make_user)()
+    _, cookie_headers = await db(signed_in_browser)(user)
+    socket, _, _ = await open_inbox(cookie_headers)
+    await db(user.delete)()
+    assert await closed_within_a_second(socket) == 4403
