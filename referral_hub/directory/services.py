@@ -1,5 +1,6 @@
 """Write actions on the directory: sign-in with lock-out, API tokens and memberships.
-Each writes its audit event in the same transaction."""
+Each writes its audit event in the same transaction, except a failed sign-in: its count
+commits first, on its own, so that nothing (not even its audit row) can undo it."""
 
 from __future__ import annotations
 
