@@ -245,10 +245,13 @@ def anomalies_page(request: HttpRequest) -> HttpResponse:
             "many_residents": len(report.many_residents),
             "outside_office_hours": len(report.outside_office_hours),
             "foreign_desk_reads": len(report.foreign_desk_reads),
+            "self_granted_memberships": len(report.self_granted_memberships),
         },
     )
     names = audit_access.place_names()
-    for row in report.outside_office_hours + report.foreign_desk_reads:
+    for row in (
+        report.outside_office_hours + report.foreign_desk_reads + report.self_granted_memberships
+    ):
         row["place"] = audit_access.describe_places(row["actor_desk"], names)
         row["action_label"] = audit_access.describe_action(row["action"])
     context = {"form": form, "report": report, "errors": error_summary(form)}

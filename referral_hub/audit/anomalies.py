@@ -6,7 +6,10 @@
   (the calendar the SLA deadlines use) decides;
 * reads of a sheet owned by another desk than the reader's (the gate makes this impossible;
   shown if the log ever contains one). Reads carry the owner desk in ``details`` (see
-  :func:`_owner_desk`); ``actor_desk`` may list several of the reader's places, comma-separated.
+  :func:`_owner_desk`); ``actor_desk`` may list several of the reader's places, comma-separated;
+* memberships an administrator granted to themselves (``directory.membership_added`` with
+  ``self_granted``): a desk membership opens that desk's sheets, so the privacy officer sees
+  every self-grant (issue 13, "a way in that skips the gate").
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class AnomalyReport:
     many_residents: list[dict[str, Any]] = field(default_factory=list)
     outside_office_hours: list[dict[str, Any]] = field(default_factory=list)
     foreign_desk_reads: list[dict[str, Any]] = field(default_factory=list)
+    self_granted_memberships: list[dict[str, Any]] = field(default_factory=list)
 
 
 def anomalies_on(day: date, threshold: int = DEFAULT_THRESHOLD) -> AnomalyReport:
@@ -73,7 +77,32 @@ def anomalies_on(day: date, threshold: int = DEFAULT_THRESHOLD) -> AnomalyReport
                 }
             )
     report.many_residents.sort(key=lambda row: (-row["residents"], row["actor_username"]))
+    report.self_granted_memberships = self_granted_memberships(start, end)
     return report
+
+
+def self_granted_memberships(start: Any, end: Any) -> list[dict[str, Any]]:
+    """Memberships granted by their own holder between ``start`` and ``end``, in log order:
+    the event row plus the granted ``role``, ``desk`` and ``department`` codes."""
+    # ``details`` is stored as exact JSON text (audit.fields), not jsonb: filter here. A day
+    # holds a handful of membership grants.
+    grants = AuditEvent.objects.filter(
+        at__gte=start, at__lt=end, action="directory.membership_added"
+    ).order_by("seq")
+    rows = []
+    for event in grants.only(*_READ_FIELDS):
+        details = event.details if isinstance(event.details, dict) else {}
+        if details.get("self_granted") is not True:
+            continue
+        rows.append(
+            {
+                **_row(event),
+                "role": str(details.get("role") or ""),
+                "desk": str(details.get("desk") or ""),
+                "department": str(details.get("department") or ""),
+            }
+        )
+    return rows
 
 
 _READ_FIELDS = (

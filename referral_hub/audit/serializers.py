@@ -183,6 +183,12 @@ class AnomalousReadSerializer(serializers.Serializer[dict[str, Any]]):
     owner_desk = serializers.CharField(required=False)
 
 
+class SelfGrantedMembershipSerializer(AnomalousReadSerializer):
+    role = serializers.CharField()
+    desk = serializers.CharField()
+    department = serializers.CharField()
+
+
 class AnomalyReportSerializer(serializers.Serializer[dict[str, Any]]):
     date = serializers.DateField()
     threshold = serializers.IntegerField()
@@ -191,6 +197,7 @@ class AnomalyReportSerializer(serializers.Serializer[dict[str, Any]]):
     many_residents = ActorVolumeSerializer(many=True)
     outside_office_hours = AnomalousReadSerializer(many=True)
     foreign_desk_reads = AnomalousReadSerializer(many=True)
+    self_granted_memberships = SelfGrantedMembershipSerializer(many=True)
 
 
 class ErrorSerializer(serializers.Serializer[dict[str, Any]]):

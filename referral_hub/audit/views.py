@@ -325,6 +325,7 @@ def anomalies(request: Request) -> Response:
             "many_residents": len(report.many_residents),
             "outside_office_hours": len(report.outside_office_hours),
             "foreign_desk_reads": len(report.foreign_desk_reads),
+            "self_granted_memberships": len(report.self_granted_memberships),
         },
     )
     return Response(AnomalyReportSerializer(report).data)

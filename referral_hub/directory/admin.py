@@ -3,9 +3,14 @@ groups stay in sync and every change is audited."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from referral_hub.directory import services
 from referral_hub.directory.models import Concern, Department, Desk, Membership, Municipality
@@ -13,6 +18,34 @@ from referral_hub.directory.models import Concern, Department, Desk, Membership,
 admin.site.site_header = _("つなぐシート 管理")
 admin.site.site_title = _("つなぐシート 管理")
 admin.site.index_title = _("ディレクトリ管理")
+
+
+class SignInServiceAdminLoginForm(AdminAuthenticationForm):
+    """``/admin/login/`` signs in through ``services.sign_in`` like the login page and the API:
+    the same lock-out and the same audit rows. Only then does the admin's own rule apply
+    (staff accounts only)."""
+
+    @sensitive_variables("password")
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = services.sign_in(self.request, username, password)
+            except services.SignInRefused as refused:
+                if refused.code == "locked_out":
+                    raise ValidationError(
+                        _(
+                            "ログインの失敗が続いたため、しばらくログインできません。15分ほど待ってからもう一度お試しください。"
+                        ),
+                        code="locked_out",
+                    ) from None
+                raise self.get_invalid_login_error() from None
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+admin.site.login_form = SignInServiceAdminLoginForm
 
 
 class AuditedAdmin(admin.ModelAdmin):

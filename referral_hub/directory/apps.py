@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class DirectoryConfig(AppConfig):
     name = "referral_hub.directory"
     label = "directory"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_delete, post_save, pre_save
+
+        from referral_hub.directory import credentials
+
+        # Every path that saves a user (admin, password page, set_password() then save())
+        # ends the credentials a password change or deactivation must end.
+        user_model = get_user_model()
+        pre_save.connect(credentials.note_credential_change, sender=user_model)
+        post_save.connect(credentials.end_on_credential_change, sender=user_model)
+        post_delete.connect(credentials.end_on_delete, sender=user_model)
+        user_logged_out.connect(credentials.recheck_on_logout)

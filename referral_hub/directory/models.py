@@ -146,6 +146,9 @@ class ApiToken(models.Model):
     prefix = models.CharField(
         max_length=8, help_text="First characters of the key, to tell tokens apart."
     )
+    # HMAC of the user's password hash at issue (tokens.password_fingerprint): a password
+    # change by any path ends the token. Tokens stored before this field have "" and are dead.
+    password_fingerprint = models.CharField(max_length=64, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -160,9 +163,15 @@ class ApiToken(models.Model):
 
 
 class LoginThrottle(models.Model):
-    """Failed sign-ins per username, for lock-out. Kept in the database so every worker agrees."""
+    """Failed sign-ins per username, for lock-out. Kept in the database so every worker agrees.
 
-    username = models.CharField(max_length=150, unique=True)
+    ``username`` holds a keyed hash of what was typed (services.throttle_key), never the text:
+    people type passwords into the username box, and an unknown name must lock out exactly
+    like a real one so the lock-out does not reveal which accounts exist."""
+
+    username = models.CharField(
+        max_length=150, unique=True, help_text="HMAC-SHA256 of the typed username, hex."
+    )
     failures = models.PositiveIntegerField(default=0)
     last_failure_at = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)

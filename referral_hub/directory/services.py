@@ -1,16 +1,18 @@
 """Write actions on the directory: sign-in with lock-out, API tokens and memberships.
-Each writes its audit event in the same transaction."""
+Each writes its audit event in the same transaction, except a failed sign-in: its count
+commits first, on its own, so that nothing (not even its audit row) can undo it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from referral_hub.audit.log import record
 from referral_hub.directory import roles
@@ -23,62 +25,89 @@ class SignInRefused(Exception):
     """Sign-in failed. ``code`` is ``invalid_credentials`` or ``locked_out``; the message never
     says which part of the credentials was wrong."""
 
-    def __init__(self, code: str, locked_until=None) -> None:
+    def __init__(self, code: str, locked_until: datetime | None = None) -> None:
         super().__init__(code)
         self.code = code
         self.locked_until = locked_until
 
 
+_THROTTLE_SALT = "referral_hub.directory.services.throttle_key"
+
+
+def throttle_key(username: str) -> str:
+    """The ``LoginThrottle`` key of a typed username: 64 hex characters (HMAC-SHA256 with
+    ``SECRET_KEY``), so the table never holds what was typed."""
+    return salted_hmac(_THROTTLE_SALT, username, algorithm="sha256").hexdigest()
+
+
 def sign_in(request: HttpRequest | None, username: str, password: str) -> AbstractBaseUser:
-    """Check credentials with lock-out after ``LOGIN_MAX_FAILURES`` failures in a row."""
+    """Check credentials with lock-out after ``LOGIN_MAX_FAILURES`` failures in a row.
+
+    The one sign-in path: the login page, ``POST /api/v1/auth/token/`` and ``/admin/login/``
+    all call it. Every attempt is audited (``auth.login``, ``auth.login_failed``,
+    ``auth.login_refused``); what was typed as the username is recorded only when it names a
+    real account. A failure is counted in a durable transaction of its own, committed before
+    anything else is written, so no later error in the request (not even one writing its audit
+    row) can undo the count, and it is audited in a second durable transaction. Raises
+    ``SignInRefused``; ``RuntimeError`` when called inside a transaction (the count must
+    commit on its own).
+    """
     username = (username or "")[:150]
+    key = throttle_key(username)
     now = timezone.now()
-    throttle = LoginThrottle.objects.filter(username=username).first()
+    throttle = LoginThrottle.objects.filter(username=key).first()
     if throttle and throttle.locked_until and throttle.locked_until > now:
-        with transaction.atomic():
-            record(
-                "auth.login_refused",
-                actor=None,
-                target_type="user",
-                refusal_code="locked_out",
-                allowed=False,
-                details={"username": username},
-            )
+        _audit_refused_sign_in("auth.login_refused", "locked_out", username)
         raise SignInRefused("locked_out", throttle.locked_until)
 
     user = authenticate(request, username=username, password=password)
-    with transaction.atomic():
-        if user is None:
-            throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(username=username)
-            throttle.failures += 1
-            throttle.last_failure_at = now
-            if throttle.failures >= settings.LOGIN_MAX_FAILURES:
-                throttle.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-                throttle.failures = 0
-            throttle.save()
-            record(
-                "auth.login_failed",
-                actor=None,
-                target_type="user",
-                allowed=False,
-                refusal_code="invalid_credentials",
-                details={"username": username},
-            )
-        else:
-            LoginThrottle.objects.filter(username=username).delete()
-            record(
-                "auth.login",
-                actor=user,
-                actor_desk=roles.place_label(user),
-                target_type="user",
-                target_id=user.pk,
-            )
     if user is None:
-        locked = (
-            throttle.locked_until if throttle.locked_until and throttle.locked_until > now else None
+        locked_until = _count_failure(key, now)
+        _audit_refused_sign_in("auth.login_failed", "invalid_credentials", username)
+        raise SignInRefused("locked_out" if locked_until else "invalid_credentials", locked_until)
+    with transaction.atomic():
+        LoginThrottle.objects.filter(username=key).delete()
+        record(
+            "auth.login",
+            actor=user,
+            actor_desk=roles.place_label(user),
+            target_type="user",
+            target_id=user.pk,
         )
-        raise SignInRefused("locked_out" if locked else "invalid_credentials", locked)
     return user
+
+
+def _count_failure(key: str, now: datetime) -> datetime | None:
+    """Count one failure for ``key`` and commit at once; the lock's end when this one locks."""
+    with transaction.atomic(durable=True):
+        throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(username=key)
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        locked_until = None
+        if throttle.failures >= settings.LOGIN_MAX_FAILURES:
+            locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+            throttle.locked_until = locked_until
+            throttle.failures = 0
+        throttle.save()
+    return locked_until
+
+
+def _audit_refused_sign_in(action: str, code: str, username: str) -> None:
+    """Audit a refused sign-in in its own durable transaction. The typed username is kept only
+    when it names an account (then also as ``target_id``): anything else may be a password
+    typed into the wrong box."""
+    user_model = get_user_model()
+    known = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+    with transaction.atomic(durable=True):
+        record(
+            action,
+            actor=None,
+            target_type="user",
+            target_id=known.pk if known is not None else "",
+            allowed=False,
+            refusal_code=code,
+            details={"username": username} if known is not None else {"known_user": False},
+        )
 
 
 def issue_token(user: AbstractBaseUser) -> tuple[str, ApiToken]:
@@ -95,10 +124,13 @@ def issue_token(user: AbstractBaseUser) -> tuple[str, ApiToken]:
 
 
 def revoke_token(token: ApiToken, *, actor: AbstractBaseUser) -> None:
+    """End ``token`` now; sockets opened with it close with 4401 within a second (the user's
+    sockets re-check on commit; those on another credential stay open)."""
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        disconnect_user(token.user_id)
         record(
             "auth.token_revoked",
             actor=actor,
@@ -116,15 +148,20 @@ def add_membership(
     department: Department | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> Membership:
+    """Give ``user`` a place and role. A membership an administrator grants to themselves is
+    recorded with ``self_granted`` and shown to the privacy officer in the day's anomaly report
+    (audit.anomalies). The user's open sockets re-check on commit."""
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             user=user, role=role, desk=desk, department=department
         )
         roles.sync_role_groups(user)
         if created:
+            self_granted = actor is not None and actor.pk == user.pk
             record(
                 "directory.membership_added",
                 actor=actor,
+                actor_desk=roles.place_label(actor) if actor is not None else "",
                 target_type="membership",
                 target_id=membership.pk,
                 details={
@@ -132,8 +169,10 @@ def add_membership(
                     "role": role,
                     "desk": desk.code if desk else "",
                     "department": department.code if department else "",
+                    "self_granted": self_granted,
                 },
             )
+            disconnect_user(user.pk)
     return membership
 
 

@@ -29,6 +29,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
+from referral_hub.directory.authentication import audit_refused_token
 from referral_hub.inbox.auth import authenticate_credentials
 from referral_hub.inbox.delivered import DeliveredSeqs
 from referral_hub.inbox.delivery import PUSH, send_to_users, user_group
@@ -70,6 +71,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
+            credentials = self.scope.get("inbox_credentials")
+            if credentials is not None and credentials.kind == "token" and credentials.key:
+                # A bad or expired token is a refusal like any other: audited.
+                await database_sync_to_async(audit_refused_token)(
+                    credentials.key, method="WEBSOCKET", path=self.scope.get("path", "")
+                )
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         group = user_group(user.pk)
