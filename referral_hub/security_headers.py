@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import patch_cache_control
 
 POLICY = "; ".join(
     [
@@ -49,6 +49,6 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", POLICY)
         if _carries_credentials(request):
-            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+            patch_cache_control(response, no_store=True, private=True)  # keeps other directives
             response.headers["Pragma"] = "no-cache"
         return response
