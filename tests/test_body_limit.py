@@ -11,7 +11,7 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 
 from referral_hub.audit.models import AuditEvent
-from referral_hub.http_handler import body_limit, get_http_application
+from referral_hub.http_handler import get_http_application
 from tests.inbox.sockets import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,6 +67,8 @@ async def test_declared_300_mb_anonymous_body_is_413_json_before_any_byte_is_rea
 
 @run_async
 async def test_streamed_chunked_body_is_cut_off_at_the_limit_with_413_json():
+    from referral_hub.http_handler import body_limit
+
     app = get_http_application()
     limit = body_limit("/api/v1/auth/token/")
     communicator = ApplicationCommunicator(

@@ -13,7 +13,6 @@ from django.test import Client
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.models import Resident
 from referral_hub.handoffs.models import ConnectSheet
-from referral_hub.http_handler import body_limit
 from tests import fixtures_sheets
 from tests.fixtures_sheets import sheet_body
 
@@ -138,6 +137,8 @@ def test_explicit_utf8_charset_is_accepted(demo, api):
 
 
 def test_upload_routes_allow_the_attachment_size_and_others_a_small_body(settings):
+    from referral_hub.http_handler import body_limit
+
     settings.ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     settings.REQUEST_MAX_BYTES = 1024 * 1024
 
