@@ -243,7 +243,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "referral_hub.api_input.StrictJSONParser",
+        "referral_hub.json_parser.StrictJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
 }

@@ -6,6 +6,7 @@ every refusal is 400 ``malformed_request`` with nothing written."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -72,6 +73,18 @@ def test_deeply_nested_json_to_residents_and_sheet_details_is_400_and_writes_not
     assert (resident_reply.status, resident_reply.body["code"]) == (400, "malformed_request")
     assert (sheet_reply.status, sheet_reply.body["code"]) == (400, "malformed_request")
     assert written() == before
+
+
+def test_depth_check_stays_linear_on_a_body_of_escaped_quotes(demo, api):
+    # An unterminated string full of escaped quotes: a naive string pattern retries from every
+    # quote and takes minutes on a body this size.
+    body = '{"family_name": "' + '\\"' * 400_000
+
+    started = time.monotonic()
+    reply = api("tax_clerk").post("/residents/", raw=body)
+
+    assert time.monotonic() - started < 3
+    assert (reply.status, reply.body["code"]) == (400, "malformed_request")
 
 
 def test_ordinary_nesting_still_parses(demo, api, resident, jiritsu_consent):
