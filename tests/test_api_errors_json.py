@@ -69,6 +69,27 @@ def test_unexpected_failure_in_an_api_view_is_500_json(demo, api, monkeypatch):
     assert_json_error(client.get("/api/v1/me/"), 500, "server_error")
 
 
+def test_a_deadlock_is_503_retry_with_retry_after_not_500(demo, api, monkeypatch):
+    psycopg = pytest.importorskip("psycopg")
+    from django.db import OperationalError
+
+    def deadlocked(user):
+        error = OperationalError("deadlock detected")
+        error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+        raise error
+
+    monkeypatch.setattr(roles, "places", deadlocked)
+    client = Client(
+        raise_request_exception=False,
+        HTTP_AUTHORIZATION=api("tax_clerk").client.defaults["HTTP_AUTHORIZATION"],
+    )
+
+    response = client.get("/api/v1/me/")
+
+    assert_json_error(response, 503, "retry")
+    assert response["Retry-After"] == "5"
+
+
 # --- input 6: a full disk ------------------------------------------------------------------------
 
 
