@@ -6,6 +6,7 @@ connection, a server is pointed at a closed port, or only this test database's b
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -77,26 +78,52 @@ def test_database_unavailable_on_a_page_is_503_with_retry_after(clerk, database_
     assert response["Retry-After"] == "5"
 
 
+# In a process of its own: the test process's pool is shared with every earlier test (and with
+# connections their threads never gave back), so its state would be part of the outcome.
+STALE_POOL_SCRIPT = """
+import json, django, psycopg
+django.setup()
+from django.db import connection
+from django.test import Client
+client = Client(raise_request_exception=False, HTTP_AUTHORIZATION="Token " + KEY)
+statuses = [client.get("/api/v1/me/").status_code]
+connection.close()  # back to the pool, as at the end of every request
+params = {**connection.get_connection_params(), "application_name": "stale-killer"}
+with psycopg.connect(**params, autocommit=True) as admin:
+    killed = admin.execute(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = 'stale-check'"
+    ).fetchone()[0]
+statuses.append(client.get("/api/v1/me/").status_code)
+print(json.dumps({"statuses": statuses, "killed": killed}))
+"""
+
+
 @pytest.mark.postgres
 def test_a_stale_pooled_connection_is_replaced_not_reported(clerk):
     if connection.vendor != "postgresql" or not connection.pool:
         pytest.skip("the connection pool exists on PostgreSQL only")
-    client = Client(raise_request_exception=False)
-    client.force_login(clerk)
-    assert client.get("/api/v1/me/").status_code == 200
-    connection.close()  # back to the pool, as at the end of every request
-    import psycopg
+    key, _ = create_token(clerk)
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": url + "?application_name=stale-check",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"KEY = {key!r}" + STALE_POOL_SCRIPT],
+        cwd=servers.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
 
-    with psycopg.connect(**{**connection.get_connection_params(), "autocommit": True}) as admin:
-        killed = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()
-    assert killed is not None and killed[0] >= 1  # the pooled connections are dead now
-
-    response = client.get("/api/v1/me/")
-
-    assert response.status_code == 200, response.content[:300]
+    assert outcome["killed"] >= 1  # the pooled connections were dead
+    assert outcome["statuses"] == [200, 200], result.stderr[-2000:]
 
 
 # --- a real server whose database does not answer ------------------------------------------------
