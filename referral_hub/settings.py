@@ -252,7 +252,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Consent-gated connect sheets (つなぐシート) between municipal desks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema and Swagger UI need a signed-in user unless API_DOCS_PUBLIC=1 (and always in
+    # The schema and Swagger UI need a signed-in user unless API_DOCS_PUBLIC=1 (always open in
     # DEBUG): they map every route and field an attacker could probe.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"]
     if DEBUG or env_bool("API_DOCS_PUBLIC", False)
