@@ -1,4 +1,5 @@
-"""One way to read a JSON body: an object, no unknown fields, every field validated."""
+"""One way to read a JSON body: strict JSON (referral_hub.json_parser), an object, no unknown
+fields, every field validated."""
 
 from __future__ import annotations
 

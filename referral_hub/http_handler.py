@@ -9,12 +9,19 @@ loop per request. Under load that loop is busy pushing inbox frames to open sock
 handoff waits for it. Building the chain in sync mode, as under WSGI, and running it in the
 request's thread once leaves a single handoff; the request still gets its own thread (Django's
 ``ThreadSensitiveContext``), so the database connection handling is unchanged.
+
+In front of it, :class:`BodyLimitMiddleware` refuses oversize bodies before Django reads them.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import django
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
 
@@ -24,7 +31,103 @@ class SingleHopASGIHandler(ASGIHandler):
         self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
 
 
-def get_http_application() -> SingleHopASGIHandler:
-    """Like ``django.core.asgi.get_asgi_application``, with the single-hop handler."""
+def get_http_application() -> BodyLimitMiddleware:
+    """Like ``django.core.asgi.get_asgi_application``, with the single-hop handler behind the
+    request-size limit."""
     django.setup(set_prefix=False)
-    return SingleHopASGIHandler()
+    return BodyLimitMiddleware(SingleHopASGIHandler())
+
+
+# --- The request-size limit, enforced before Django reads a byte of the body ------------------
+
+API_UPLOAD_PATHS = re.compile(r"^/api/v1/(?:sheets/\d+/attachments|consents/\d+/evidence)/$")
+"""API routes that take one file (multipart field ``file``)."""
+
+PAGE_UPLOAD_PATHS = re.compile(r"^/(?:send|sheets/\d+/attachments)/$")
+"""Page forms that take several scans at once: up to ``PAGE_UPLOAD_FILES`` files."""
+
+PAGE_UPLOAD_FILES = 11  # frontend.forms.files.MAX_FILES attachments plus the signed consent form
+
+MULTIPART_ALLOWANCE = 64 * 1024  # bytes of multipart framing and form fields around the files
+
+TOO_LARGE = json.dumps(
+    {
+        "code": "request_too_large",
+        "detail": "送信内容が大きすぎます。/ The request body is too large.",
+    },
+    ensure_ascii=False,
+).encode("utf-8")
+
+
+def body_limit(path: str) -> int:
+    """The largest body in bytes accepted on ``path`` (settings ``REQUEST_MAX_BYTES`` and
+    ``ATTACHMENT_MAX_BYTES``)."""
+    if API_UPLOAD_PATHS.match(path):
+        return int(settings.ATTACHMENT_MAX_BYTES) + MULTIPART_ALLOWANCE
+    if PAGE_UPLOAD_PATHS.match(path):
+        return PAGE_UPLOAD_FILES * int(settings.ATTACHMENT_MAX_BYTES) + MULTIPART_ALLOWANCE
+    return int(settings.REQUEST_MAX_BYTES)
+
+
+class BodyLimitMiddleware:
+    """ASGI middleware in front of Django: a body over the route's limit is answered 413 JSON
+    ``request_too_large``, at once when ``Content-Length`` declares it, or as soon as a streamed
+    (chunked) body passes it; the rest is never read or spooled to disk. Django's own
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only applies after the whole body has been spooled."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(scope.get("path", ""))
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _send_too_large(send)
+            return
+        received = 0
+        refused = False
+
+        async def limited_receive() -> dict[str, Any]:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    await _send_too_large(send)
+                    # Django's handler stops reading at a disconnect and sends nothing more.
+                    return {"type": "http.disconnect"}
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _content_length(scope: dict[str, Any]) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _send_too_large(send: Any) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(TOO_LARGE)).encode()),
+                (b"connection", b"close"),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": TOO_LARGE})

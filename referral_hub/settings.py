@@ -106,6 +106,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": env_int("DB_POOL_TIMEOUT", 10),  # seconds a request waits for a connection
     }
+# Test a connection before it is reused: after a database restart the pooled (or persistent)
+# connections are dead, and without the check each one would fail a request instead of being
+# replaced. With the pool, Django hands this to psycopg_pool as ConnectionPool.check_connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server answers 503 database_unavailable in seconds, not after TCP's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; wait instead of failing when the sweep and a request overlap.
     # IMMEDIATE takes the write lock when a transaction starts, so two concurrent actions on one
@@ -178,7 +187,23 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # "__Host-": the browser only keeps these cookies if they are Secure, path "/" and bound to
+    # this exact host (no Domain), so a sibling host under the same domain cannot set them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# --- The proxy in front (docs/operations/in-front.md) -------------------------------------------
+# One switch: with a reverse proxy in front that sets X-Forwarded-For (appending the address it
+# saw) and X-Forwarded-Proto, trust both; without one, trust neither, so a client cannot forge
+# its audited address or pretend to be on HTTPS. uvicorn must then run with --no-proxy-headers,
+# so it does not rewrite the client address itself before the application sees it.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+if TRUST_X_FORWARDED_FOR:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Request bodies larger than this (bytes) are refused with 413 before they are read; upload
+# routes allow ATTACHMENT_MAX_BYTES per file instead (referral_hub/http_handler.py).
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 1024 * 1024)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "ja"
@@ -219,7 +244,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "referral_hub.json_parser.StrictJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
 }
@@ -228,6 +253,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Consent-gated connect sheets (つなぐシート) between municipal desks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and Swagger UI need a signed-in user unless API_DOCS_PUBLIC=1 (always open in
+    # DEBUG): they map every route and field an attacker could probe.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"]
+    if DEBUG or env_bool("API_DOCS_PUBLIC", False)
+    else ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

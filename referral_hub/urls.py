@@ -2,9 +2,8 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from referral_hub import health
+from referral_hub import api_docs, health
 from referral_hub.consent import api as consent_api
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
@@ -68,9 +67,14 @@ api_v1 = [
     path("", include("referral_hub.audit.urls")),
     path("", include("referral_hub.inbox.urls")),
     path("", include("referral_hub.reports.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", api_docs.SchemaView.as_view(), name="api-schema"),
+    path("docs/", api_docs.DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "referral_hub.error_views.bad_request"
+handler403 = "referral_hub.error_views.permission_denied"
+handler404 = "referral_hub.error_views.page_not_found"
+handler500 = "referral_hub.error_views.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from referral_hub.audit import context
 
 
-def client_ip(request: HttpRequest) -> str:
-    # Behind the load balancer the address arrives in X-Forwarded-For; its first hop is the
-    # client. Only trusted when the operator says a proxy is in front (TRUST_X_FORWARDED_FOR).
-    from django.conf import settings
+def valid_ip(value: str) -> str:
+    """``value`` as a normalised IPv4/IPv6 address (``"203.0.113.7"``, ``"2001:db8::1"``), or
+    ``""`` when it is not one. A port (``1.2.3.4:80``, ``[::1]:80``) is dropped."""
+    value = value.strip()
+    if value.startswith("[") and "]" in value:
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value[:64]))
+    except ValueError:
+        return ""
 
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
+
+def client_ip(request: HttpRequest) -> str:
+    """The address the audit log records for this request: always a valid IP or ``""``.
+
+    ``TRUST_X_FORWARDED_FOR`` (docs/operations/in-front.md) says a proxy is in front that
+    appends the address it saw to ``X-Forwarded-For``; the last entry is then the client as the
+    proxy saw it. Entries before it came from the client and can say anything, so they are never
+    used. Without the setting the header is ignored and the socket's peer is recorded."""
+    if settings.TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+            return valid_ip(forwarded.rsplit(",", 1)[-1])
+    return valid_ip(request.META.get("REMOTE_ADDR", ""))
 
 
 class RequestContextMiddleware:

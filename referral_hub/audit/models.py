@@ -54,13 +54,15 @@ class AuditEvent(models.Model):
     actor_id: models.BigIntegerField[int | None, int | None] = models.BigIntegerField(
         null=True, blank=True, db_index=True
     )
-    actor_username: models.CharField[str, str] = models.CharField(max_length=150, blank=True)
-    actor_desk: models.CharField[str, str] = models.CharField(
-        max_length=64, blank=True, db_index=True
-    )
+    # Columns fed from outside the audit app (the actor's place snapshot, ids taken from URLs,
+    # the client address) are unbounded text: an event must never fail to insert because a
+    # value is longer than expected (issue 15: a clerk in five departments could not sign in on
+    # PostgreSQL, whose varchar(64) refused the place list that SQLite silently kept).
+    actor_username: models.TextField[str, str] = models.TextField(blank=True)
+    actor_desk: models.TextField[str, str] = models.TextField(blank=True, db_index=True)
     action: models.CharField[str, str] = models.CharField(max_length=64, db_index=True)
     target_type: models.CharField[str, str] = models.CharField(max_length=32, blank=True)
-    target_id: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
+    target_id: models.TextField[str, str] = models.TextField(blank=True)
     resident_id: models.BigIntegerField[int | None, int | None] = models.BigIntegerField(
         null=True, blank=True, db_index=True
     )
@@ -68,7 +70,9 @@ class AuditEvent(models.Model):
     allowed: models.BooleanField[bool, bool] = models.BooleanField(default=True)
     refusal_code: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
     request_id: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
-    client_ip: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
+    client_ip: models.TextField[str, str] = models.TextField(
+        blank=True, help_text="A valid IP address or empty (audit.middleware.client_ip)."
+    )
     details: CanonicalJSONField = CanonicalJSONField(default=dict, blank=True)
     version: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
         default=chain.HASH_VERSION
