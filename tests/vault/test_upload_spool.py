@@ -108,3 +108,17 @@ def test_vault_gc_removes_old_unreferenced_objects_only(world, storage_dir):
     call_command("vault_gc", "--grace-hours", "0", stdout=io.StringIO())
     remaining = {str(p.relative_to(storage_dir)) for p in Path(storage_dir).rglob("*.enc")}
     assert remaining == {Attachment.objects.get().storage_name}
+
+
+@pytest.mark.django_db
+def test_vault_gc_with_nothing_stored_yet_deletes_nothing(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "never-used")},
+        },
+    }
+    out = io.StringIO()
+    call_command("vault_gc", "--grace-hours", "0", stdout=out)
+    assert "deleted 0 " in out.getvalue()

@@ -32,9 +32,11 @@ ROOT = "vault"
 
 def stored_objects(storage: Storage) -> Iterator[str]:
     """Every object name under ``vault/`` (two levels: ``vault/ab/<uuid>.enc``)."""
-    if not storage.exists(ROOT):
+    try:
+        # No exists() check first: object stores (S3) have no directories to ask about.
+        directories, files = storage.listdir(ROOT)
+    except FileNotFoundError:  # nothing was ever stored
         return
-    directories, files = storage.listdir(ROOT)
     for name in files:
         yield f"{ROOT}/{name}"
     for directory in directories:
