@@ -198,6 +198,13 @@ def test_killed_worker_leaves_no_plaintext_and_gc_leaves_no_orphan(deployment):
     assert _files_holding(tmp_dir, MARKER) == []
     assert _files_holding(storage_dir, MARKER) == []
 
+    def stored() -> set[str]:
+        return {str(p.relative_to(storage_dir)) for p in storage_dir.rglob("*") if p.is_file()}
+
+    orphans = stored() - _referenced(deployment["url"])
+    assert orphans, "the worker died between storing and recording: its object is an orphan"
+    manage(env, "vault_gc")  # default grace (24 h): a fresh orphan may be an upload in flight
+    assert orphans <= stored()
     manage(env, "vault_gc", "--grace-hours", "0")
-    stored = {str(p.relative_to(storage_dir)) for p in storage_dir.rglob("*") if p.is_file()}
-    assert stored <= _referenced(deployment["url"])
+    assert stored() <= _referenced(deployment["url"])
+    assert not orphans & stored()
