@@ -7,15 +7,14 @@ module only orders, filters and annotates them. List rows carry no personal data
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from referral_hub.handoffs import selectors
+from referral_hub.handoffs import keyset, selectors
 from referral_hub.handoffs.models import ConnectSheet, Status, Urgency
 from referral_hub.inbox.models import InboxEvent
 
@@ -49,9 +48,15 @@ class SentFilterForm(ListFilterForm):
     )
 
 
+# Page orders, each ending in the unique id (keyset pagination, handoffs/keyset.py).
+INBOX_ORDER = ("urgency_rank", "ack_due_at", "pk")
+SENT_ORDER = ("-sent_at", "-pk")
+
+
 def urgent_first(rows: QuerySet[ConnectSheet]) -> QuerySet[ConnectSheet]:
-    """緊急 before 早め before 通常; within each, overdue first, then the earliest deadline."""
-    now = timezone.now()
+    """緊急 before 早め before 通常; within each, the earliest deadline first, so overdue sheets
+    (past their deadline) lead. Ordered by ``INBOX_ORDER``: keys that do not change while a
+    sheet stays in the inbox (a status-dependent "overdue" rank would move a row mid-walk)."""
     return rows.annotate(
         urgency_rank=Case(
             When(urgency=Urgency.URGENT, then=Value(0)),
@@ -59,12 +64,7 @@ def urgent_first(rows: QuerySet[ConnectSheet]) -> QuerySet[ConnectSheet]:
             default=Value(2),
             output_field=IntegerField(),
         ),
-        overdue_rank=Case(
-            When(status=Status.SENT, ack_due_at__lt=now, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        ),
-    ).order_by("urgency_rank", "overdue_rank", "ack_due_at", "pk")
+    ).order_by(*INBOX_ORDER)
 
 
 def apply_filters(rows: QuerySet[ConnectSheet], form: ListFilterForm) -> QuerySet[ConnectSheet]:
@@ -92,12 +92,38 @@ def unread_sheet_ids(user_id: int, sheet_ids: list[int]) -> set[int]:
     )
 
 
-def page_of(user: Any, rows: QuerySet[ConnectSheet], number: str | None) -> tuple[Page, list]:
-    """One page of rows, each with its overdue and unread marks."""
-    page = Paginator(rows, PAGE_SIZE).get_page(number)
-    sheets = list(page.object_list)
+@dataclass(frozen=True)
+class ListPage:
+    """One keyset page of a list page: ``next``/``previous`` are cursor tokens (or "")."""
+
+    count: int
+    next: str
+    previous: str
+
+
+def page_of(
+    user: Any,
+    rows: QuerySet[ConnectSheet],
+    cursor: str | None,
+    ordering: tuple[str, ...],
+    *,
+    arrived_field: str | None = None,
+) -> tuple[ListPage, list]:
+    """One page of rows after ``cursor`` (a token from a previous page; a damaged one starts
+    again at the first page), each with its overdue and unread marks."""
+    try:
+        position = keyset.decode(cursor) if cursor else None
+        page = keyset.paginate(rows, ordering, position, PAGE_SIZE, arrived_field=arrived_field)
+    except keyset.BadCursor:
+        page = keyset.paginate(rows, ordering, None, PAGE_SIZE, arrived_field=arrived_field)
+    sheets = list(page.rows)
     unread = unread_sheet_ids(user.pk, [s.pk for s in sheets])
     marked = [
         {"sheet": s, "overdue": selectors.is_overdue(s), "unread": s.pk in unread} for s in sheets
     ]
-    return page, marked
+    listing = ListPage(
+        count=rows.count(),
+        next=page.next.encode() if page.next else "",
+        previous=page.previous.encode() if page.previous else "",
+    )
+    return listing, marked

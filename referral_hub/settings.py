@@ -270,6 +270,11 @@ OFFICE_HOURS = env_str("OFFICE_HOURS", "08:30-17:15")
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Larger uploads are spooled sealed under a per-request key, never in clear (vault/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "referral_hub.vault.uploads.SealedSpoolUploadHandler",
+]
 RETENTION_YEARS = env_int("RETENTION_YEARS", 5)
 
 # Vault: master key ring (KEKs). VAULT_KEYS="id1:base64key,id2:base64key"; VAULT_ACTIVE_KEY
@@ -278,6 +283,8 @@ VAULT_KEYS = env_str("VAULT_KEYS")
 VAULT_ACTIVE_KEY = env_str("VAULT_ACTIVE_KEY")
 VAULT_INDEX_KEY = env_str("VAULT_INDEX_KEY")
 VAULT_ENCRYPT_ATTACHMENTS = env_bool("VAULT_ENCRYPT_ATTACHMENTS", True)  # off only for benchmarks
+# manage.py vault_gc keeps unreferenced ciphertext younger than this (uploads in flight).
+VAULT_GC_GRACE_HOURS = env_int("VAULT_GC_GRACE_HOURS", 24)
 
 # Audit: Ed25519 key (base64 raw 32-byte private key) that signs chain checkpoints, and the
 # public keys of signing keys retired by rotation (comma-separated; still trusted to verify).

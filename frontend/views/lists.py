@@ -12,10 +12,19 @@ from referral_hub.handoffs import selectors
 
 
 def _render_list(
-    request: HttpRequest, template: str, rows, form: sheet_lists.ListFilterForm, **extra
+    request: HttpRequest,
+    template: str,
+    rows,
+    form: sheet_lists.ListFilterForm,
+    ordering: tuple[str, ...],
+    arrived_field: str | None = None,
+    **extra,
 ) -> HttpResponse:
-    page, marked = sheet_lists.page_of(request.user, rows, request.GET.get("page"))
+    page, marked = sheet_lists.page_of(
+        request.user, rows, request.GET.get("cursor"), ordering, arrived_field=arrived_field
+    )
     filters = request.GET.copy()
+    filters.pop("cursor", None)
     filters.pop("page", None)
     context = {
         "rows": marked,
@@ -38,7 +47,11 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     form = sheet_lists.ListFilterForm(request.GET or None)
     rows = selectors.inbox(request.user).select_related("handler")
     rows = sheet_lists.urgent_first(sheet_lists.apply_filters(rows, form))
-    return _render_list(request, "inbox", rows, form)
+    # A sheet resent or redirected to the desk mid-walk restarts its deadline: it is news
+    # (announced live) and waits for the first page, instead of showing up twice.
+    return _render_list(
+        request, "inbox", rows, form, sheet_lists.INBOX_ORDER, arrived_field="owner_since"
+    )
 
 
 @login_required
@@ -46,5 +59,5 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 def sent_page(request: HttpRequest) -> HttpResponse:
     form = sheet_lists.SentFilterForm(request.GET or None)
     rows = selectors.sent(request.user).select_related("sent_by")
-    rows = sheet_lists.apply_filters(rows, form).order_by("-sent_at", "-pk")
-    return _render_list(request, "sent", rows, form)
+    rows = sheet_lists.apply_filters(rows, form)
+    return _render_list(request, "sent", rows, form, sheet_lists.SENT_ORDER)

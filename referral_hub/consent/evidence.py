@@ -9,22 +9,14 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from referral_hub.audit.log import record
+from referral_hub.audit.log import batched, record
 from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.consent.models import ConsentEvidence
 from referral_hub.consent.services import Refused
 from referral_hub.directory import roles
-from referral_hub.vault.content_types import detect_content_type
-from referral_hub.vault.errors import AttachmentTooLarge
-from referral_hub.vault.filenames import sanitize_filename
-from referral_hub.vault.keys import new_data_key
-from referral_hub.vault.storage import (
-    delete_stored,
-    open_decrypted,
-    store_encrypted,
-    verify_encrypted,
-)
+from referral_hub.vault.staging import Observer, stage_upload
+from referral_hub.vault.storage import open_decrypted, verify_encrypted
 
 
 class EvidenceNotFound(Exception):
@@ -32,28 +24,32 @@ class EvidenceNotFound(Exception):
 
 
 def attach_evidence(
-    actor: Any, consent_id: int, upload: UploadedFile, *, max_bytes: int
+    actor: Any,
+    consent_id: int,
+    upload: UploadedFile,
+    *,
+    max_bytes: int,
+    observe: Observer | None = None,
 ) -> ConsentEvidence:
-    if upload.size is not None and upload.size > max_bytes:
-        raise AttachmentTooLarge(max_bytes)
-    content_type = detect_content_type(upload)  # type: ignore[arg-type]
-    filename = sanitize_filename(upload.name or "", content_type=content_type)
-    stored_name = ""
-    try:
-        with transaction.atomic():
+    """Store the scanned consent form: encrypted into storage first, outside any transaction,
+    then recorded in one short transaction (the audit chain is locked only for its append).
+
+    Who may: ``policy.authorize_consent(..., "consent.evidence_add")`` (the place that recorded
+    the consent, not after withdrawal). Raises ``Refused`` (recorded), ``AttachmentTooLarge`` or
+    ``ContentTypeRefused``; nothing stays in storage when it raises."""
+    staged = stage_upload(upload, max_bytes=max_bytes, observe=observe)
+    with staged.kept_only_if_recorded():
+        with transaction.atomic(), batched():
             # Decided on the locked row: a withdrawal cannot slip in between.
             consent_locks.share_consent(consent_id)
             decision, consent = policy.authorize_consent(actor, consent_id, "consent.evidence_add")
             if decision.allowed:
-                data_key = new_data_key()
-                upload.seek(0)
-                blob = store_encrypted(upload, data_key, max_bytes=max_bytes)  # type: ignore[arg-type]
-                stored_name = blob.name
+                blob = staged.blob
                 evidence = ConsentEvidence.objects.create(  # type: ignore[misc]
                     consent=consent,
-                    data_key=data_key,
-                    filename=filename,
-                    content_type=content_type,
+                    data_key=staged.data_key,
+                    filename=staged.filename,
+                    content_type=staged.content_type,
                     size=blob.size,
                     sha256=blob.sha256,
                     storage_name=blob.name,
@@ -69,15 +65,11 @@ def attach_evidence(
                     details={
                         "consent": consent.pk,
                         "size": blob.size,
-                        "content_type": content_type,
+                        "content_type": staged.content_type,
                     },
                 )
-    except BaseException:
-        if stored_name:
-            delete_stored(stored_name)
-        raise
-    if not decision.allowed:
-        raise Refused(decision)
+        if not decision.allowed:
+            raise Refused(decision)
     return evidence
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +17,7 @@ from referral_hub.consent.api import chosen_resident
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.directory.models import Concern, Desk
-from referral_hub.handoffs import selectors, sent_copy, services
+from referral_hub.handoffs import api_lists, selectors, sent_copy, services
 from referral_hub.handoffs.models import (
     ConnectSheet,
     HandoffMethod,
@@ -242,12 +241,6 @@ def message_out(message: SheetMessage) -> dict[str, Any]:
 # --- views ---------------------------------------------------------------------------------------
 
 
-class SheetPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
 def _parse_bool(value: str | None) -> bool | None:
     if value in (None, ""):
         return None
@@ -271,6 +264,8 @@ def _parse_bool(value: str | None) -> bool | None:
         OpenApiParameter("status", str),
         OpenApiParameter("urgency", str),
         OpenApiParameter("overdue", bool),
+        OpenApiParameter("page_size", int),
+        OpenApiParameter("cursor", str, description="from the `next`/`previous` links"),
     ],
     responses=dict,
     tags=["sheets"],
@@ -292,10 +287,7 @@ def sheets(request: Request) -> Response:
         urgency=request.query_params.get("urgency", ""),
         overdue=_parse_bool(request.query_params.get("overdue")),
     )
-    rows = rows.order_by("status", "ack_due_at") if box == "inbox" else rows.order_by("-sent_at")
-    paginator = SheetPagination()
-    page = paginator.paginate_queryset(rows, request)
-    return paginator.get_paginated_response([sheet_summary(s) for s in page])
+    return Response(api_lists.list_page(request, rows, box, sheet_summary))
 
 
 def _send(request: Request) -> Response:

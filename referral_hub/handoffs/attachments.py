@@ -2,7 +2,7 @@
 
 Upload: the type is decided from the file's bytes, the filename is sanitised, and the content
 streams through the vault's chunked encryptor into Django's storage under the attachment's own
-data key. Download: the policy gate (``attachments`` category, purpose ``attachment.read``)
+data key, before the short transaction that records it (vault/staging.py). Download: the policy gate (``attachments`` category, purpose ``attachment.read``)
 decides and records the read; the whole object is authenticated before the first byte is
 served, then streamed decrypted. A withdrawn consent blocks the next download at once, because
 the gate checks the consent's status on every read.
@@ -36,7 +36,7 @@ from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
 from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
-from referral_hub.audit.log import record
+from referral_hub.audit.log import batched, record
 from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.directory import roles
@@ -45,21 +45,9 @@ from referral_hub.handoffs.errors import InvalidTransition, NotFound, Refused
 from referral_hub.handoffs.models import Attachment, ConnectSheet, Status
 from referral_hub.handoffs.services import facts_of
 from referral_hub.idempotency.api import idempotent
-from referral_hub.vault.content_types import detect_content_type
-from referral_hub.vault.errors import (
-    AttachmentTooLarge,
-    IntegrityFailure,
-    KeyUnavailable,
-    Shredded,
-)
-from referral_hub.vault.filenames import sanitize_filename
-from referral_hub.vault.keys import new_data_key
-from referral_hub.vault.storage import (
-    delete_stored,
-    open_decrypted,
-    store_encrypted,
-    verify_encrypted,
-)
+from referral_hub.vault.errors import IntegrityFailure, KeyUnavailable, Shredded
+from referral_hub.vault.staging import Observer, stage_upload
+from referral_hub.vault.storage import open_decrypted, verify_encrypted
 
 CATEGORY = "attachments"
 # Chunks handed from the decrypting thread to the event loop per hop under ASGI.
@@ -103,33 +91,36 @@ def _authorize_upload(actor: Any, sheet: ConnectSheet) -> policy.Decision:
 
 
 def add_attachment(
-    actor: Any, sheet_id: int, upload: UploadedFile, *, max_bytes: int
+    actor: Any,
+    sheet_id: int,
+    upload: UploadedFile,
+    *,
+    max_bytes: int,
+    observe: Observer | None = None,
 ) -> Attachment:
     """Attach a scanned document or photo to an open sheet.
 
+    The file is sniffed, checked (``observe`` sees each plaintext piece once) and encrypted
+    into storage first, outside any transaction; then one short transaction locks the sheet,
+    asks the gate, records the row and appends the audit events (the chain head is locked only
+    for that append). If that transaction does not commit, the stored object is deleted.
+
     Raises ``ContentTypeRefused`` / ``AttachmentTooLarge`` for the file, ``Refused`` when the
     gate says no (the refusal is recorded), ``InvalidTransition`` on a closed sheet."""
-    if upload.size is not None and upload.size > max_bytes:
-        raise AttachmentTooLarge(max_bytes)
-    content_type = detect_content_type(upload)  # type: ignore[arg-type]
-    filename = sanitize_filename(upload.name or "", content_type=content_type)
-    stored_name = ""
-    try:
-        with transaction.atomic():
+    staged = stage_upload(upload, max_bytes=max_bytes, observe=observe)
+    with staged.kept_only_if_recorded():
+        with transaction.atomic(), batched():
             sheet = _locked_sheet(sheet_id)
             decision = _authorize_upload(actor, sheet)
             if decision.allowed:
                 if sheet.status in (Status.CLOSED, Status.WITHDRAWN):
                     raise InvalidTransition("attach", sheet.status)
-                data_key = new_data_key()
-                upload.seek(0)
-                blob = store_encrypted(upload, data_key, max_bytes=max_bytes)  # type: ignore[arg-type]
-                stored_name = blob.name
+                blob = staged.blob
                 attachment = Attachment.objects.create(
                     sheet=sheet,
-                    data_key=data_key,
-                    filename=filename,
-                    content_type=content_type,
+                    data_key=staged.data_key,
+                    filename=staged.filename,
+                    content_type=staged.content_type,
                     size=blob.size,
                     sha256=blob.sha256,
                     storage_name=blob.name,
@@ -147,17 +138,12 @@ def add_attachment(
                     details={
                         "sheet": sheet.pk,
                         "size": blob.size,
-                        "content_type": content_type,
+                        "content_type": staged.content_type,
                     },
                 )
                 notify.sheet_updated(sheet, attachment=attachment.pk)
-    except BaseException:
-        if stored_name:
-            # The row did not commit: its data key is gone with it, and so is the object.
-            delete_stored(stored_name)
-        raise
-    if not decision.allowed:
-        raise Refused(decision)
+        if not decision.allowed:
+            raise Refused(decision)  # the refusal is recorded; the staged object goes
     return attachment
 
 

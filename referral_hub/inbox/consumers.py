@@ -12,7 +12,9 @@ channel layer is unavailable (reconnect later, then catch up).
 
 Every event stored after the hello's ``last_seq`` reaches the socket exactly once: live through
 the channel layer, or, if that push was lost (a publishing process without Redis, a channel
-over capacity, a Redis blip), from the database by the periodic resync. Credentials are
+over capacity, a Redis blip), from the database by the periodic resync. A ``catch_up`` sends
+only what this socket has not sent yet, so a client following the gap rule (catch up when a
+seq skips ahead) never gets a frame twice (issue 14, input 6). Credentials are
 checked again every few minutes, so an expired token or ended session closes the socket.
 """
 
@@ -31,7 +33,7 @@ from django.contrib.auth import get_user_model
 
 from referral_hub.directory.authentication import audit_refused_token
 from referral_hub.inbox.auth import authenticate_credentials
-from referral_hub.inbox.delivered import DeliveredSeqs
+from referral_hub.inbox.delivered import DeliveredSeqs, SentSeqs
 from referral_hub.inbox.delivery import PUSH, send_to_users, user_group
 from referral_hub.inbox.numbering import number_stale, resync_state
 from referral_hub.inbox.payloads import unread_payload
@@ -57,6 +59,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     user_id: int | None = None
     group: str | None = None
     delivered: DeliveredSeqs
+    sent: SentSeqs
     # Set once this side has sent the close frame: nothing may be sent after it.
     closing: bool = False
     _periodic: asyncio.Task | None = None
@@ -64,6 +67,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.delivered = DeliveredSeqs(0)
+        # What this socket actually transmitted (history included): catch_up skips these.
+        self.sent = SentSeqs()
         # Serialises sending between message handlers and the periodic resync task.
         self.send_lock = asyncio.Lock()
 
@@ -136,22 +141,25 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.catch_up(since)
 
     async def catch_up(self, since: int) -> None:
-        """Send every stored event after ``since`` in order, a bounded batch at a time."""
+        """Send every stored event after ``since`` that this socket has not sent yet, in order,
+        a bounded batch at a time; ``caught_up`` then names the last seq covered."""
         await self.number_stale_events()
-        cursor, _ = await self.send_stored_after(since, resend=True)
+        cursor, _ = await self.send_stored_after(since, history=True)
         await self.send_json({"type": "caught_up", "last_seq": cursor})
 
-    async def send_stored_after(self, since: int, *, resend: bool) -> tuple[int, int]:
-        """Send stored events after ``since`` (with ``resend``, also those this socket already
-        sent); return the last seq read and how many events were sent."""
+    async def send_stored_after(self, since: int, *, history: bool) -> tuple[int, int]:
+        """Send stored events after ``since`` that this socket has not sent (with ``history``,
+        also those before its hello); return the last seq read and how many were sent."""
         assert self.user_id is not None
         cursor, sent = since, 0
         while True:
             batch = await database_sync_to_async(events_after)(self.user_id, cursor, CATCH_UP_BATCH)
             for payload in batch:
-                if resend or payload["seq"] not in self.delivered:
+                seq = payload["seq"]
+                if seq not in self.sent and (history or seq not in self.delivered):
                     await self.send_json(payload)
-                    self.delivered.add(payload["seq"])
+                    self.delivered.add(seq)
+                    self.sent.add(seq)
                     sent += 1
             if batch:
                 cursor = batch[-1]["seq"]
@@ -187,7 +195,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             latest, _ = await database_sync_to_async(resync_state)(self.user_id)
         if latest <= self.delivered.floor:
             return
-        _, sent = await self.send_stored_after(self.delivered.floor, resend=False)
+        _, sent = await self.send_stored_after(self.delivered.floor, history=False)
         if sent:  # their unread counts were lost with them
             _, counts = await database_sync_to_async(inbox_state)(self.user_id)
             await self.send_json(unread_payload(counts))
@@ -230,6 +238,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                     if seq in self.delivered:
                         return
                     self.delivered.add(seq)
+                    self.sent.add(seq)
                 await self.send_json(frame)
 
     async def inbox_recheck(self, message: dict[str, Any]) -> None:

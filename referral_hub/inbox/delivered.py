@@ -24,3 +24,31 @@ class DeliveredSeqs:
         while self.floor + 1 in self.above:
             self.floor += 1
             self.above.remove(self.floor)
+
+
+class SentSeqs:
+    """Every seq this socket has transmitted, as sorted, disjoint ``[low, high]`` ranges.
+
+    Unlike :class:`DeliveredSeqs` it knows nothing it did not send itself: a ``catch_up`` into
+    the client's history (below the hello's ``last_seq``) sends those events once and, asked
+    again, not a second time. Events go out mostly in order, so a socket keeps a handful of
+    ranges however long it stays open."""
+
+    def __init__(self) -> None:
+        self.ranges: list[list[int]] = []
+
+    def __contains__(self, seq: int) -> bool:
+        return any(low <= seq <= high for low, high in self.ranges)
+
+    def add(self, seq: int) -> None:
+        if seq in self:
+            return
+        self.ranges.append([seq, seq])
+        self.ranges.sort()
+        merged = [self.ranges[0]]
+        for low, high in self.ranges[1:]:
+            if low <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], high)
+            else:
+                merged.append([low, high])
+        self.ranges = merged

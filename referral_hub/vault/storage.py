@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import io
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +59,15 @@ def stream_key_id(data_key: DataKey) -> bytes:
 
 
 class _MeteredSource:
-    """Counts and hashes plaintext as it is read; stops at ``max_bytes``."""
+    """Counts and hashes plaintext as it is read; stops at ``max_bytes``; shows each piece to
+    ``observe`` (which may raise to refuse the file)."""
 
-    def __init__(self, source: Readable, max_bytes: int) -> None:
+    def __init__(
+        self, source: Readable, max_bytes: int, observe: Callable[[bytes], None] | None = None
+    ) -> None:
         self.source = source
         self.max_bytes = max_bytes
+        self.observe = observe
         self.size = 0
         self.sha256 = hashlib.sha256()
 
@@ -73,6 +77,8 @@ class _MeteredSource:
         if self.size > self.max_bytes:
             raise AttachmentTooLarge(self.max_bytes)
         self.sha256.update(data)
+        if self.observe is not None:
+            self.observe(data)
         return data
 
 
@@ -122,11 +128,16 @@ def store_encrypted(
     *,
     max_bytes: int,
     storage: Storage | None = None,
+    observe: Callable[[bytes], None] | None = None,
 ) -> StoredBlob:
     """Encrypt ``fileobj`` under ``data_key`` into storage; return name, size and SHA-256
-    of the plaintext. Raises ``AttachmentTooLarge`` (nothing kept) past ``max_bytes``."""
+    of the plaintext. Raises ``AttachmentTooLarge`` (nothing kept) past ``max_bytes``.
+
+    ``observe`` sees every plaintext piece once, in order, as it goes to the encryptor (a
+    content check can run in the same pass); whatever it raises aborts the store, nothing kept.
+    """
     storage = storage or attachment_storage()
-    source = _MeteredSource(fileobj, max_bytes)
+    source = _MeteredSource(fileobj, max_bytes, observe)
     if getattr(settings, "VAULT_ENCRYPT_ATTACHMENTS", True):
         name = _new_name(ENCRYPTED_SUFFIX)
         pieces: Iterable[bytes] = encrypt_stream(

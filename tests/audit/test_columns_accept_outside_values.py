@@ -118,7 +118,10 @@ def test_seven_wrong_passwords_with_a_70_character_forwarded_for_lock_the_accoun
     ]
 
     assert statuses == [401, 401, 401, 401, 429, 429, 429]  # the fifth failure locks
-    assert LoginThrottle.objects.get(username=services.throttle_key("kenmu_clerk")).locked_until is not None
+    assert (
+        LoginThrottle.objects.get(username=services.throttle_key("kenmu_clerk")).locked_until
+        is not None
+    )
     failures = AuditEvent.objects.filter(action__startswith="auth.login_")
     assert failures.count() == 7
     assert set(failures.values_list("client_ip", flat=True)) == {""}  # not an address: not kept

@@ -4,6 +4,8 @@ department's sheets with their status. Lists carry no personal data."""
 from __future__ import annotations
 
 import datetime
+import re
+from urllib.parse import unquote
 
 from django.utils import timezone
 
@@ -65,6 +67,35 @@ def test_sent_list_pages_through_many_sheets(demo, browser_as, monkeypatch):
     sheets = [_send(demo, "normal") for _ in range(3)]
     first = text(browser_as("tax_clerk").get("/sent/"))
     assert sheets[2].number in first and sheets[0].number not in first
-    assert "page=2" in first
-    second = text(browser_as("tax_clerk").get("/sent/", {"page": 2}))
+    cursor = re.search(r'href="\?cursor=([^"&]+)">次へ', first)
+    assert cursor, "the list links its next page by cursor"
+    second = text(browser_as("tax_clerk").get("/sent/", {"cursor": unquote(cursor.group(1))}))
     assert sheets[0].number in second
+    assert sheets[2].number not in second and sheets[1].number not in second
+    assert "全 3 件" in second
+
+
+def test_inbox_pages_by_cursor_and_a_withdrawal_on_page_one_hides_no_other_sheet(
+    demo, browser_as, monkeypatch
+):
+    """Issue 14, input 7 on the page: keyset pages, so a sheet leaving page 1 moves nothing."""
+    from frontend import sheet_lists
+
+    monkeypatch.setattr(sheet_lists, "PAGE_SIZE", 2)
+    sheets = [_send(demo, "normal") for _ in range(5)]
+    desk = browser_as("consult1")
+    seen: list[str] = []
+    page = text(desk.get("/inbox/"))
+    withdrawn = False
+    while True:
+        seen += [s.number for s in sheets if s.number in page]
+        if not withdrawn:  # the sender withdraws the first sheet shown, while the desk pages
+            first = next(s for s in sheets if s.number in page)
+            reply = Api(demo.user("tax_clerk")).act(first.pk, "withdraw", {"reason": "取下げ"})
+            assert reply.status == 200, reply.body
+            withdrawn = True
+        cursor = re.search(r'href="\?cursor=([^"&]+)">次へ', page)
+        if not cursor:
+            break
+        page = text(desk.get("/inbox/", {"cursor": unquote(cursor.group(1))}))
+    assert sorted(seen) == sorted(s.number for s in sheets)

@@ -30,8 +30,30 @@
     try { window.sessionStorage.setItem(storageKey, String(seq)); } catch (e) { /* private mode */ }
   }
 
+  // Seqs handled so far: every seq up to `seen`, plus those above it that came early (pushes
+  // from two transactions can overtake each other). An event is handled once, however many
+  // times it arrives (live, by catch-up, again after a reconnect).
   var seen = Math.max(parseInt(body.getAttribute("data-inbox-seq") || "0", 10) || 0, readStored());
+  var early = {};
+  var catchingUp = false;
   store(seen);
+
+  function handled(seq) { return seq <= seen || early[seq] === true; }
+  function advance() {
+    while (early[seen + 1]) { delete early[seen + 1]; seen += 1; }
+    Object.keys(early).forEach(function (seq) { if (+seq <= seen) delete early[seq]; });
+    store(seen);
+  }
+  function mark(seq) {
+    if (seq > seen) { early[seq] = true; advance(); }
+  }
+  function hasGap() { return Object.keys(early).length > 0; }
+  function catchUp() {
+    // One catch-up at a time: its caught_up frame covers every seq up to its last_seq.
+    if (catchingUp || !socket || socket.readyState !== 1) return;
+    catchingUp = true;
+    socket.send(JSON.stringify({ type: "catch_up", since: seen }));
+  }
   var socket = null;
   var attempts = 0;
   var retryTimer = null;
@@ -90,20 +112,21 @@
   function onFrame(frame) {
     if (!frame || typeof frame.type !== "string") return;
     if (frame.type === "hello") {
-      if (typeof frame.last_seq === "number" && frame.last_seq > seen) {
-        socket.send(JSON.stringify({ type: "catch_up", since: seen }));
-      }
+      if (typeof frame.last_seq === "number" && frame.last_seq > seen) catchUp();
       return;
     }
     if (frame.type === "unread") { updateBadges(frame.counts || {}); return; }
     if (frame.type === "caught_up") {
-      if (typeof frame.last_seq === "number" && frame.last_seq > seen) { seen = frame.last_seq; store(seen); }
+      catchingUp = false;
+      if (typeof frame.last_seq === "number" && frame.last_seq > seen) seen = frame.last_seq;
+      advance();
+      if (hasGap()) catchUp(); // an event newer than the catch-up arrived early
       return;
     }
     if (typeof frame.seq === "number") {
-      if (frame.seq <= seen) return; // already handled (live copy of a caught-up event)
-      seen = frame.seq;
-      store(seen);
+      if (handled(frame.seq)) return; // a repeated seq: drop it (docs/operations/realtime.md)
+      mark(frame.seq);
+      if (hasGap()) catchUp(); // the gap rule: a seq skipped ahead, fetch the missing ones
       schedule(frame);
     }
   }
@@ -126,6 +149,7 @@
     };
     socket.onclose = function (event) {
       socket = null;
+      catchingUp = false;
       if (event.code === 4401 || event.code === 4403) { setStatus("offline"); return; }
       retry();
     };

@@ -1,0 +1,295 @@
+"""Audited-read latency with and without concurrent 20 MiB uploads, in the same run (issue 14).
+
+Run (PostgreSQL on this machine):
+    .venv/bin/python bench/upload_vs_reads.py
+    .venv/bin/python bench/upload_vs_reads.py --reads 200 --rounds 3 --database-url postgres://postgres@127.0.0.1:5432/rh_upload_bench
+
+What it does:
+1. recreates the PostgreSQL database (default ``rh_upload_bench``), migrates and seeds デモ市
+   with the ordinary management commands, and serves the production settings (DEBUG off,
+   encryption on, throw-away keys) with uvicorn (tests/servers.py);
+2. through the API, registers a resident with a consent covering attachments and sends one
+   sheet to 自立相談支援窓口;
+3. the desk (consult1) reads the sheet with ``GET /api/v1/sheets/<id>/``, one request after
+   another: each read goes through the policy gate and appends a ``sheet.read`` event to the
+   audit chain, so it needs the chain head for a moment;
+4. alternates two arms, --rounds times each, --reads reads per arm and round:
+   *quiet* (no other traffic) and *uploads* (the sender uploads 20 MiB scans to the same sheet
+   back to back from another thread while the reads run);
+5. prints p50/p95 of both arms and the ratios uploads/quiet, and how much of each arm's time
+   some session waited for a PostgreSQL lock (sampled from ``pg_stat_activity`` every 5 ms):
+   the part of a slowdown that is locking, as opposed to CPU shared with the uploads.
+
+Each upload is sent at --upload-mbps (default 100 Mbit/s, an office LAN: about 1.7 s per
+file), one after another without pause. At loopback speed (``--upload-mbps 0``) the worker's
+CPU goes entirely to parsing and encrypting uploads and the reads measure CPU (and, with one
+worker process, GIL) contention on the machine rather than locking.
+
+Before issue 14 the upload was encrypted and stored inside the transaction whose gate
+decision had already locked the chain head, so every read waited for the whole upload. The
+target is that the uploads arm stays within 20% of the quiet arm (ratio ≤ 1.2). Both arms
+share the machine's CPUs with the upload (parsing and encryption), which this benchmark does
+not try to hide: it measures what a desk would see.
+
+Measured on 2026-11-30 on the shared development machine (2 CPUs, load 5–10 from other jobs;
+1 worker, ``--reads 60 --rounds 4``), before → after the fix of issue 14:
+
+======================  ===================================  ===================================
+uploads at               before: p50 / p95 (ratio)            after: p50 / p95 (ratio)
+======================  ===================================  ===================================
+100 Mbit/s (default)     36.5→39.4 / 68.7→92.4 ms (1.08/1.34)  19.7→19.9 / 44.1→61.2 ms (1.01/1.39)
+loopback (``0``)         110→525 / 748→1715 ms (4.77/2.29)    107→289 / 274→850 ms (2.71/3.10)
+======================  ===================================  ===================================
+
+Lock waits during uploads went from 1.2 % (100 Mbit/s) and 7.1 % (loopback) of the time to
+0.0 % and 0.1 %. What remains at loopback speed is CPU: 2 uploads a second keep the worker's
+CPU busy parsing multipart bodies, on a machine whose 2 CPUs are already shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.servers import (  # noqa: E402 - after the project is on the path
+    Api,
+    drop_database,
+    manage,
+    recreate_database,
+    resident_with_consent,
+    send_sheet,
+    server_env,
+    unique_kana,
+    uvicorn,
+)
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rh_upload_bench"
+PASSWORD = "bench-pass-2026"
+BOUNDARY = "----upload-vs-reads"
+UPLOAD_BYTES = 20 * 1024 * 1024 - 64 * 1024  # just under the 20 MiB limit
+PIECE = 1024 * 1024
+
+
+def percentile(samples: list[float], p: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
+
+
+class Bench:
+    def __init__(
+        self, port: int, sheet_id: int, desk_token: str, sender_token: str, upload_mbps: float
+    ) -> None:
+        self.port = port
+        self.upload_rate = upload_mbps * 1_000_000 / 8  # bytes per second; 0: unthrottled
+        self.sheet_id = sheet_id
+        self.desk_token = desk_token
+        self.sender_token = sender_token
+        self.payload = b"%PDF-1.7\n" + os.urandom(UPLOAD_BYTES - 9)
+
+    def read_once(self, conn: http.client.HTTPConnection) -> float:
+        begin = time.perf_counter()
+        conn.request(
+            "GET",
+            f"/api/v1/sheets/{self.sheet_id}/",
+            headers={"Authorization": f"Token {self.desk_token}"},
+        )
+        response = conn.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - begin
+        if response.status != 200:
+            raise RuntimeError(f"read failed: {response.status}")
+        return elapsed
+
+    def reads(self, count: int) -> list[float]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            return [self.read_once(conn) for _ in range(count)]
+        finally:
+            conn.close()
+
+    def upload_once(self) -> None:
+        head = (
+            f"--{BOUNDARY}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="scan.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+
+        def paced() -> Iterator[bytes]:
+            yield head
+            view = memoryview(self.payload)
+            begin = time.perf_counter()
+            for start in range(0, len(view), PIECE):
+                # A clerk's PC on the office network, not loopback.
+                ahead = start / self.upload_rate - (time.perf_counter() - begin)
+                if ahead > 0:
+                    time.sleep(ahead)
+                yield bytes(view[start : start + PIECE])
+            yield tail
+
+        # Unthrottled, one sendall of the whole body keeps the client's own CPU use small.
+        body = paced() if self.upload_rate else head + self.payload + tail
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        try:
+            conn.request(
+                "POST",
+                f"/api/v1/sheets/{self.sheet_id}/attachments/",
+                body=body,
+                headers={
+                    "Authorization": f"Token {self.sender_token}",
+                    "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+                    "Content-Length": str(len(head) + len(self.payload) + len(tail)),
+                },
+            )
+            response = conn.getresponse()
+            data = response.read()
+            if response.status != 201:
+                raise RuntimeError(f"upload failed: {response.status} {data[:200]!r}")
+        finally:
+            conn.close()
+
+    def sampled(self, arm: Any, database_url: str) -> tuple[Any, float]:
+        """Run ``arm`` while sampling PostgreSQL every 5 ms: the share of samples in which some
+        session of the benchmark's database waited for a lock (the chain head, a sheet row)."""
+        import psycopg
+
+        stop = threading.Event()
+        samples = [0, 0]
+
+        def sampler() -> None:
+            with psycopg.connect(database_url, autocommit=True) as conn:
+                while not stop.is_set():
+                    waiting = conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    ).fetchone()[0]
+                    samples[0] += 1
+                    samples[1] += bool(waiting)
+                    time.sleep(0.005)
+
+        thread = threading.Thread(target=sampler, daemon=True)
+        thread.start()
+        try:
+            result = arm()
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+        return result, samples[1] / max(samples[0], 1)
+
+    def reads_during_uploads(self, count: int) -> tuple[list[float], int]:
+        stop = threading.Event()
+        uploaded = [0]
+        failures: list[BaseException] = []
+
+        def uploader() -> None:
+            try:
+                while not stop.is_set():
+                    self.upload_once()
+                    uploaded[0] += 1
+            except BaseException as exc:  # reported after the arm
+                failures.append(exc)
+
+        thread = threading.Thread(target=uploader, daemon=True)
+        thread.start()
+        time.sleep(0.3)  # the first upload is under way
+        try:
+            samples = self.reads(count)
+        finally:
+            stop.set()
+            thread.join(timeout=300)
+        if failures:
+            raise failures[0]
+        return samples, uploaded[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reads", type=int, default=150, help="timed reads per arm and round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of the two arms")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--upload-mbps",
+        type=float,
+        default=100,
+        help="each upload's send rate in Mbit/s (default 100, an office LAN; 0: loopback speed)",
+    )
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    args = parser.parse_args()
+    if not args.database_url.startswith("postgres"):
+        sys.exit("this benchmark measures PostgreSQL: pass a postgres:// URL")
+
+    print(f"database: {args.database_url} (recreated)", flush=True)
+    recreate_database(args.database_url)
+    data_dir = Path(tempfile.mkdtemp(prefix="rh-upload-bench-"))
+    env = server_env(data_dir, DATABASE_URL=args.database_url, DB_POOL_MAX_SIZE="10")
+    try:
+        manage(env, "migrate", "--noinput")
+        manage(env, "seed_demo", "--force", "--password", PASSWORD)
+        with uvicorn(env, data_dir / "server.log", workers=args.workers) as port:
+            base = f"http://127.0.0.1:{port}"
+            clerk = Api(base, "tax_clerk", PASSWORD)
+            desk = Api(base, "consult1", PASSWORD)
+            known = resident_with_consent(
+                clerk,
+                unique_kana("ベンチ"),
+                desks=["jiritsu"],
+                categories=["identity", "concern", "attachments"],
+            )
+            sheet_id = send_sheet(clerk, known["resident"]["id"], known["consent"]["id"])["id"]
+            bench = Bench(port, sheet_id, desk.token, clerk.token, args.upload_mbps)
+            bench.reads(20)  # warm-up: connections, caches
+            bench.upload_once()
+            quiet: list[float] = []
+            busy: list[float] = []
+            uploads = 0
+            waits = {"quiet": [], "busy": []}
+            for round_number in range(1, args.rounds + 1):
+                samples, share = bench.sampled(lambda: bench.reads(args.reads), args.database_url)
+                quiet += samples
+                waits["quiet"].append(share)
+                (samples, count), share = bench.sampled(
+                    lambda: bench.reads_during_uploads(args.reads), args.database_url
+                )
+                busy += samples
+                waits["busy"].append(share)
+                uploads += count
+                print(f"  round {round_number}: {count} uploads during the busy arm", flush=True)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        drop_database(args.database_url)
+
+    def row(name: str, samples: list[float]) -> tuple[float, float]:
+        ms = [s * 1000 for s in samples]
+        p50, p95 = statistics.median(ms), percentile(ms, 95)
+        print(f"  {name:<24} n={len(ms):4d}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+        return p50, p95
+
+    print()
+    print(f"GET /api/v1/sheets/<id>/ by the owner desk (audited read), {args.workers} worker(s)")
+    q50, q95 = row("without uploads", quiet)
+    rate = f"{args.upload_mbps:g} Mbit/s" if args.upload_mbps else "loopback"
+    b50, b95 = row(f"during 20 MiB uploads ({rate})", busy)
+    print(f"  ratio uploads/quiet      p50 {b50 / q50:.2f}   p95 {b95 / q95:.2f}   (target ≤ 1.20)")
+    print(
+        f"  {uploads} uploads completed; machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        "  time with a session waiting for a PostgreSQL lock: "
+        f"quiet {statistics.fmean(waits['quiet']):.1%}, during uploads {statistics.fmean(waits['busy']):.1%}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Encrypting and storing an upload *before* the transaction that records it.
+
+Storing 20 MiB takes a noticeable time (and longer on object storage). Done inside the
+recording transaction, it kept the sheet row and, once the gate had recorded its decision, the
+audit chain head locked for the whole upload, so every audited read in the municipality waited
+(issue 14, input 4). :func:`stage_upload` does the long part first, outside any transaction:
+type sniffing, the optional content check, a fresh data key, and the stream encryption into
+storage. The service then opens a short transaction that locks, asks the gate, creates the row
+and appends to the audit chain, and calls :meth:`StagedUpload.discard` if that does not commit.
+
+A crash between the two leaves an object no row references (and a data key row with nothing
+under it); ``manage.py vault_gc`` removes such objects after a grace period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+
+from referral_hub.vault.content_types import detect_content_type
+from referral_hub.vault.errors import AttachmentTooLarge
+from referral_hub.vault.filenames import sanitize_filename
+from referral_hub.vault.keys import new_data_key
+from referral_hub.vault.models import DataKey
+from referral_hub.vault.storage import StoredBlob, delete_stored, store_encrypted
+
+# A content check: sees each plaintext piece once, in order; raises to refuse the file.
+Observer = Callable[[bytes], None]
+
+
+@dataclass(frozen=True)
+class StagedUpload:
+    """An encrypted object in storage, not yet recorded by any row."""
+
+    data_key: DataKey
+    blob: StoredBlob
+    content_type: str
+    filename: str
+
+    def discard(self) -> None:
+        """Delete the object and its data key (best effort: the caller is already failing)."""
+        delete_stored(self.blob.name)
+        with contextlib.suppress(Exception):
+            DataKey.objects.filter(pk=self.data_key.pk).delete()
+
+    @contextlib.contextmanager
+    def kept_only_if_recorded(self) -> Iterator[None]:
+        """Discard the staged object when the block (the recording transaction) raises."""
+        try:
+            yield
+        except BaseException:
+            self.discard()
+            raise
+
+
+def stage_upload(
+    upload: UploadedFile, *, max_bytes: int, observe: Observer | None = None
+) -> StagedUpload:
+    """Sniff, check and encrypt ``upload`` into storage under a new data key.
+
+    Call it outside any transaction (inside one it would hold that transaction's locks for
+    the whole upload; tests wrapped in a transaction are the exception). Raises ``AttachmentTooLarge`` or ``ContentTypeRefused`` (nothing stored), or
+    whatever ``observe`` raises (nothing stored)."""
+    if upload.size is not None and upload.size > max_bytes:
+        raise AttachmentTooLarge(max_bytes)
+    content_type = detect_content_type(upload)  # type: ignore[arg-type]
+    filename = sanitize_filename(upload.name or "", content_type=content_type)
+    data_key = new_data_key()
+    try:
+        upload.seek(0)
+        blob = store_encrypted(upload, data_key, max_bytes=max_bytes, observe=observe)  # type: ignore[arg-type]
+    except BaseException:
+        with contextlib.suppress(Exception):
+            DataKey.objects.filter(pk=data_key.pk).delete()
+        raise
+    return StagedUpload(data_key, blob, content_type, filename)
