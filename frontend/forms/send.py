@@ -13,9 +13,11 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from frontend.forms.base import AccessibleForm
+from frontend.forms.base import AccessibleForm, NormalisedField
 from frontend.forms.files import ScanField, ScansField
+from referral_hub.api_input import plausible_birth_date, plausible_valid_until
 from referral_hub.consent.categories import Basis, Category, Method
+from referral_hub.consent.kana import to_katakana, to_phone
 from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs.models import HandoffMethod, Urgency
 
@@ -64,13 +66,15 @@ def _search_attrs(**more: str) -> dict[str, object]:
 class ResidentSearchForm(AccessibleForm):
     """Kana and birth date: both find a returning resident and register a new one."""
 
-    family_name_kana = forms.CharField(
+    family_name_kana = NormalisedField(
+        normalise=to_katakana,
         label=_("氏(フリガナ)"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs=_search_attrs()),
     )
-    given_name_kana = forms.CharField(
+    given_name_kana = NormalisedField(
+        normalise=to_katakana,
         label=_("名(フリガナ)"),
         max_length=100,
         required=False,
@@ -79,6 +83,7 @@ class ResidentSearchForm(AccessibleForm):
     birth_date = forms.DateField(
         label=_("生年月日"),
         required=False,
+        validators=[plausible_birth_date],
         widget=DateInput(attrs=_search_attrs()),
     )
 
@@ -113,7 +118,8 @@ class NewResidentForm(AccessibleForm):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    phone = forms.CharField(
+    phone = NormalisedField(
+        normalise=to_phone,
         label=_("電話番号"),
         max_length=32,
         required=False,
@@ -172,7 +178,9 @@ class ConsentForm(AccessibleForm):
         help_text=_("口頭同意のときは、同席した職員の氏名を記入します。"),
     )
     valid_until = forms.DateField(
-        label=_("有効期限"), widget=DateInput(attrs={"class": "consent-scope"})
+        label=_("有効期限"),
+        validators=[plausible_valid_until],
+        widget=DateInput(attrs={"class": "consent-scope"}),
     )
     evidence = ScanField(
         label=_("署名した同意書(スキャン・写真)"),
