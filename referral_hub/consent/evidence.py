@@ -14,7 +14,7 @@ from referral_hub.consent import policy
 from referral_hub.consent.models import Consent, ConsentEvidence
 from referral_hub.consent.services import Refused
 from referral_hub.directory import roles
-from referral_hub.vault.content_types import detect_content_type
+from referral_hub.vault.active_content import accepted_content_type
 from referral_hub.vault.errors import AttachmentTooLarge
 from referral_hub.vault.filenames import sanitize_filename
 from referral_hub.vault.keys import new_data_key
@@ -35,7 +35,7 @@ def attach_evidence(
 ) -> ConsentEvidence:
     if upload.size is not None and upload.size > max_bytes:
         raise AttachmentTooLarge(max_bytes)
-    content_type = detect_content_type(upload)  # type: ignore[arg-type]
+    content_type = accepted_content_type(upload)  # type: ignore[arg-type]
     filename = sanitize_filename(upload.name or "", content_type=content_type)
     stored_name = ""
     try:

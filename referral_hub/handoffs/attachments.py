@@ -1,6 +1,8 @@
 """Attachments on connect sheets: upload and download services and their API views.
 
-Upload: the type is decided from the file's bytes, the filename is sanitised, and the content
+Upload: the type is decided from the file's bytes, a file with active content (PDF scripts,
+launch actions, embedded files, HTML polyglots: ``vault.active_content``) is refused, the
+filename is sanitised, and the content
 streams through the vault's chunked encryptor into Django's storage under the attachment's own
 data key. Download: the policy gate (``attachments`` category, purpose ``attachment.read``)
 decides and records the read; the whole object is authenticated before the first byte is
@@ -43,7 +45,7 @@ from referral_hub.handoffs import notify
 from referral_hub.handoffs.errors import InvalidTransition, NotFound, Refused
 from referral_hub.handoffs.models import Attachment, ConnectSheet, Status
 from referral_hub.handoffs.services import facts_of
-from referral_hub.vault.content_types import detect_content_type
+from referral_hub.vault.active_content import accepted_content_type
 from referral_hub.vault.errors import (
     AttachmentTooLarge,
     IntegrityFailure,
@@ -104,7 +106,7 @@ def add_attachment(
     gate says no (the refusal is recorded), ``InvalidTransition`` on a closed sheet."""
     if upload.size is not None and upload.size > max_bytes:
         raise AttachmentTooLarge(max_bytes)
-    content_type = detect_content_type(upload)  # type: ignore[arg-type]
+    content_type = accepted_content_type(upload)  # type: ignore[arg-type]
     filename = sanitize_filename(upload.name or "", content_type=content_type)
     stored_name = ""
     try:
