@@ -167,7 +167,7 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
     with transaction.atomic(), batched():
         decision = policy.authorize_registration(actor, "consent.record")
         if decision.allowed:
-            consent = Consent.objects.create(
+            consent = Consent.objects.create(  # type: ignore[misc]
                 resident=data.resident,
                 categories=categories,
                 purpose=data.purpose.strip(),
