@@ -320,14 +320,19 @@ def sheet_detail_view(request: Request, sheet_id: int) -> Response:
     return Response(sheet_detail(view))
 
 
-@extend_schema(responses=dict, tags=["sheets"])
+# The timeline and the thread are JSON arrays of objects (the fuzz test checks the schema).
+_LIST_OF_OBJECTS = {200: {"type": "array", "items": {"type": "object"}}}
+
+
+@extend_schema(responses=_LIST_OF_OBJECTS, tags=["sheets"])
 @api_view(["GET"])
 def sheet_events(request: Request, sheet_id: int) -> Response:
     view = selectors.view_sheet(request.user, sheet_id)
     return Response([event_out(e, view) for e in selectors.timeline(view)])
 
 
-@extend_schema(request=MessageIn, responses=dict, tags=["sheets"])
+@extend_schema(responses=_LIST_OF_OBJECTS, tags=["sheets"], methods=["GET"])
+@extend_schema(request=MessageIn, responses={201: dict}, tags=["sheets"], methods=["POST"])
 @api_view(["GET", "POST"])
 def sheet_messages(request: Request, sheet_id: int) -> Response:
     if request.method == "POST":
