@@ -98,3 +98,34 @@ def test_resident_search_with_an_implausible_birth_date_is_a_400(api):
 def test_reports_month_far_in_the_future_is_a_400(api):
     response = api("privacy_officer").client.get("/api/v1/reports/monthly/", {"month": "9999-12"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"since": str(BIGINT_PLUS_ONE)},
+        {"since": "0", "limit": str(BIGINT_PLUS_ONE)},
+    ],
+)
+def test_inbox_events_with_huge_numbers_is_not_a_500(api, query):
+    response = api("consult1").client.get("/api/v1/inbox/events/", query)
+    assert response.status_code in (200, 400), response.content
+
+
+@pytest.mark.parametrize("actor", [str(BIGINT_PLUS_ONE), "²"])
+def test_audit_search_by_an_impossible_user_id_is_a_400(api, actor):
+    response = api("privacy_officer").client.get("/api/v1/audit/events/", {"actor": actor})
+    assert response.status_code == 400
+
+
+def test_audit_pages_refuse_implausible_dates_and_ids(demo):
+    client = Client()
+    client.force_login(demo.user("privacy_officer"))
+    for path, query in [
+        ("/audit/search/", {"since": "9999-12-31"}),
+        ("/audit/search/", {"resident": str(BIGINT_PLUS_ONE)}),
+        ("/audit/anomalies/", {"date": "9999-12-31"}),
+        ("/audit/", {"resident": str(BIGINT_PLUS_ONE)}),
+    ]:
+        response = client.get(path, query)
+        assert response.status_code in (200, 400), (path, query, response.status_code)
