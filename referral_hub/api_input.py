@@ -147,6 +147,16 @@ def plausible_valid_until(value: Any) -> None:
         )
 
 
+def parse_id(value: object) -> int | None:
+    """A row id sent as text (a form field, a query parameter): ASCII digits from 1 to
+    2**63 − 1, else None. ``str.isdigit`` is not enough: "²" passes it and ``int`` fails."""
+    text = str(value)
+    if not (text.isascii() and text.isdecimal()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 class IdField(serializers.IntegerField):
     """A row id in a JSON body or query: 1 to 2**63 − 1 (PostgreSQL bigint)."""
 

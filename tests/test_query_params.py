@@ -129,3 +129,56 @@ def test_audit_pages_refuse_implausible_dates_and_ids(demo):
     ]:
         response = client.get(path, query)
         assert response.status_code in (200, 400), (path, query, response.status_code)
+
+
+# "²" passes str.isdigit() and fails int(); a number beyond bigint overflows an audit row.
+ODD_IDS = ["²", str(BIGINT_PLUS_ONE)]
+
+
+@pytest.mark.parametrize("odd", ODD_IDS)
+def test_send_page_fragments_ignore_ids_that_are_not_ids(demo, odd):
+    client = Client()
+    client.force_login(demo.user("tax_clerk"))
+    for path, query in [
+        ("/send/guide/", {"concerns": odd}),
+        ("/send/consent-text/", {"recipients": odd, "categories": "identity"}),
+        ("/send/consents/", {"resident": odd}),
+        ("/send/residents/", {"family_name_kana": "ヤマダ", "resident": odd}),
+    ]:
+        response = client.get(path, query)
+        assert response.status_code == 200, (path, odd, response.status_code)
+
+
+@pytest.mark.parametrize("odd", ODD_IDS)
+def test_sending_to_a_desk_id_that_is_not_an_id_is_a_400(demo, api, odd):
+    clerk = demo.user("tax_clerk")
+    resident = fixtures_sheets.make_resident(clerk)
+    consent = fixtures_sheets.make_consent(clerk, resident, ["jiritsu"])
+    reply = api("tax_clerk").post(
+        "/sheets/",
+        {
+            "resident": resident.pk,
+            "to_desk": odd,
+            "concerns": ["debt"],
+            "summary": "相談",
+            "urgency": "normal",
+            "legal_basis": "consent",
+            "consent": consent.pk,
+            "handoff_method": "sheet_only",
+        },
+    )
+    assert reply.status == 400, reply.body
+
+
+@pytest.mark.parametrize("odd", ODD_IDS)
+def test_lead_assigning_a_handler_that_is_not_an_id_is_refused_politely(demo, odd):
+    client = Client()
+    client.force_login(demo.user("consult_lead"))
+    response = client.post("/lead/assign/1/", {"handler": odd})
+    assert response.status_code == 302
+
+
+def test_audit_search_page_by_a_superscript_user_id_is_not_a_500(demo):
+    client = Client()
+    client.force_login(demo.user("privacy_officer"))
+    assert client.get("/audit/search/", {"actor": "²"}).status_code == 200

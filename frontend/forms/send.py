@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.forms.base import AccessibleForm, NormalisedField
 from frontend.forms.files import ScanField, ScansField
-from referral_hub.api_input import plausible_birth_date, plausible_valid_until
+from referral_hub.api_input import parse_id, plausible_birth_date, plausible_valid_until
 from referral_hub.consent.categories import Basis, Category, Method
 from referral_hub.consent.kana import to_katakana, to_phone
 from referral_hub.directory.models import Concern, Desk
@@ -102,7 +102,7 @@ class ResidentChoiceForm(AccessibleForm):
 
     def clean_resident(self) -> str:
         value = self.cleaned_data["resident"]
-        if value != NEW and not value.isdigit():
+        if value != NEW and parse_id(value) is None:
             raise forms.ValidationError(_("候補から本人を選んでください。"))
         return value
 
@@ -135,7 +135,7 @@ class ConsentChoiceForm(AccessibleForm):
 
     def clean_consent(self) -> str:
         value = self.cleaned_data["consent"]
-        if value not in (NEW, OTHER_BASIS) and not value.isdigit():
+        if value not in (NEW, OTHER_BASIS) and parse_id(value) is None:
             raise forms.ValidationError(_("使う同意を選んでください。"))
         return value
 

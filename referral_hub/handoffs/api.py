@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
-from referral_hub.api_input import validated
+from referral_hub.api_input import parse_id, validated
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.directory.models import Concern, Desk
@@ -89,9 +89,10 @@ class MessageIn(serializers.Serializer):
 
 def _desk(value: str | int, field: str = "to_desk") -> Desk:
     text = str(value)
+    desk_id = parse_id(text)
     desk = (
-        Desk.objects.filter(pk=int(text)).first()
-        if text.isdigit()
+        Desk.objects.filter(pk=desk_id).first()
+        if desk_id is not None
         else Desk.objects.filter(code=text).first()
     )
     if desk is None:
