@@ -1,5 +1,5 @@
-"""Fuzzing the API from its own OpenAPI schema (issue 15): schemathesis generates requests for
-every operation of the live ``/api/v1/schema/`` of a real uvicorn server, as a clerk, a
+"""Fuzzing the API from its own OpenAPI schema (issue 15): schemathesis generates valid and invalid
+requests for every operation of the live ``/api/v1/schema/`` of a real uvicorn server, as a clerk, a
 consultant and the privacy officer, and fails on any 5xx and on any response that does not
 match the schema. Bounded in time (``FUZZ_SECONDS``, default 80 s of requests after the server
 is up); the seed is printed (and in every failure) so a run can be replayed with
@@ -23,6 +23,7 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
+from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
 
@@ -43,6 +44,7 @@ ROLES = ["tax_clerk", "consult1", "privacy_officer"]
 # Revoking its own token would sign the fuzzer out for the rest of the run.
 SKIPPED = {("DELETE", "/api/v1/auth/token/revoke/"), ("POST", "/api/v1/auth/token/revoke/")}
 EXAMPLES_PER_PASS = 6
+MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +68,11 @@ def fuzz_server() -> Iterator[str]:
 
 
 def _fuzz_operation(
-    operation: Any, base_url: str, token: str, run_seed: int, sent: list[int]
+    operation: Any, base_url: str, token: str, run_seed: int, sent: list[int], mode: Any
 ) -> str | None:
     """Run one batch of generated cases; the first failure's message, or None. ``sent[0]``
-    counts the requests."""
+    counts the requests; ``mode`` is schemathesis' positive (valid by the schema) or negative
+    (invalid: wrong types, missing fields, values out of range) generation."""
 
     @settings(
         max_examples=EXAMPLES_PER_PASS,
@@ -79,7 +82,7 @@ def _fuzz_operation(
         suppress_health_check=list(HealthCheck),
     )
     @seed(run_seed)
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
         sent[0] += 1
         case.call_and_validate(
@@ -93,6 +96,8 @@ def _fuzz_operation(
         run()
     except (KeyboardInterrupt, SystemExit):
         raise
+    except Unsatisfiable:
+        return None  # nothing to make invalid: an operation without parameters or body
     except BaseException as failure:  # noqa: BLE001 - hypothesis raises exception groups
         return f"{type(failure).__name__}: {str(failure)[:1500]}"
     return None
@@ -131,12 +136,14 @@ def test_api_survives_schema_driven_fuzzing_for_three_roles(fuzz_server: str) ->
                 if passes > 0 and time.monotonic() >= role_deadline:
                     break
                 label = f"{operation.method.upper()} {operation.path}"
+                # Valid requests first, then invalid ones, alternating pass by pass.
+                mode = MODES[passes % len(MODES)]
                 message = _fuzz_operation(
-                    operation, fuzz_server, tokens[role], run_seed + passes, sent
+                    operation, fuzz_server, tokens[role], run_seed + passes, sent, mode
                 )
                 covered.add(label)
                 if message and f"{role} {label}" not in failures:
-                    failures[f"{role} {label}"] = message
+                    failures[f"{role} {label} ({mode.value})"] = message
             passes += 1
     print(
         f"schemathesis: {sent[0]} requests, {len(covered)} operations,"
