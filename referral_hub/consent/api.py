@@ -197,6 +197,7 @@ def resident_consents(request: Request, resident_id: int) -> Response:
         raise services.Refused(decision)
     rows = (
         Consent.objects.filter(resident=resident)
+        .select_related("data_key")  # purpose and witness are decrypted for each row
         .prefetch_related("recipients")
         .order_by("-recorded_at")
     )
