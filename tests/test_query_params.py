@@ -182,3 +182,16 @@ def test_audit_search_page_by_a_superscript_user_id_is_not_a_500(demo):
     client = Client()
     client.force_login(demo.user("privacy_officer"))
     assert client.get("/audit/search/", {"actor": "²"}).status_code == 200
+
+
+@pytest.mark.parametrize("odd", ODD_IDS)
+def test_page_choice_fields_refuse_values_that_are_not_ids(demo, odd):
+    from django.http import QueryDict
+
+    from frontend.forms.send import ConsentForm, SheetForm
+
+    consent = ConsentForm(QueryDict(f"recipients={odd}&valid_until=2030-01-01"))
+    assert not consent.is_valid() and "recipients" in consent.errors
+    sheet = SheetForm(QueryDict(f"concerns={odd}&to_desk={odd}&summary=x"))
+    assert not sheet.is_valid()
+    assert {"concerns", "to_desk"} <= set(sheet.errors)

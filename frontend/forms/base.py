@@ -7,9 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
-from referral_hub.api_input import clean_text
+from referral_hub.api_input import clean_text, parse_id
 
 
 class AccessibleForm(forms.Form):
@@ -57,6 +59,31 @@ class NormalisedField(forms.CharField):
             return self.normalise(text) if text else text
         except ValueError as exc:
             raise forms.ValidationError(str(exc).split(" / ")[0], code="invalid") from exc
+
+
+def _refuse_non_ids(values: list[Any]) -> None:
+    # A value that is no row id (beyond bigint, "²") would overflow the lookup on SQLite and
+    # means nothing anyway: the same rule as the API's (api_input.parse_id).
+    for value in values:
+        if not isinstance(value, models.Model) and parse_id(value) is None:
+            raise forms.ValidationError(_("一覧から選んでください。"), code="invalid_choice")
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose submitted value must be a row id."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values:
+            _refuse_non_ids([value])
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField whose submitted values must be row ids."""
+
+    def _check_values(self, value: Any) -> Any:
+        _refuse_non_ids(list(value))
+        return super()._check_values(value)
 
 
 def error_summary(*forms_: forms.Form) -> list[dict[str, str]]:

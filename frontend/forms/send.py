@@ -13,7 +13,12 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from frontend.forms.base import AccessibleForm, NormalisedField
+from frontend.forms.base import (
+    AccessibleForm,
+    IdChoiceField,
+    IdMultipleChoiceField,
+    NormalisedField,
+)
 from frontend.forms.files import ScanField, ScansField
 from referral_hub.api_input import parse_id, plausible_birth_date, plausible_valid_until
 from referral_hub.consent.categories import Basis, Category, Method
@@ -39,12 +44,12 @@ def active_desks():
     return Desk.objects.filter(is_active=True).order_by("pk")
 
 
-class DeskChoiceField(forms.ModelChoiceField):
+class DeskChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Desk) -> str:
         return f"{obj.name}({obj.external_organisation})" if obj.external_organisation else obj.name
 
 
-class DeskMultipleChoiceField(forms.ModelMultipleChoiceField):
+class DeskMultipleChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, obj: Desk) -> str:
         return DeskChoiceField.label_from_instance(self, obj)  # type: ignore[arg-type]
 
@@ -229,7 +234,7 @@ class OtherBasisForm(AccessibleForm):
 
 
 class SheetForm(AccessibleForm):
-    concerns = forms.ModelMultipleChoiceField(
+    concerns = IdMultipleChoiceField(
         label=_("困りごと"),
         queryset=Concern.objects.all(),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "concern-choice"}),
