@@ -38,6 +38,10 @@ def test_nul_in_a_page_query_is_a_400_page(demo):
     response = client.get("/inbox/?status=%00")
     assert response.status_code == 400
     assert "text/html" in response["Content-Type"]
+    assert "使えない文字" in response.content.decode()
+    anonymous = Client().get("/login/?next=%00")
+    assert anonymous.status_code == 400
+    assert "使えない文字" in anonymous.content.decode()
 
 
 def test_resident_id_beyond_bigint_is_a_404_without_audit_write(api):
