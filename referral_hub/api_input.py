@@ -56,6 +56,13 @@ def _clean_tree(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def clean_json(data: Any) -> Any:
+    """A parsed JSON body with every string cleaned (``clean_text``); other shapes as given."""
+    if isinstance(data, dict) and not hasattr(data, "getlist"):
+        return _clean_tree(data)
+    return data
+
+
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
     """Validate ``data`` or raise a 400 the client can act on. Unknown fields are refused rather
     than dropped: a typo such as ``detail`` for ``details`` must not silently lose tax details.
@@ -65,8 +72,7 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
         raise ApiError(
             "malformed_request", "JSONオブジェクトを送ってください。/ Send a JSON object.", 400
         )
-    plain_json = isinstance(data, dict) and not hasattr(data, "getlist")
-    form = serializer_class(data=_clean_tree(data) if plain_json else data)
+    form = serializer_class(data=clean_json(data))
     unknown = sorted(set(data.keys()) - set(form.fields))
     if unknown:
         error = ApiError(
