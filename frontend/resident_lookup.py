@@ -59,6 +59,7 @@ def _active_consents_by_resident(resident_ids: list[int]) -> dict[int, list[Cons
     wanted = [cid for ids in active.values() for cid in ids]
     rows = (
         Consent.objects.filter(pk__in=wanted)
+        .select_related("data_key")  # the purpose is decrypted for each row
         .prefetch_related("recipients")
         .order_by("-recorded_at")
     )

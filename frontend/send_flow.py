@@ -36,6 +36,7 @@ from frontend.forms.send import (
     ResidentSearchForm,
     SheetForm,
 )
+from referral_hub.api_input import parse_id
 from referral_hub.consent import evidence as consent_evidence
 from referral_hub.consent import policy
 from referral_hub.consent import services as consent_services
@@ -78,9 +79,9 @@ class SendFlow:
         self.sheet = SheetForm(data, files)
         if data is not None:
             resident = data.get("resident", "")
-            self.resident_id = int(resident) if resident.isdigit() else None
+            self.resident_id = parse_id(resident)
             consent = data.get("consent", "")
-            self.consent_id = int(consent) if consent.isdigit() else None
+            self.consent_id = parse_id(consent)
 
     # --- what the page shows -----------------------------------------------------------------
 

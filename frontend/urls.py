@@ -1,6 +1,7 @@
 from django.urls import path
 
 from frontend.views import account, lead, lists, privacy, send, sheet
+from referral_hub import url_converters  # noqa: F401 - registers <id:…>
 
 urlpatterns = [
     path("login/", account.login_page, name="login"),
@@ -17,24 +18,24 @@ urlpatterns = [
     path("inbox/", lists.inbox_page, name="inbox"),
     path("sent/", lists.sent_page, name="sent_list"),
     # One sheet
-    path("sheets/<int:sheet_id>/", sheet.sheet_detail, name="sheet_detail"),
-    path("sheets/<int:sheet_id>/actions/<slug:action>/", sheet.sheet_action, name="sheet_action"),
-    path("sheets/<int:sheet_id>/messages/", sheet.sheet_message, name="sheet_message"),
-    path("sheets/<int:sheet_id>/attachments/", sheet.sheet_attachment, name="sheet_attachment"),
+    path("sheets/<id:sheet_id>/", sheet.sheet_detail, name="sheet_detail"),
+    path("sheets/<id:sheet_id>/actions/<slug:action>/", sheet.sheet_action, name="sheet_action"),
+    path("sheets/<id:sheet_id>/messages/", sheet.sheet_message, name="sheet_message"),
+    path("sheets/<id:sheet_id>/attachments/", sheet.sheet_attachment, name="sheet_attachment"),
     path(
-        "sheets/<int:sheet_id>/consent/withdraw/",
+        "sheets/<id:sheet_id>/consent/withdraw/",
         sheet.consent_withdraw,
         name="sheet_consent_withdraw",
     ),
     # Desk lead
     path("lead/", lead.lead_board_page, name="lead_board"),
-    path("lead/assign/<int:sheet_id>/", lead.assign_handler, name="lead_assign"),
+    path("lead/assign/<id:sheet_id>/", lead.assign_handler, name="lead_assign"),
     # Privacy officer
     path("audit/", privacy.disclosures_page, name="audit_disclosures"),
     path("audit/search/", privacy.search_page, name="audit_search"),
     path("audit/reviews/", privacy.reviews_page, name="audit_reviews"),
-    path("audit/reviews/<int:review_id>/", privacy.review_decide, name="audit_review_decide"),
+    path("audit/reviews/<id:review_id>/", privacy.review_decide, name="audit_review_decide"),
     path("audit/integrity/", privacy.integrity_page, name="audit_integrity"),
     path("audit/anomalies/", privacy.anomalies_page, name="audit_anomalies"),
-    path("audit/consents/<int:consent_id>/", privacy.consent_page, name="audit_consent"),
+    path("audit/consents/<id:consent_id>/", privacy.consent_page, name="audit_consent"),
 ]

@@ -29,6 +29,14 @@ def too_large(max_bytes: int) -> ApiError:
 def refused_file(exc: ContentTypeRefused) -> ApiError:
     if exc.code == "empty_file":
         return ApiError("empty_file", "ファイルが空です。/ The file is empty.", 400)
+    if exc.code == "active_content":
+        return ApiError(
+            "active_content",
+            "スクリプト・起動アクション・埋め込みファイル・HTMLを含むファイルは添付できません。"
+            "紙をスキャンし直すか、PDFを印刷機能で保存し直してください。"
+            f" / The file carries active content ({exc}); send a plain scan or photo.",
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        )
     return ApiError(
         "content_type_refused",
         f"PDF・JPEG・PNG・TIFF・HEIC のスキャンや写真だけを添付できます。 / {exc}",

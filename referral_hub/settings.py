@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Refuses a NUL in the query string before any view or audit write (issue 15).
+    "referral_hub.api_input.QueryStringGuard",
     "referral_hub.audit.middleware.RequestContextMiddleware",
 ]
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from referral_hub import api_docs, health
+from referral_hub import api_docs, health, url_converters  # noqa: F401 - registers <id:…>
 from referral_hub.consent import api as consent_api
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
@@ -33,34 +33,34 @@ api_v1 = [
     path("concerns/", directory_api.concerns, name="api-concerns"),
     path("legal-bases/", consent_api.legal_bases, name="api-legal-bases"),
     path("residents/", consent_api.residents, name="api-residents"),
-    path("residents/<int:resident_id>/", sheets_api.resident_detail, name="api-resident"),
+    path("residents/<id:resident_id>/", sheets_api.resident_detail, name="api-resident"),
     path(
-        "residents/<int:resident_id>/consents/",
+        "residents/<id:resident_id>/consents/",
         consent_api.resident_consents,
         name="api-resident-consents",
     ),
     path("consents/", consent_api.consents, name="api-consents"),
-    path("consents/<int:consent_id>/", consent_api.consent_detail, name="api-consent"),
+    path("consents/<id:consent_id>/", consent_api.consent_detail, name="api-consent"),
     path(
-        "consents/<int:consent_id>/evidence/",
+        "consents/<id:consent_id>/evidence/",
         consent_api.consent_evidence,
         name="api-consent-evidence",
     ),
     path(
-        "consent-evidence/<int:evidence_id>/content/",
+        "consent-evidence/<id:evidence_id>/content/",
         consent_api.consent_evidence_content,
         name="api-consent-evidence-content",
     ),
     path(
-        "consents/<int:consent_id>/withdraw/",
+        "consents/<id:consent_id>/withdraw/",
         consent_api.consent_withdraw,
         name="api-consent-withdraw",
     ),
     path("sheets/", sheets_api.sheets, name="api-sheets"),
-    path("sheets/<int:sheet_id>/", sheets_api.sheet_detail_view, name="api-sheet"),
-    path("sheets/<int:sheet_id>/", include(sheet_actions)),
+    path("sheets/<id:sheet_id>/", sheets_api.sheet_detail_view, name="api-sheet"),
+    path("sheets/<id:sheet_id>/", include(sheet_actions)),
     path(
-        "attachments/<int:attachment_id>/content/",
+        "attachments/<id:attachment_id>/content/",
         attachments_api.attachment_content,
         name="api-attachment-content",
     ),

@@ -34,3 +34,12 @@ def _allow_audit_truncate(sender, connection, **kwargs) -> None:
 
 
 connection_created.connect(_allow_audit_truncate, dispatch_uid="tests_allow_audit_truncate")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """DRF's per-address sign-in throttle counts in the (in-process) cache: each test starts
+    from zero, so a test's outcome never depends on how many sign-ins ran before it."""
+    from django.core.cache import cache
+
+    cache.clear()

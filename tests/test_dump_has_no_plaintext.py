@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from referral_hub.consent import services as consent_services
+from referral_hub.consent.models import Consent
 from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs import services as sheet_services
 
@@ -42,6 +43,9 @@ MESSAGE = "明日の面談に同行します"
 NOTE = "本人と電話で話せた"
 FILENAME = "鳩ヶ谷澄香_滞納通知.pdf"
 ATTACHMENT_TEXT = "DUMP-CANARY 鳩ヶ谷澄香 督促状 attachment plaintext"
+PURPOSE = "通院中の心療内科と家計の相談につなぐため"
+WITNESS = "立会職員 鶴ヶ峰壮真"
+WITHDRAWAL_REASON = "家族に知られるのが怖いと本人が話した"
 ATTACHMENT = b"%PDF-1.7\n" + ATTACHMENT_TEXT.encode() * 500 + b"\n%%EOF\n"
 
 SECRETS = {
@@ -61,6 +65,13 @@ SECRETS = {
     "timeline note": NOTE,
     "attachment filename": "滞納通知",
     "attachment plaintext": "DUMP-CANARY",
+    # Consent free text (issue 15, input 12).
+    "consent purpose": PURPOSE,
+    "consent purpose fragment": "心療内科",
+    "consent witness": WITNESS,
+    "consent witness fragment": "鶴ヶ峰",
+    "withdrawal reason": WITHDRAWAL_REASON,
+    "withdrawal reason fragment": "知られるのが怖い",
 }
 
 
@@ -133,9 +144,9 @@ def test_database_dump_and_storage_hold_no_plaintext(settings, storage_dir, trun
             resident=resident,
             recipients=[jiritsu],
             categories=["identity", "concern", "tax", "attachments", "feedback"],
-            purpose="生活困窮の相談窓口につなぐため",
+            purpose=PURPOSE,
             method="verbal_witnessed",
-            witness="収納課 係長",
+            witness=WITNESS,
             valid_until=timezone.localdate() + datetime.timedelta(days=30),
         ),
     )
@@ -173,6 +184,26 @@ def test_database_dump_and_storage_hold_no_plaintext(settings, storage_dir, trun
     content = desk_client.get(f"/api/v1/attachments/{response.json()['id']}/content/")
     assert b"".join(content.streaming_content) == ATTACHMENT
     assert sheet_services.ConnectSheet.objects.get(pk=sheet.pk).summary == SUMMARY
+    # A second consent, withdrawn with a reason (the first one keeps the sheet going).
+    withdrawn = consent_services.record_consent(
+        clerk,
+        consent_services.ConsentInput(
+            resident=resident,
+            recipients=[jiritsu],
+            categories=["identity"],
+            purpose=PURPOSE,
+            method="verbal_witnessed",
+            witness=WITNESS,
+            valid_until=timezone.localdate() + datetime.timedelta(days=30),
+        ),
+    )
+    consent_services.withdraw_consent(clerk, withdrawn, WITHDRAWAL_REASON)
+    reread = Consent.objects.get(pk=withdrawn.pk)
+    assert (reread.purpose, reread.witness, reread.withdrawal_reason) == (
+        PURPOSE,
+        WITNESS,
+        WITHDRAWAL_REASON,
+    )
 
     dump = pg_dump()
     assert b"COPY public.consent_resident" in dump  # the dump really covers our tables

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from frontend.forms.base import AccessibleForm
+from frontend.forms.base import AccessibleForm, IdChoiceField
 from frontend.forms.files import ScansField
 from frontend.forms.send import DeskChoiceField
 from referral_hub.directory.models import Desk, Role
@@ -16,7 +16,7 @@ from referral_hub.handoffs.models import Outcome
 NOTE_MAX = 4000
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(IdChoiceField):
     def label_from_instance(self, obj) -> str:
         full = f"{obj.last_name} {obj.first_name}".strip()
         return full or obj.get_username()

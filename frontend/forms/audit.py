@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.forms.base import AccessibleForm
 from frontend.forms.send import DateInput
+from referral_hub.api_input import MAX_ID, plausible_query_date
 from referral_hub.audit.anomalies import DEFAULT_THRESHOLD
 from referral_hub.audit.selectors import EventFilters
 
@@ -30,6 +31,7 @@ class DisclosureLookupForm(AccessibleForm):
         label=_("住民番号"),
         required=False,
         min_value=1,
+        max_value=MAX_ID,
         help_text=_("開示記録や監査ログに表示される番号です。"),
     )
     sheet_number = forms.CharField(
@@ -47,7 +49,9 @@ class DisclosureLookupForm(AccessibleForm):
 
 
 class AuditSearchForm(AccessibleForm):
-    resident = forms.IntegerField(label=_("住民番号"), required=False, min_value=1)
+    resident = forms.IntegerField(
+        label=_("住民番号"), required=False, min_value=1, max_value=MAX_ID
+    )
     actor = forms.CharField(label=_("職員(ユーザー名)"), required=False, max_length=150)
     desk = forms.CharField(
         label=_("所属コード"),
@@ -56,8 +60,12 @@ class AuditSearchForm(AccessibleForm):
         help_text=_("例: jiritsu, shuno"),
     )
     action = forms.ChoiceField(label=_("操作"), required=False, choices=ACTION_CHOICES)
-    since = forms.DateField(label=_("開始日"), required=False, widget=DateInput())
-    until = forms.DateField(label=_("終了日"), required=False, widget=DateInput())
+    since = forms.DateField(
+        label=_("開始日"), required=False, validators=[plausible_query_date], widget=DateInput()
+    )
+    until = forms.DateField(
+        label=_("終了日"), required=False, validators=[plausible_query_date], widget=DateInput()
+    )
     allowed = forms.ChoiceField(
         label=_("結果"),
         required=False,
@@ -94,7 +102,9 @@ class ReviewDecisionForm(AccessibleForm):
 
 
 class AnomalyForm(AccessibleForm):
-    date = forms.DateField(label=_("日付"), required=False, widget=DateInput())
+    date = forms.DateField(
+        label=_("日付"), required=False, validators=[plausible_query_date], widget=DateInput()
+    )
     threshold = forms.IntegerField(
         label=_("閲覧人数のしきい値"), required=False, min_value=1, max_value=10000
     )

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from referral_hub.vault.content_types import detect_content_type
+from referral_hub.vault.active_content import accepted_content_type
 from referral_hub.vault.errors import ContentTypeRefused
 
 ACCEPT = "application/pdf,image/jpeg,image/png,image/tiff,image/heic,.pdf,.jpg,.jpeg,.png,.tif,.tiff,.heic"
@@ -32,11 +32,19 @@ def check_upload(upload: UploadedFile) -> None:
             params={"name": upload.name, "mib": limit // (1024 * 1024)},
         )
     try:
-        detect_content_type(upload)  # type: ignore[arg-type]
+        accepted_content_type(upload)  # type: ignore[arg-type]
     except ContentTypeRefused as refused:
         if refused.code == "empty_file":
             raise forms.ValidationError(
                 _("「%(name)s」は空のファイルです。"), params={"name": upload.name}
+            ) from None
+        if refused.code == "active_content":
+            raise forms.ValidationError(
+                _(
+                    "「%(name)s」にはスクリプトや埋め込みファイルなどが含まれているため添付できません。"
+                    "紙をスキャンし直すか、PDFを印刷機能で保存し直してから添付してください。"
+                ),
+                params={"name": upload.name},
             ) from None
         raise forms.ValidationError(
             _(

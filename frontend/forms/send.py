@@ -13,9 +13,16 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from frontend.forms.base import AccessibleForm
+from frontend.forms.base import (
+    AccessibleForm,
+    IdChoiceField,
+    IdMultipleChoiceField,
+    NormalisedField,
+)
 from frontend.forms.files import ScanField, ScansField
+from referral_hub.api_input import parse_id, plausible_birth_date, plausible_valid_until
 from referral_hub.consent.categories import Basis, Category, Method
+from referral_hub.consent.kana import to_katakana, to_phone
 from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs.models import HandoffMethod, Urgency
 
@@ -39,12 +46,12 @@ def active_desks():
     return Desk.objects.filter(is_active=True).order_by("pk")
 
 
-class DeskChoiceField(forms.ModelChoiceField):
+class DeskChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Desk) -> str:
         return f"{obj.name}({obj.external_organisation})" if obj.external_organisation else obj.name
 
 
-class DeskMultipleChoiceField(forms.ModelMultipleChoiceField):
+class DeskMultipleChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, obj: Desk) -> str:
         return DeskChoiceField.label_from_instance(self, obj)  # type: ignore[arg-type]
 
@@ -66,13 +73,15 @@ def _search_attrs(**more: str) -> dict[str, object]:
 class ResidentSearchForm(AccessibleForm):
     """Kana and birth date: both find a returning resident and register a new one."""
 
-    family_name_kana = forms.CharField(
+    family_name_kana = NormalisedField(
+        normalise=to_katakana,
         label=_("氏(フリガナ)"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs=_search_attrs()),
     )
-    given_name_kana = forms.CharField(
+    given_name_kana = NormalisedField(
+        normalise=to_katakana,
         label=_("名(フリガナ)"),
         max_length=100,
         required=False,
@@ -81,6 +90,7 @@ class ResidentSearchForm(AccessibleForm):
     birth_date = forms.DateField(
         label=_("生年月日"),
         required=False,
+        validators=[plausible_birth_date],
         widget=DateInput(attrs=_search_attrs()),
     )
 
@@ -99,7 +109,7 @@ class ResidentChoiceForm(AccessibleForm):
 
     def clean_resident(self) -> str:
         value = self.cleaned_data["resident"]
-        if value != NEW and not value.isdigit():
+        if value != NEW and parse_id(value) is None:
             raise forms.ValidationError(_("候補から本人を選んでください。"))
         return value
 
@@ -115,7 +125,8 @@ class NewResidentForm(AccessibleForm):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    phone = forms.CharField(
+    phone = NormalisedField(
+        normalise=to_phone,
         label=_("電話番号"),
         max_length=32,
         required=False,
@@ -131,7 +142,7 @@ class ConsentChoiceForm(AccessibleForm):
 
     def clean_consent(self) -> str:
         value = self.cleaned_data["consent"]
-        if value not in (NEW, OTHER_BASIS) and not value.isdigit():
+        if value not in (NEW, OTHER_BASIS) and parse_id(value) is None:
             raise forms.ValidationError(_("使う同意を選んでください。"))
         return value
 
@@ -176,7 +187,9 @@ class ConsentForm(AccessibleForm):
         help_text=_("口頭同意のときは、同席した職員の氏名を記入します。"),
     )
     valid_until = forms.DateField(
-        label=_("有効期限"), widget=DateInput(attrs={"class": "consent-scope"})
+        label=_("有効期限"),
+        validators=[plausible_valid_until],
+        widget=DateInput(attrs={"class": "consent-scope"}),
     )
     evidence = ScanField(
         label=_("署名した同意書(スキャン・写真)"),
@@ -225,7 +238,7 @@ class OtherBasisForm(AccessibleForm):
 
 
 class SheetForm(AccessibleForm):
-    concerns = forms.ModelMultipleChoiceField(
+    concerns = IdMultipleChoiceField(
         label=_("困りごと"),
         queryset=Concern.objects.all(),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "concern-choice"}),

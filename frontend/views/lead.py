@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend import lead_board, refusals
+from referral_hub.api_input import parse_id
 from referral_hub.handoffs import services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
 from referral_hub.handoffs.models import ConnectSheet, Status
@@ -28,11 +29,9 @@ def lead_board_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def assign_handler(request: HttpRequest, sheet_id: int) -> HttpResponse:
     """Assign a handler: a sheet not yet acknowledged is acknowledged first (受付 → 担当決定)."""
-    handler_id = request.POST.get("handler", "")
+    handler_id = parse_id(request.POST.get("handler", ""))
     handler = (
-        get_user_model().objects.filter(pk=int(handler_id)).first()
-        if handler_id.isdigit()
-        else None
+        get_user_model().objects.filter(pk=handler_id).first() if handler_id is not None else None
     )
     if handler is None:
         messages.error(request, _("担当者を選んでください。"))

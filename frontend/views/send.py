@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from frontend import consent_text, desk_guide, refusals, resident_lookup
 from frontend.forms.send import NEW, ConsentForm, ResidentSearchForm
 from frontend.send_flow import SendFlow
+from referral_hub.api_input import parse_id
 
 
 def _lookup(request: HttpRequest, search: ResidentSearchForm) -> resident_lookup.Lookup:
@@ -26,8 +27,9 @@ def _lookup(request: HttpRequest, search: ResidentSearchForm) -> resident_lookup
 def _consent_context(request: HttpRequest, resident_value: str, selected: str) -> dict:
     consents: list = []
     refusal = None
-    if resident_value.isdigit():
-        consents, decision = resident_lookup.resident_consents(request.user, int(resident_value))
+    resident_id = parse_id(resident_value)
+    if resident_id is not None:
+        consents, decision = resident_lookup.resident_consents(request.user, resident_id)
         if not decision.allowed:
             refusal = refusals.explain(decision)
     if not selected:
@@ -41,7 +43,7 @@ def _consent_context(request: HttpRequest, resident_value: str, selected: str) -
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return [number for value in values if (number := parse_id(value)) is not None]
 
 
 def _text_context(data) -> dict:
@@ -108,7 +110,7 @@ def resident_matches(request: HttpRequest) -> HttpResponse:
     """Duplicate suggestions; the consent choices follow the resident now selected (out of band)."""
     lookup = _lookup(request, ResidentSearchForm(request.GET))
     selected = request.GET.get("resident", "")
-    if selected.isdigit() and int(selected) not in {m.resident.pk for m in lookup.matches}:
+    if selected != NEW and parse_id(selected) not in {m.resident.pk for m in lookup.matches}:
         selected = ""
     if lookup.searched and not lookup.matches:
         selected = NEW

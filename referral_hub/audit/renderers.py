@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +9,8 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 from rest_framework.renderers import BaseRenderer
+
+from referral_hub.excel_csv import excel_csv
 
 CSV_HEADERS = ["記録番号", "日時", "操作", "職員", "所属", "法的根拠", "提供先", "対象", "対象ID"]
 
@@ -28,7 +28,8 @@ def _json_error(data: Any, renderer_context: Mapping[str, Any] | None) -> bytes:
 
 
 class DisclosureCSVRenderer(BaseRenderer):
-    """UTF-8 with a byte order mark, so Excel opens the Japanese headers correctly."""
+    """UTF-8 with a byte order mark, so Excel opens the Japanese headers correctly; desk names
+    and usernames cannot become formulas (``referral_hub.excel_csv``)."""
 
     media_type = "text/csv"
     format = "csv"
@@ -42,11 +43,9 @@ class DisclosureCSVRenderer(BaseRenderer):
     ) -> bytes:
         if not _is_report(data):
             return _json_error(data, renderer_context)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(CSV_HEADERS)
-        for row in data["results"]:
-            writer.writerow(
+        return excel_csv(
+            CSV_HEADERS,
+            (
                 [
                     row["seq"],
                     timezone.localtime(row["at"]).strftime("%Y-%m-%d %H:%M:%S"),
@@ -58,8 +57,9 @@ class DisclosureCSVRenderer(BaseRenderer):
                     row["target_type"],
                     row["target_id"],
                 ]
-            )
-        return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+                for row in data["results"]
+            ),
+        )
 
 
 class DisclosureHTMLRenderer(BaseRenderer):

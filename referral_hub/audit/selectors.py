@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from referral_hub.api_input import parse_id
 from referral_hub.audit.models import AuditEvent, AuditEventQuerySet, DisclosureReview
 
 ACTION_LABELS = {
@@ -88,8 +89,9 @@ def search_events(filters: EventFilters) -> AuditEventQuerySet:
     if filters.resident is not None:
         events = events.filter(resident_id=filters.resident)
     if filters.actor:
-        if filters.actor.isdigit():
-            events = events.filter(actor_id=int(filters.actor))
+        actor_id = parse_id(filters.actor)
+        if actor_id is not None:
+            events = events.filter(actor_id=actor_id)
         else:
             events = events.filter(actor_username=filters.actor)
     if filters.desk:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from referral_hub.api_input import MAX_ID, plausible_query_date
 from referral_hub.audit.models import AuditEvent, DisclosureReview
 from referral_hub.audit.selectors import EventFilters
 
@@ -17,18 +18,25 @@ def _date_or_datetime(value: str) -> date | datetime:
     value = value.strip()
     try:
         if len(value) == 10:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            plausible_query_date(day)
+            return day
         parsed = parse_datetime(value)
     except ValueError:
         parsed = None
     if parsed is None:
         raise serializers.ValidationError("YYYY-MM-DD または ISO 8601 の日時で指定してください。")
+    plausible_query_date(parsed)
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 class EventQuerySerializer(serializers.Serializer[EventFilters]):
-    resident = serializers.IntegerField(required=False, min_value=1, help_text="resident id")
-    actor = serializers.CharField(required=False, help_text="staff user id or username")
+    resident = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="resident id"
+    )
+    actor = serializers.CharField(
+        required=False, max_length=150, help_text="staff user id or username"
+    )
     desk = serializers.CharField(required=False, help_text="desk or department code of the actor")
     action = serializers.CharField(
         required=False, help_text="exact action (`sheet.read`) or a prefix (`sheet.*`)"
@@ -38,6 +46,13 @@ class EventQuerySerializer(serializers.Serializer[EventFilters]):
     allowed = serializers.ChoiceField(
         choices=["true", "false"], required=False, help_text="only allowed or only refused events"
     )
+
+    def validate_actor(self, value: str) -> str:
+        # The search treats digits as a user id: only ASCII digits that fit bigint ("²" is
+        # str.isdigit() too, and int("²") fails).
+        if value.isdigit() and not (value.isascii() and int(value) <= MAX_ID):
+            raise serializers.ValidationError("職員の番号が範囲外です。/ User id out of range.")
+        return value
 
     def validate_since(self, value: str) -> date | datetime:
         return _date_or_datetime(value)
@@ -157,7 +172,9 @@ class ReviewDecisionSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class AnomalyQuerySerializer(serializers.Serializer[dict[str, Any]]):
-    date = serializers.DateField(required=False, help_text="local date, default today")
+    date = serializers.DateField(
+        required=False, validators=[plausible_query_date], help_text="local date, default today"
+    )
     threshold = serializers.IntegerField(
         required=False, min_value=0, help_text="flag staff who opened more residents than this"
     )

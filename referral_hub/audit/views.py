@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from referral_hub.api_input import clean_json
 from referral_hub.audit.anomalies import DEFAULT_THRESHOLD, anomalies_on
 from referral_hub.audit.log import record
 from referral_hub.audit.models import DisclosureReview
@@ -276,7 +277,7 @@ def review_detail(request: Request, pk: int) -> Response:
         target_type="disclosure_review",
         target_id=pk,
     )
-    body = ReviewDecisionSerializer(data=request.data)
+    body = ReviewDecisionSerializer(data=clean_json(request.data))
     body.is_valid(raise_exception=True)
     try:
         decided = decide_review(

@@ -15,9 +15,16 @@ from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
 from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
-from referral_hub.api_input import validated
+from referral_hub.api_input import (
+    IdField,
+    NormalisedCharField,
+    plausible_birth_date,
+    plausible_valid_until,
+    validated,
+)
 from referral_hub.consent import evidence, policy, services
 from referral_hub.consent.categories import Category, Method
+from referral_hub.consent.kana import to_katakana, to_phone
 from referral_hub.consent.models import Consent, LegalBasis, Resident
 from referral_hub.idempotency.api import idempotent
 
@@ -25,11 +32,15 @@ from referral_hub.idempotency.api import idempotent
 class ResidentIn(serializers.Serializer):
     family_name = serializers.CharField(max_length=100)
     given_name = serializers.CharField(max_length=100, allow_blank=True, default="")
-    family_name_kana = serializers.CharField(max_length=100)
-    given_name_kana = serializers.CharField(max_length=100, allow_blank=True, default="")
-    birth_date = serializers.DateField(allow_null=True, required=False, default=None)
+    family_name_kana = NormalisedCharField(normalise=to_katakana, max_length=100)
+    given_name_kana = NormalisedCharField(
+        normalise=to_katakana, max_length=100, allow_blank=True, default=""
+    )
+    birth_date = serializers.DateField(
+        allow_null=True, required=False, default=None, validators=[plausible_birth_date]
+    )
     address = serializers.CharField(max_length=300, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=32, allow_blank=True, default="")
+    phone = NormalisedCharField(normalise=to_phone, max_length=32, allow_blank=True, default="")
 
 
 class ResidentCreated(ResidentIn):
@@ -71,9 +82,9 @@ def _find_residents(request: Request) -> Response:
     decision = policy.authorize_registration(request.user, "resident.search")
     if not decision.allowed:
         raise services.Refused(decision)
-    birth = serializers.DateField(allow_null=True).run_validation(
-        request.query_params.get("birth_date") or None
-    )
+    birth = serializers.DateField(
+        allow_null=True, validators=[plausible_birth_date]
+    ).run_validation(request.query_params.get("birth_date") or None)
     matches = services.find_possible_duplicates(
         request.user, request.query_params.get("q", ""), birth
     )
@@ -93,17 +104,15 @@ def _find_residents(request: Request) -> Response:
 
 
 class ConsentIn(serializers.Serializer):
-    resident = serializers.IntegerField()
-    recipients = serializers.ListField(
-        child=serializers.IntegerField(), allow_empty=False, max_length=50
-    )
+    resident = IdField()
+    recipients = serializers.ListField(child=IdField(), allow_empty=False, max_length=50)
     categories = serializers.ListField(
         child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
     )
     purpose = serializers.CharField(max_length=500)
     method = serializers.ChoiceField(choices=Method.choices)
     witness = serializers.CharField(max_length=100, allow_blank=True, default="")
-    valid_until = serializers.DateField()
+    valid_until = serializers.DateField(validators=[plausible_valid_until])
 
 
 class ConsentOut(serializers.Serializer):
@@ -192,6 +201,7 @@ def resident_consents(request: Request, resident_id: int) -> Response:
     resident = chosen_resident(request.user, resident_id, "consent.list")
     rows = (
         Consent.objects.filter(resident=resident)
+        .select_related("data_key")  # purpose and witness are decrypted for each row
         .prefetch_related("recipients")
         .order_by("-recorded_at")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from referral_hub.consent.categories import Basis, Method
 from referral_hub.vault.fields import EncryptedDateField, EncryptedTextField
+from referral_hub.vault.keys import new_data_key
 
 
 class Resident(models.Model):
@@ -52,16 +54,21 @@ class Resident(models.Model):
 
 
 class Consent(models.Model):
-    """What the resident agreed to: which desks may receive which categories, why and until when."""
+    """What the resident agreed to: which desks may receive which categories, why and until when.
+
+    The free text (purpose, witness, withdrawal reason) is encrypted under the consent's own
+    data key: clerks type names and health reasons there (issue 15, input 12). The key is
+    created on first save and shredded with the resident's at the end of retention."""
 
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="consents")
+    data_key = models.OneToOneField("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     recipients = models.ManyToManyField(
         "directory.Desk", related_name="consents", verbose_name=_("提供先")
     )
     categories = models.JSONField(_("提供する情報"), default=list)
-    purpose = models.CharField(_("目的"), max_length=500)
+    purpose = EncryptedTextField(_("目的"), key_field="data_key")
     method = models.CharField(_("方法"), max_length=32, choices=Method.choices)
-    witness = models.CharField(_("立会人"), max_length=100, blank=True)
+    witness = EncryptedTextField(_("立会人"), key_field="data_key", blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -78,7 +85,7 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    withdrawal_reason = models.CharField(max_length=500, blank=True)
+    withdrawal_reason = EncryptedTextField(_("撤回の理由"), key_field="data_key", blank=True)
 
     class Meta:
         verbose_name = _("本人同意")
@@ -86,6 +93,12 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent #{self.pk} (resident #{self.resident_id})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every consent gets its data key before its encrypted fields are sealed.
+        if self.data_key_id is None:
+            self.data_key = new_data_key()
+        super().save(*args, **kwargs)
 
     def status_on(self, today: datetime.date) -> str:
         if self.withdrawn_at is not None:

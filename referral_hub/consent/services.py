@@ -185,7 +185,7 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
         decision, _ = policy.authorize_resident(actor, data.resident.pk, "consent.record")
         if decision.allowed:
             department_id, desk_id = roles.home_place(actor)
-            consent = Consent.objects.create(
+            consent = Consent.objects.create(  # type: ignore[misc]
                 resident=data.resident,
                 categories=categories,
                 purpose=data.purpose.strip(),

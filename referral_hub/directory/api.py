@@ -128,7 +128,8 @@ class ConcernOut(serializers.ModelSerializer):
 
 
 class DeskOut(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Null for desks outside the city hall's departments (社会福祉協議会 and the like).
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     concerns = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:

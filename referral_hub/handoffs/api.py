@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
-from referral_hub.api_input import validated
+from referral_hub.api_input import parse_id, validated
 from referral_hub.consent import policy
 from referral_hub.consent.api import chosen_resident
 from referral_hub.consent.categories import Basis
@@ -101,9 +101,10 @@ class MessageIn(serializers.Serializer):
 
 def _desk(value: str | int, field: str = "to_desk") -> Desk:
     text = str(value)
+    desk_id = parse_id(text)
     desk = (
-        Desk.objects.filter(pk=int(text)).first()
-        if text.isdigit()
+        Desk.objects.filter(pk=desk_id).first()
+        if desk_id is not None
         else Desk.objects.filter(code=text).first()
     )
     if desk is None:
@@ -334,14 +335,19 @@ def sheet_detail_view(request: Request, sheet_id: int) -> Response:
     return Response(sheet_detail(view, content))
 
 
-@extend_schema(responses=dict, tags=["sheets"])
+# The timeline and the thread are JSON arrays of objects (the fuzz test checks the schema).
+_LIST_OF_OBJECTS = {200: {"type": "array", "items": {"type": "object"}}}
+
+
+@extend_schema(responses=_LIST_OF_OBJECTS, tags=["sheets"])
 @api_view(["GET"])
 def sheet_events(request: Request, sheet_id: int) -> Response:
     view = selectors.view_sheet(request.user, sheet_id)
     return Response([event_out(e, view) for e in selectors.timeline(view)])
 
 
-@extend_schema(request=MessageIn, responses=dict, tags=["sheets"])
+@extend_schema(responses=_LIST_OF_OBJECTS, tags=["sheets"], methods=["GET"])
+@extend_schema(request=MessageIn, responses={201: dict}, tags=["sheets"], methods=["POST"])
 @api_view(["GET", "POST"])
 def sheet_messages(request: Request, sheet_id: int) -> Response:
     if request.method == "POST":

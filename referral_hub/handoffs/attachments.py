@@ -1,6 +1,8 @@
 """Attachments on connect sheets: upload and download services and their API views.
 
-Upload: the type is decided from the file's bytes, the filename is sanitised, and the content
+Upload: the type is decided from the file's bytes, a file with active content (PDF scripts,
+launch actions, embedded files, HTML polyglots: ``vault.active_content``) is refused, the
+filename is sanitised, and the content
 streams through the vault's chunked encryptor into Django's storage under the attachment's own
 data key, before the short transaction that records it (vault/staging.py). Download: the policy gate (``attachments`` category, purpose ``attachment.read``)
 decides and records the read; the whole object is authenticated before the first byte is

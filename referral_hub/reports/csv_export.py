@@ -1,13 +1,13 @@
 """The report as CSV for Excel: UTF-8 with a byte-order mark (so Excel detects the encoding),
-CRLF line ends, Japanese headers, one figure per row (区分, 項目, コード, 値)."""
+CRLF line ends, Japanese headers, one figure per row (区分, 項目, コード, 値). Names that
+staff typed (departments, desks) cannot become formulas (``referral_hub.excel_csv``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-BOM = "\ufeff"
+from referral_hub.excel_csv import excel_csv
+
 HEADER = ["区分", "項目", "コード", "値"]
 
 
@@ -102,12 +102,7 @@ def report_rows(report: dict[str, Any]) -> list[list[str]]:
 
 
 def report_csv(report: dict[str, Any]) -> bytes:
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(report_rows(report))
-    return buffer.getvalue().encode("utf-8")
+    return excel_csv(HEADER, report_rows(report))
 
 
 def csv_filename(report: dict[str, Any]) -> str:

@@ -28,17 +28,24 @@ _WINDOWS_RESERVED = {
 }
 
 
-def _drop_invisible(text: str) -> str:
-    # Cc: control characters; Cf: format characters incl. U+202E RIGHT-TO-LEFT OVERRIDE,
-    # which can make "invoice\u202efdp.exe" display as "invoiceexe.pdf".
-    return "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co"})
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+
+def drop_invisible(text: str, *, keep: str = "") -> str:
+    """``text`` without control (Cc), format (Cf), surrogate (Cs) and private-use (Co)
+    characters, except those in ``keep``. Format characters include U+202E RIGHT-TO-LEFT
+    OVERRIDE, which can make "invoice\u202efdp.exe" display as "invoiceexe.pdf". Also the rule
+    for names and narratives (``referral_hub.api_input.clean_text``)."""
+    return "".join(
+        ch for ch in text if ch in keep or unicodedata.category(ch) not in INVISIBLE_CATEGORIES
+    )
 
 
 def sanitize_filename(raw: str, *, content_type: str) -> str:
     """Return a safe display name whose extension fits ``content_type``."""
     text = unicodedata.normalize("NFC", raw or "")
     text = re.split(r"[/\\]", text)[-1]  # a browser may send a full Windows path
-    text = _drop_invisible(text)
+    text = drop_invisible(text)
     text = _UNSAFE.sub("_", text)
     text = _SPACES.sub(" ", text).strip(" .")
     stem, dot, extension = text.rpartition(".")

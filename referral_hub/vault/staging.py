@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 
-from referral_hub.vault.content_types import detect_content_type
+from referral_hub.vault.active_content import accepted_content_type
 from referral_hub.vault.errors import AttachmentTooLarge
 from referral_hub.vault.filenames import sanitize_filename
 from referral_hub.vault.keys import new_data_key
@@ -62,11 +62,14 @@ def stage_upload(
     """Sniff, check and encrypt ``upload`` into storage under a new data key.
 
     Call it outside any transaction (inside one it would hold that transaction's locks for
-    the whole upload; tests wrapped in a transaction are the exception). Raises ``AttachmentTooLarge`` or ``ContentTypeRefused`` (nothing stored), or
+    the whole upload; tests wrapped in a transaction are the exception). Raises
+    ``AttachmentTooLarge`` or ``ContentTypeRefused`` (``active_content`` included; nothing
+    stored), or
     whatever ``observe`` raises (nothing stored)."""
     if upload.size is not None and upload.size > max_bytes:
         raise AttachmentTooLarge(max_bytes)
-    content_type = detect_content_type(upload)  # type: ignore[arg-type]
+    # The type from the bytes, and no active content (one streaming pass before encryption).
+    content_type = accepted_content_type(upload)  # type: ignore[arg-type]
     filename = sanitize_filename(upload.name or "", content_type=content_type)
     data_key = new_data_key()
     try:

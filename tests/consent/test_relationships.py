@@ -4,8 +4,11 @@ form. Each test is one of the failing inputs of the relationships issue, in its 
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.models import Consent, ConsentEvidence
@@ -34,7 +37,7 @@ def consent_body(resident_id: int, desk_id: int) -> dict:
         "purpose": "相談のため",
         "method": "verbal_witnessed",
         "witness": "同僚",
-        "valid_until": "2099-01-01",
+        "valid_until": (timezone.localdate() + datetime.timedelta(days=180)).isoformat(),
     }
 
 

@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from referral_hub.audit.log import record
-from referral_hub.consent.models import ConsentEvidence, Resident
+from referral_hub.consent.models import Consent, ConsentEvidence, Resident
 from referral_hub.handoffs.models import ConnectSheet, Status
 from referral_hub.vault.keys import shred
 from referral_hub.vault.storage import delete_stored
@@ -108,7 +108,13 @@ def shred_resident(resident_id: int, *, years: int) -> bool:
         evidence = list(
             ConsentEvidence.objects.filter(consent__resident=resident).select_related("data_key")
         )
-        keys = [resident.data_key, *(e.data_key for e in evidence if not e.data_key.is_shredded)]
+        consents = list(Consent.objects.filter(resident=resident).select_related("data_key"))
+        keys = [
+            resident.data_key,
+            *(e.data_key for e in evidence if not e.data_key.is_shredded),
+            # The consents' purpose, witness and withdrawal reason (encrypted, issue 15).
+            *(c.data_key for c in consents if not c.data_key.is_shredded),
+        ]
         for key in keys:
             shred(key)
         record(
