@@ -599,10 +599,37 @@ def test_cell(world: World, route: str, method: str, role: str):
     if leaked:
         assert role != "anonymous", leaked
         decisions = AuditEvent.objects.filter(seq__gt=before_seq, allowed=True, actor_username=role)
+        # A counter lookup answers with the kana the clerk typed; its one event names every
+        # resident it revealed in ``details["residents"]`` (a search may reveal several).
         about_resident = [
             e
             for e in decisions
             if e.resident_id == world.resident
-            or world.resident in (e.details or {}).get("residents", [])
+            or (e.action == "resident.search" and world.resident in e.details["residents"])
         ]
         assert about_resident, f"{leaked} returned without an allowing decision in the log"
+
+
+# --- an unknown id answers like an unrelated one --------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_resident_detail_answers_unknown_and_unrelated_ids_alike(world: World):
+    """A refusal does not reveal whether a resident exists (issue 13): school_clerk and consult1
+    get the same answer for the fixed world's resident as for an id that was never issued, and
+    both refusals are recorded."""
+    unknown = world.resident + 10_000
+    for role in ("school_clerk", "consult1"):
+        client = Client(HTTP_AUTHORIZATION=f"Token {world.tokens[role]}")
+        before = last_seq()
+
+        existing = client.get(f"/api/v1/residents/{world.resident}/")
+        missing = client.get(f"/api/v1/residents/{unknown}/")
+
+        assert (existing.status_code, existing.json()) == (missing.status_code, missing.json())
+        assert existing.json()["code"] == "not_desk_member"
+        refusals = AuditEvent.objects.filter(seq__gt=before, action="resident.read")
+        assert [(e.allowed, e.target_id, e.resident_id) for e in refusals] == [
+            (False, str(world.resident), world.resident),
+            (False, str(unknown), None),
+        ]
