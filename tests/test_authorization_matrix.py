@@ -565,9 +565,13 @@ def world_state() -> tuple:
 
 
 def body_text(response: Any) -> str:
+    """The body as text; JSON re-serialised without ASCII escapes, so an escaped name shows."""
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
-    return response.content.decode("utf-8", "replace")
+    text = response.content.decode("utf-8", "replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        text += json.dumps(json.loads(text), ensure_ascii=False)
+    return text
 
 
 def last_seq() -> int:
