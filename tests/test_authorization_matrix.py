@@ -280,6 +280,7 @@ def routes() -> dict[str, str]:
         if route.startswith(SKIPPED_PREFIXES):
             continue
         assert name, f"route {route!r} has no name: the matrix keys on names"
+        assert name not in named, f"two routes are named {name!r}: the matrix keys on names"
         named[name] = route
     return named
 
@@ -584,6 +585,9 @@ def last_seq() -> int:
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "method", "role"), cells())
 def test_cell(world: World, route: str, method: str, role: str):
+    """One cell: the status in TABLE; a refused write changes nothing; consent content, the
+    story and the resident's identity reach only whom they may, identity only with an allowing
+    decision written by this request."""
     expected = EXPECTED.get((route, method, role))
     before_state = world_state() if method != "GET" else None
     before_seq = last_seq()
