@@ -169,7 +169,11 @@ def messages(view: SheetView) -> list[SheetMessage]:
 
 def resident_for_desk(actor: Any, resident_id: int):
     """A resident's identity for a desk that owns one of their sheets, open or closed: the desk
-    keeps its case record until retention ends (gate: resident.read)."""
+    keeps its case record until retention ends (gate: resident.read).
+
+    An unknown id is refused exactly like a resident of another desk (``not_desk_member``,
+    recorded without a resident id), so the answer does not reveal whether the resident exists
+    (DESIGN.md invariant 9)."""
     from referral_hub.consent.models import Resident
 
     resident = Resident.objects.filter(pk=resident_id).first()
@@ -177,7 +181,9 @@ def resident_for_desk(actor: Any, resident_id: int):
         target = ("resident", resident_id)
         raise Refused(policy.refuse_unknown(actor, "resident.read", target, "not_desk_member"))
     sheet = (
-        ConnectSheet.objects.filter(resident=resident, owner_desk_id__in=roles.desk_ids(actor))
+        ConnectSheet.objects.filter(
+            resident_id=resident.pk, owner_desk_id__in=roles.desk_ids(actor)
+        )
         .select_related("owner_desk", "consent")
         .order_by("-sent_at")
         .first()
@@ -191,7 +197,7 @@ def resident_for_desk(actor: Any, resident_id: int):
         basis=sheet.legal_basis if sheet else "consent",
         consent=sheet.consent if sheet else None,
         justification=sheet.justification if sheet else "",
-        target=("resident", resident.pk),
+        target=("resident", resident_id),
     )
     if not decision.allowed:
         raise Refused(decision)
