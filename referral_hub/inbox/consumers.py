@@ -138,7 +138,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def catch_up(self, since: int) -> None:
         """Send every stored event after ``since`` in order, a bounded batch at a time."""
         await self.number_stale_events()
-        cursor, _ = await self.send_stored_after(since, resend=True)
+        # A ``since`` beyond the end (a seq from another device, a reset inbox) reads from the
+        # real end, so ``caught_up`` reports the server's last seq, never the client's number.
+        assert self.user_id is not None
+        latest, _ = await database_sync_to_async(resync_state)(self.user_id)
+        cursor, _ = await self.send_stored_after(min(since, latest), resend=True)
         await self.send_json({"type": "caught_up", "last_seq": cursor})
 
     async def send_stored_after(self, since: int, *, resend: bool) -> tuple[int, int]:
