@@ -14,15 +14,16 @@ from referral_hub.vault.checks import require_vault_configured  # noqa: E402
 require_vault_configured()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from referral_hub.inbox.auth import WebSocketAuthMiddleware  # noqa: E402
+from referral_hub.inbox.origin import CookieOriginValidator  # noqa: E402
 from referral_hub.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        # Origin is checked for cookie handshakes only; token clients need none (inbox/origin.py).
+        "websocket": CookieOriginValidator(
             WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }

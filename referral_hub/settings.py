@@ -264,7 +264,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LegalBasisEnum": "referral_hub.consent.categories.Basis"},
+    "ENUM_NAME_OVERRIDES": {
+        "LegalBasisEnum": "referral_hub.consent.categories.Basis",
+        "SheetStatusEnum": "referral_hub.handoffs.models.Status",
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------

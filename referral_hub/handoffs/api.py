@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
 from referral_hub.api_input import parse_id, validated
+from referral_hub.api_schema import error_responses
 from referral_hub.consent import policy
 from referral_hub.consent.api import chosen_resident
 from referral_hub.consent.categories import Basis
@@ -24,6 +25,14 @@ from referral_hub.handoffs.models import (
     Outcome,
     SheetMessage,
     Urgency,
+)
+from referral_hub.handoffs.schemas import (
+    ResidentOut,
+    SheetDetailOut,
+    SheetEventOut,
+    SheetMessageOut,
+    SheetPageOut,
+    SheetSummaryOut,
 )
 from referral_hub.idempotency.api import idempotent
 
@@ -254,7 +263,7 @@ def _parse_bool(value: str | None) -> bool | None:
 
 @extend_schema(
     request=SheetIn,
-    responses={201: dict},
+    responses={201: SheetSummaryOut, **error_responses(400, 401, 403, 409)},
     tags=["sheets"],
     methods=["POST"],
     operation_id="sheets_send",
@@ -268,7 +277,7 @@ def _parse_bool(value: str | None) -> bool | None:
         OpenApiParameter("page_size", int),
         OpenApiParameter("cursor", str, description="from the `next`/`previous` links"),
     ],
-    responses=dict,
+    responses={200: SheetPageOut, **error_responses(400, 401)},
     tags=["sheets"],
     methods=["GET"],
 )
@@ -325,7 +334,11 @@ def _send(request: Request) -> Response:
     return Response(sheet_summary(sheet), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=dict, tags=["sheets"], operation_id="sheets_detail")
+@extend_schema(
+    responses={200: SheetDetailOut, **error_responses(401, 403, 404)},
+    tags=["sheets"],
+    operation_id="sheets_detail",
+)
 @api_view(["GET"])
 def sheet_detail_view(request: Request, sheet_id: int) -> Response:
     """The owner desk gets the full sheet (audited read); the sender gets the feedback view and
@@ -335,19 +348,26 @@ def sheet_detail_view(request: Request, sheet_id: int) -> Response:
     return Response(sheet_detail(view, content))
 
 
-# The timeline and the thread are JSON arrays of objects (the fuzz test checks the schema).
-_LIST_OF_OBJECTS = {200: {"type": "array", "items": {"type": "object"}}}
-
-
-@extend_schema(responses=_LIST_OF_OBJECTS, tags=["sheets"])
+@extend_schema(
+    responses={200: SheetEventOut(many=True), **error_responses(401, 403, 404)}, tags=["sheets"]
+)
 @api_view(["GET"])
 def sheet_events(request: Request, sheet_id: int) -> Response:
     view = selectors.view_sheet(request.user, sheet_id)
     return Response([event_out(e, view) for e in selectors.timeline(view)])
 
 
-@extend_schema(responses=_LIST_OF_OBJECTS, tags=["sheets"], methods=["GET"])
-@extend_schema(request=MessageIn, responses={201: dict}, tags=["sheets"], methods=["POST"])
+@extend_schema(
+    request=MessageIn,
+    responses={201: SheetMessageOut, **error_responses(400, 401, 403, 404)},
+    tags=["sheets"],
+    methods=["POST"],
+)
+@extend_schema(
+    responses={200: SheetMessageOut(many=True), **error_responses(401, 403, 404)},
+    tags=["sheets"],
+    methods=["GET"],
+)
 @api_view(["GET", "POST"])
 def sheet_messages(request: Request, sheet_id: int) -> Response:
     if request.method == "POST":
@@ -358,25 +378,29 @@ def sheet_messages(request: Request, sheet_id: int) -> Response:
     return Response([message_out(m) for m in selectors.messages(view)])
 
 
+# Every action answers with the sheet's summary row.
+ACTION_RESPONSES = {200: SheetSummaryOut, **error_responses(400, 401, 403, 404, 409)}
+
+
 def _action_response(request: Request, sheet: ConnectSheet) -> Response:
     return Response(sheet_summary(selectors.get_sheet(sheet.pk)))
 
 
-@extend_schema(request=None, responses=dict, tags=["sheet actions"])
+@extend_schema(request=None, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def acknowledge(request: Request, sheet_id: int) -> Response:
     validated(EmptyIn, request.data)
     return _action_response(request, services.acknowledge(request.user, sheet_id))
 
 
-@extend_schema(request=AcceptIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=AcceptIn, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def accept(request: Request, sheet_id: int) -> Response:
     data = validated(AcceptIn, request.data)
     return _action_response(request, services.accept(request.user, sheet_id, data["handler"]))
 
 
-@extend_schema(request=DeskNoteIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=DeskNoteIn, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def contacted(request: Request, sheet_id: int) -> Response:
     data = validated(DeskNoteIn, request.data)
@@ -386,7 +410,7 @@ def contacted(request: Request, sheet_id: int) -> Response:
     return _action_response(request, sheet)
 
 
-@extend_schema(request=DeskNoteIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=DeskNoteIn, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def connected(request: Request, sheet_id: int) -> Response:
     data = validated(DeskNoteIn, request.data)
@@ -396,7 +420,7 @@ def connected(request: Request, sheet_id: int) -> Response:
     return _action_response(request, sheet)
 
 
-@extend_schema(request=RedirectIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=RedirectIn, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def redirect(request: Request, sheet_id: int) -> Response:
     data = validated(RedirectIn, request.data)
@@ -404,21 +428,21 @@ def redirect(request: Request, sheet_id: int) -> Response:
     return _action_response(request, sheet)
 
 
-@extend_schema(request=ReasonIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=ReasonIn, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def return_to_sender(request: Request, sheet_id: int) -> Response:
     data = validated(ReasonIn, request.data)
     return _action_response(request, services.return_sheet(request.user, sheet_id, data["reason"]))
 
 
-@extend_schema(request=NoteIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=NoteIn, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def resend(request: Request, sheet_id: int) -> Response:
     data = validated(NoteIn, request.data)
     return _action_response(request, services.resend_sheet(request.user, sheet_id, data["note"]))
 
 
-@extend_schema(request=CloseIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=CloseIn, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def close(request: Request, sheet_id: int) -> Response:
     data = validated(CloseIn, request.data)
@@ -432,7 +456,7 @@ def close(request: Request, sheet_id: int) -> Response:
     return _action_response(request, sheet)
 
 
-@extend_schema(request=ReasonIn, responses=dict, tags=["sheet actions"])
+@extend_schema(request=ReasonIn, responses=ACTION_RESPONSES, tags=["sheet actions"])
 @api_view(["POST"])
 def withdraw(request: Request, sheet_id: int) -> Response:
     data = validated(ReasonIn, request.data)
@@ -441,7 +465,7 @@ def withdraw(request: Request, sheet_id: int) -> Response:
     )
 
 
-@extend_schema(responses=dict, tags=["residents"])
+@extend_schema(responses={200: ResidentOut, **error_responses(401, 403)}, tags=["residents"])
 @api_view(["GET"])
 def resident_detail(request: Request, resident_id: int) -> Response:
     """Identity of a resident, for staff of a desk that owns one of their sheets (audited read)."""

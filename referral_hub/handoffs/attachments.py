@@ -38,6 +38,7 @@ from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
 from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
+from referral_hub.api_schema import error_responses
 from referral_hub.audit.log import batched, record
 from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
@@ -235,7 +236,7 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
 
 @extend_schema(
     request={"multipart/form-data": AttachmentIn},
-    responses={201: AttachmentOut},
+    responses={201: AttachmentOut, **error_responses(400, 401, 403, 404, 409, 413, 415)},
     tags=["sheets"],
 )
 @api_view(["POST"])
@@ -277,7 +278,10 @@ def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
 
 
 @extend_schema(
-    responses={(200, "application/octet-stream"): OpenApiResponse(description="the plaintext")},
+    responses={
+        (200, "application/octet-stream"): OpenApiResponse(bytes, description="the plaintext"),
+        **error_responses(401, 403, 404, 410),
+    },
     tags=["sheets"],
 )
 @api_view(["GET"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from referral_hub.directory.models import Membership, Role
+from referral_hub.directory.models import Desk, Membership, Role
 from referral_hub.handoffs.models import ConnectSheet
 from referral_hub.inbox.publish import publish
 
@@ -36,8 +36,18 @@ def sender_side(sheet: ConnectSheet) -> set[int]:
     return users
 
 
+def _desk_code(desk_id: int) -> str:
+    return Desk.objects.values_list("code", flat=True).get(pk=desk_id)
+
+
+def _owner_desk(sheet: ConnectSheet) -> str:
+    """The owner desk's code: the identifier every API response uses for ``owner_desk``
+    (docs/api.md, WebSocket), so a client matches frames and responses without a lookup."""
+    return sheet.owner_desk.code
+
+
 def _extra(sheet: ConnectSheet, **more: int | str) -> dict[str, int | str]:
-    return {"owner_desk": sheet.owner_desk_id, "urgency": sheet.urgency, **more}
+    return {"owner_desk": _owner_desk(sheet), "urgency": sheet.urgency, **more}
 
 
 def _to_both_sides(
@@ -130,7 +140,7 @@ def lead_alert(desk_id: int, sheet_id: int | None, status: str, alert: str) -> N
         box="inbox",
         sheet_id=sheet_id,
         status=status,
-        extra={"owner_desk": desk_id, "alert": alert},
+        extra={"owner_desk": _desk_code(desk_id), "alert": alert},
     )
 
 
@@ -142,5 +152,5 @@ def consent_withdrawn(sheets: Iterable[ConnectSheet], consent_id: int) -> None:
             "consent.withdrawn",
             desk_users,
             sender_side(sheet) - desk_users,
-            extra={"consent": consent_id, "owner_desk": sheet.owner_desk_id},
+            extra={"consent": consent_id, "owner_desk": _owner_desk(sheet)},
         )

@@ -12,6 +12,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from referral_hub.api_schema import error_responses
 from referral_hub.inbox.publish import deliver_stale
 from referral_hub.inbox.read_state import inbox_state, last_seq, mark_sheet_read
 from referral_hub.inbox.selectors import CATCH_UP_BATCH, events_after
@@ -38,7 +39,7 @@ class EventsQuery(serializers.Serializer):
 
 
 class InboxEventOut(serializers.Serializer):
-    """The WebSocket event shape; services may add ids and codes such as ``owner_desk``."""
+    """The WebSocket event shape, with the ids and codes services add (handoffs/notify.py)."""
 
     type = serializers.CharField()
     seq = serializers.IntegerField()
@@ -46,6 +47,13 @@ class InboxEventOut(serializers.Serializer):
     status = serializers.CharField(allow_null=True)
     at = serializers.DateTimeField()
     box = serializers.CharField()
+    owner_desk = serializers.CharField(
+        required=False, help_text="the owner desk's code, as in every sheet response"
+    )
+    urgency = serializers.CharField(required=False)
+    alert = serializers.CharField(required=False, help_text="`runaround`, `disclosure_flagged`")
+    redirects = serializers.IntegerField(required=False)
+    consent = serializers.IntegerField(required=False, help_text="the withdrawn consent's id")
 
 
 class EventsResponse(serializers.Serializer):
@@ -63,7 +71,7 @@ class MarkReadResponse(serializers.Serializer):
     counts = UnreadCounts()
 
 
-@extend_schema(responses={200: UnreadResponse}, tags=["inbox"])
+@extend_schema(responses={200: UnreadResponse, **error_responses(401)}, tags=["inbox"])
 @api_view(["GET"])
 def unread(request: Request) -> Response:
     """Unread sheets per box (inbox, sent, overdue) and your last event seq."""
@@ -77,7 +85,7 @@ def unread(request: Request) -> Response:
         OpenApiParameter("since", int, required=True, description="Last seq you have seen."),
         OpenApiParameter("limit", int, description=f"At most {MAX_EVENTS_PER_PAGE}."),
     ],
-    responses={200: EventsResponse},
+    responses={200: EventsResponse, **error_responses(400, 401)},
     tags=["inbox"],
 )
 @api_view(["GET"])
@@ -93,7 +101,11 @@ def events(request: Request) -> Response:
     )
 
 
-@extend_schema(request=MarkReadRequest, responses={200: MarkReadResponse}, tags=["inbox"])
+@extend_schema(
+    request=MarkReadRequest,
+    responses={200: MarkReadResponse, **error_responses(400, 401)},
+    tags=["inbox"],
+)
 @api_view(["POST"])
 def mark_read(request: Request) -> Response:
     """Mark your events about one sheet read; your open sockets receive the new counts."""

@@ -144,7 +144,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         """Send every stored event after ``since`` that this socket has not sent yet, in order,
         a bounded batch at a time; ``caught_up`` then names the last seq covered."""
         await self.number_stale_events()
-        cursor, _ = await self.send_stored_after(since, history=True)
+        # A ``since`` beyond the end (a seq from another device, a reset inbox) reads from the
+        # real end, so ``caught_up`` reports the server's last seq, never the client's number.
+        assert self.user_id is not None
+        latest, _ = await database_sync_to_async(resync_state)(self.user_id)
+        cursor, _ = await self.send_stored_after(min(since, latest), history=True)
         await self.send_json({"type": "caught_up", "last_seq": cursor})
 
     async def send_stored_after(self, since: int, *, history: bool) -> tuple[int, int]:

@@ -91,7 +91,7 @@ def test_open_sheets_record_the_withdrawal_and_both_sides_are_told(
     }
     # Events carry ids only (invariant 8).
     for event in told:
-        assert event.extra == {"consent": jiritsu_consent.pk, "owner_desk": demo.desk("jiritsu").pk}
+        assert event.extra == {"consent": jiritsu_consent.pk, "owner_desk": "jiritsu"}
 
 
 def test_consent_shows_expired_after_its_valid_until(demo, api, jiritsu_consent):

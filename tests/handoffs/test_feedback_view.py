@@ -232,5 +232,5 @@ def test_sender_gets_exactly_one_live_event_for_a_redirect(demo, api, resident, 
 
     events = InboxEvent.objects.filter(user=sender, pk__gt=last).order_by("pk")
     assert [(e.type, e.status, e.extra["owner_desk"]) for e in events] == [
-        ("sheet.updated", "sent", demo.desk("seikatsu_hogo").pk)
+        ("sheet.updated", "sent", "seikatsu_hogo")
     ]

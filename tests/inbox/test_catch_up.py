@@ -105,3 +105,20 @@ async def test_live_copy_of_an_event_already_caught_up_is_not_sent_twice(make_us
     # Neither the event nor the counts that travelled with it go out a second time.
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
+
+
+@run_async
+async def test_catch_up_since_beyond_the_end_reports_the_real_last_seq(make_user, token_headers):
+    # A client restored from another device's storage asks for more than exists: it must learn
+    # the real last seq (2), not have its own number (50) echoed back as if it were the server's.
+    user = await db(make_user)()
+    await db(publish)([user.pk], "sheet.received", sheet_id=1, status="sent")
+    await db(publish)([user.pk], "sheet.updated", sheet_id=1, status="acknowledged")
+    socket, hello, _ = await open_inbox(await db(token_headers)(user))
+    assert hello["last_seq"] == 2
+
+    missed, done = await catch_up(socket, 50)
+
+    assert missed == []
+    assert done == {"type": "caught_up", "last_seq": 2}
+    await socket.disconnect()

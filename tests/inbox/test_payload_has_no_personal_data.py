@@ -14,7 +14,8 @@ from tests.inbox.sockets import db, open_inbox, run_async
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("memory_layer")]
 
 EVENT_KEYS = {"type", "seq", "sheet", "status", "at", "box"}
-# What services may add through ``extra`` (handoffs/notify.py): ids, codes and counts.
+# What services may add through ``extra`` (handoffs/notify.py): ids, codes and counts; desks by
+# their code (``owner_desk``), as in every API response.
 EXTRA_KEYS = {"owner_desk", "urgency", "alert", "redirects", "consent", "from_desk", "to_desk"}
 FRAME_SCHEMAS: dict[str, set[str]] = {
     "hello": {"type", "last_seq"},
@@ -50,14 +51,14 @@ async def test_live_catch_up_and_count_frames_match_the_schema(make_user, token_
         "sheet.received",
         sheet_id=1,
         status="sent",
-        extra={"owner_desk": 2, "urgency": "urgent"},
+        extra={"owner_desk": "jiritsu", "urgency": "urgent"},
     )
     await db(publish)(
         [user.pk],
         "sheet.updated",
         sheet_id=1,
         status="redirected",
-        extra={"owner_desk": 3, "alert": "runaround", "redirects": 2},
+        extra={"owner_desk": "seikatsu_hogo", "alert": "runaround", "redirects": 2},
     )
     await db(publish)([user.pk], "sheet.overdue", box="overdue", sheet_id=1, status="sent")
     await db(publish)(
@@ -97,7 +98,7 @@ async def test_event_frame_is_the_design_shape(make_user, token_headers):
     user = await db(make_user)()
     socket, _, _ = await open_inbox(await db(token_headers)(user))
     await db(publish)(
-        [user.pk], "sheet.received", sheet_id=42, status="sent", extra={"owner_desk": 7}
+        [user.pk], "sheet.received", sheet_id=42, status="sent", extra={"owner_desk": "jiritsu"}
     )
 
     event = await socket.receive_json_from(timeout=3)
@@ -108,7 +109,7 @@ async def test_event_frame_is_the_design_shape(make_user, token_headers):
         "sheet": 42,
         "status": "sent",
         "box": "inbox",
-        "owner_desk": 7,
+        "owner_desk": "jiritsu",
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", at)
     await socket.disconnect()
