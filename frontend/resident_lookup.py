@@ -38,7 +38,7 @@ def find_residents(actor: Any, kana: str, birth_date: datetime.date | None) -> L
     if not decision.allowed:
         return Lookup([], searched=True, refusal=decision)
     residents = services.find_possible_duplicates(actor, kana, birth_date)
-    consents = _active_consents_by_resident([r.pk for r in residents])
+    consents = _active_consents_by_resident([r.pk for r in residents if r.full_name_match])
     return Lookup(
         [Match(r, consents.get(r.pk, [])) for r in residents],
         searched=True,

@@ -76,3 +76,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def _infrastructure(exc: BaseException | None) -> ApiError | None:
     return infrastructure_error(exc) if exc is not None else None
+
+
+class DomainNotFoundMiddleware:
+    """A service's ``NotFound`` (an id that names nothing) escaping a page view is a 404 page,
+    not a 500: the API maps it in its exception handler, this does the same for pages."""
+
+    def __init__(self, get_response) -> None:  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        from django.http import Http404
+
+        from referral_hub.consent.services import NotFound as ConsentNotFound
+        from referral_hub.handoffs.errors import NotFound
+
+        if isinstance(exception, NotFound | ConsentNotFound):
+            raise Http404() from exception

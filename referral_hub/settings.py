@@ -70,6 +70,7 @@ MIDDLEWARE = [
     # Refuses a NUL in the query string before any view or audit write (issue 15).
     "referral_hub.api_input.QueryStringGuard",
     "referral_hub.audit.middleware.RequestContextMiddleware",
+    "referral_hub.error_views.DomainNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "referral_hub.urls"
@@ -281,6 +282,8 @@ FILE_UPLOAD_HANDLERS = [
     "referral_hub.vault.uploads.SealedSpoolUploadHandler",
 ]
 RETENTION_YEARS = env_int("RETENTION_YEARS", 5)
+# Resident searches per staff member per hour (each may reveal and relate residents).
+RESIDENT_SEARCH_PER_HOUR = env_int("RESIDENT_SEARCH_PER_HOUR", 60)
 
 # Vault: master key ring (KEKs). VAULT_KEYS="id1:base64key,id2:base64key"; VAULT_ACTIVE_KEY
 # names the one used for wrapping; VAULT_INDEX_KEY keys the blind indexes (HMAC).

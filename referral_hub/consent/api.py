@@ -49,6 +49,10 @@ class ResidentCreated(ResidentIn):
 
 class ResidentMatch(serializers.Serializer):
     id = serializers.IntegerField()
+    match = serializers.ChoiceField(
+        choices=["full_name", "family_name"],
+        help_text="family_name: only the family name matched; given name and consents withheld",
+    )
     family_name_kana = serializers.CharField()
     given_name_kana = serializers.CharField()
     birth_date = serializers.DateField(allow_null=True)
@@ -88,13 +92,16 @@ def _find_residents(request: Request) -> Response:
     matches = services.find_possible_duplicates(
         request.user, request.query_params.get("q", ""), birth
     )
-    active = services.active_consent_ids([m.pk for m in matches])
+    active = services.active_consent_ids([m.pk for m in matches if m.full_name_match])
+    # A family-name-only match shows no given name and no consents: search again with the
+    # full name the resident gives (only that relates the counter to them).
     return Response(
         [
             {
                 "id": m.pk,
+                "match": "full_name" if m.full_name_match else "family_name",
                 "family_name_kana": m.family_name_kana,
-                "given_name_kana": m.given_name_kana,
+                "given_name_kana": m.given_name_kana if m.full_name_match else "",
                 "birth_date": m.birth_date,
                 "active_consents": active.get(m.pk, []),
             }

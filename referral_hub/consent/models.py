@@ -44,6 +44,9 @@ class Resident(models.Model):
         "directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    # Not stored: set on the rows a duplicate search returns (services.find_possible_duplicates).
+    full_name_match: bool = True
+
     class Meta:
         verbose_name = _("本人")
         verbose_name_plural = _("本人")

@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from referral_hub.audit.log import record
+from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.categories import ALL_CATEGORIES, Basis, Category
 from referral_hub.consent.models import Consent, CounterLookup, LegalBasis, Resident
 from referral_hub.directory import roles
@@ -44,7 +46,11 @@ MESSAGES: dict[str, str] = {
     "not_sender": "シートを送った職員(または同じ課の職員)だけが操作できます。",
     "lead_required": "この操作は主任相談支援員が行います。",
     "handler_not_member": "担当者はこの窓口の職員から選んでください。",
-    "role_not_allowed": "この役割ではシートを送ることができません。",
+    "role_not_allowed": "この役割ではこの操作はできません。",
+    "search_limit": (
+        "本人検索の回数が上限に達しました。しばらくしてから検索してください。"
+        "続けて必要な場合は個人情報保護担当に連絡してください。"
+    ),
     "not_authenticated": "ログインしてください。",
     "no_relationship": (
         "この本人との関係を確認できません。本人に窓口で確認のうえ、カナ氏名と生年月日で"
@@ -57,6 +63,7 @@ MESSAGES: dict[str, str] = {
 
 # Where the next step differs by purpose, the message says what to do instead (no runaround).
 PURPOSE_MESSAGES: dict[tuple[str, str], str] = {
+    ("sheet.send", "role_not_allowed"): "この役割ではシートを送ることができません。",
     ("sheet.redirect", "consent_scope"): (
         "転送先の窓口は本人同意の範囲外です。送った職員に差し戻すか、本人に確認して転送先への同意を得てください。"
     ),
@@ -354,10 +361,14 @@ def authorize_registration(actor: Any, purpose: str) -> Decision:
     actor may then do with a resident follows from ``relationship``."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         decision = _refuse(purpose, "", "not_authenticated", frozenset())
-    elif roles.has_role(actor, Role.CLERK, Role.CONSULTANT, Role.LEAD):
-        return Decision(True, "", purpose)
-    else:
+    elif not roles.has_role(actor, Role.CLERK, Role.CONSULTANT, Role.LEAD):
         decision = _refuse(purpose, "", "role_not_allowed", frozenset())
+    elif purpose == "resident.search" and _searches_this_hour(actor) >= _search_limit():
+        # Each search may reveal and relate residents: a steady stream of them is enumeration,
+        # not a counter at work (RESIDENT_SEARCH_PER_HOUR).
+        decision = _refuse(purpose, "", "search_limit", frozenset())
+    else:
+        return Decision(True, "", purpose)
     record(
         purpose,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -509,6 +520,17 @@ def refuse_unknown(actor: Any, purpose: str, target: tuple[str, int], code: str)
     return decision
 
 
+def _search_limit() -> int:
+    return int(getattr(settings, "RESIDENT_SEARCH_PER_HOUR", 60))
+
+
+def _searches_this_hour(actor: Any) -> int:
+    since = timezone.now() - datetime.timedelta(hours=1)
+    return AuditEvent.objects.filter(
+        action="resident.search", actor_id=actor.pk, allowed=True, at__gte=since
+    ).count()
+
+
 def authorize_resident(actor: Any, resident_id: int, purpose: str) -> tuple[Decision, Resident]:
     """May ``actor`` choose this resident for ``purpose`` (``RESIDENT_PURPOSES``)? Returns the
     decision and, when allowed, the resident. Refusals are recorded; an unknown id is refused
@@ -526,9 +548,21 @@ def authorize_resident(actor: Any, resident_id: int, purpose: str) -> tuple[Deci
     elif resident is None or not relationship(actor, resident.pk):
         decision = _refuse(purpose, "", "no_relationship", frozenset())
     else:
-        return Decision(True, "", purpose), resident
+        decision = Decision(True, "", purpose)
     if not decision.allowed:
         _record_refusal(actor, decision, ("resident", resident_id), resident and resident.pk)
+    elif purpose == "consent.list" and resident is not None:
+        # The list discloses consents' purposes and witnesses: the read is recorded, like
+        # ``consent.read``. (Sends and recordings are recorded by their services.)
+        record(
+            purpose,
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="resident",
+            target_id=resident.pk,
+            resident_id=resident.pk,
+            legal_basis=Basis.CONSENT,
+        )
     return decision, resident  # type: ignore[return-value]
 
 

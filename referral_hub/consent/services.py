@@ -113,34 +113,53 @@ def register_resident(actor: Any, data: ResidentInput) -> Resident:
 def find_possible_duplicates(
     actor: Any, kana: str, birth_date: datetime.date | None
 ) -> list[Resident]:
-    """Residents whose normalised kana (full name, or family name alone) and birth date match.
-    Exact blind-index matches only: the server never sees names in a searchable form.
+    """Possible duplicates of the person at the counter, by normalised kana and birth date
+    (exact blind-index matches: the server never holds names in a searchable form).
 
-    Both kana and birth date are needed. Each match is a counter lookup (本人確認) that relates
-    the actor, at their current place, to that resident (``policy.relationship``); the audit
-    event names the resident ids the search revealed."""
+    Both kana and birth date are needed. Each returned resident carries ``full_name_match``:
+    - True: the whole kana typed (family and given name) matched. That is 本人確認 at the
+      counter: a ``CounterLookup`` relates the actor, at their current place, to the resident
+      (``policy.relationship``).
+    - False: only the family name matched, which is returned only when no given name was
+      typed. It relates nothing; callers show no given name or consents for it and ask for the
+      full name. A query with a given name never returns a different given name, so a surname
+      and a birth date alone reveal nobody.
+    The audit event names the resident ids the search revealed. Searches are limited per
+    staff member (``policy.authorize_registration``: ``search_limit``)."""
     decision = policy.authorize_registration(actor, "resident.search")
     if not decision.allowed:
         raise Refused(decision)
     if not kana.strip() or birth_date is None:
         return []
-    family = kana.replace("\u3000", " ").split()[0]
-    matches = list(
-        Resident.objects.filter(name_birth_index=name_birth_index(kana, "", birth_date))
-        | Resident.objects.filter(family_birth_index=family_birth_index(family, birth_date))
-    )
+    parts = kana.replace("\u3000", " ").split()
+    full = list(Resident.objects.filter(name_birth_index=name_birth_index(kana, "", birth_date)))
+    for resident in full:
+        resident.full_name_match = True
+    matches = list(full)
+    if len(parts) == 1:  # the family name alone: list namesakes, relate none
+        known = {r.pk for r in full}
+        family = Resident.objects.filter(
+            family_birth_index=family_birth_index(parts[0], birth_date)
+        ).exclude(pk__in=known)
+        for resident in family:
+            resident.full_name_match = False
+            matches.append(resident)
     department_id, desk_id = roles.home_place(actor)
     with transaction.atomic(), batched():
         CounterLookup.objects.bulk_create(
             CounterLookup(resident=m, user=actor, department_id=department_id, desk_id=desk_id)
-            for m in matches
+            for m in full
         )
         record(
             "resident.search",
             actor=actor,
             actor_desk=roles.place_label(actor),
             target_type="resident",
-            details={"matches": len(matches), "residents": sorted(m.pk for m in matches)},
+            details={
+                "matches": len(matches),
+                "residents": sorted(m.pk for m in matches),
+                "related": sorted(m.pk for m in full),
+            },
         )
     return matches
 

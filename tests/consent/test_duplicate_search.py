@@ -101,10 +101,11 @@ def test_search_returns_kana_birth_date_and_active_consents_only(demo, api):
         demo.user("tax_clerk"), Resident.objects.get(pk=resident_id), ["jiritsu"]
     )
 
-    [row] = clerk.get("/residents/", q="やまだ", birth_date=BORN).body
+    [row] = clerk.get("/residents/", q="やまだ たろう", birth_date=BORN).body
 
     assert row == {
         "id": resident_id,
+        "match": "full_name",
         "family_name_kana": "ヤマダ",
         "given_name_kana": "タロウ",
         "birth_date": BORN,

@@ -27,6 +27,7 @@ from tests.fixtures_sheets import (
 )
 
 NO_RELATIONSHIP = (403, "no_relationship")
+BORN = datetime.date(1980, 4, 1)
 
 
 def consent_body(resident_id: int, desk_id: int) -> dict:
@@ -273,3 +274,85 @@ def test_reading_an_unknown_resident_is_refused_like_an_unrelated_one(demo, api)
     assert unknown.code == "not_desk_member"
     refusal = AuditEvent.objects.filter(action="resident.read", target_id="9999999").get()
     assert (refusal.allowed, refusal.resident_id) == (False, None)
+
+
+# --- found by the attacker review: the search must not hand out relationships -----------------
+
+
+def test_a_wrong_given_name_finds_nobody_and_relates_nothing(demo, api):
+    # ヤマダ ハナコ, born 1980-04-01; an outsider knows only the surname and the birth date.
+    resident = make_resident(
+        demo.user("tax_clerk"), given_name="花子", given_kana="ハナコ", birth_date=BORN
+    )
+    school = api("school_clerk")
+
+    found = school.get("/residents/", q="ヤマダ ジロウ", birth_date=BORN.isoformat()).body
+
+    assert found == []
+    assert school.get(f"/residents/{resident.pk}/consents/").code == "no_relationship"
+
+
+def test_a_family_name_alone_lists_namesakes_without_given_name_or_relationship(demo, api):
+    resident = make_resident(
+        demo.user("tax_clerk"), given_name="花子", given_kana="ハナコ", birth_date=BORN
+    )
+    make_consent(demo.user("tax_clerk"), resident, ["jiritsu"])
+    school = api("school_clerk")
+
+    [row] = school.get("/residents/", q="ヤマダ", birth_date=BORN.isoformat()).body
+
+    assert row == {
+        "id": resident.pk,
+        "match": "family_name",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "",
+        "birth_date": BORN.isoformat(),
+        "active_consents": [],
+    }
+    assert school.get(f"/residents/{resident.pk}/consents/").code == "no_relationship"
+    page = Client()
+    assert page.login(username="school_clerk", password=DEMO_PASSWORD)
+    html = page.get(
+        "/send/residents/",
+        {"family_name_kana": "ヤマダ", "birth_date": BORN.isoformat()},
+    ).content.decode()
+    assert "ハナコ" not in html and f'value="{resident.pk}"' not in html
+
+
+def test_the_full_name_relates_and_shows_the_consents(demo, api):
+    resident = make_resident(
+        demo.user("tax_clerk"), given_name="花子", given_kana="ハナコ", birth_date=BORN
+    )
+    consent = make_consent(demo.user("tax_clerk"), resident, ["jiritsu"])
+
+    [row] = (
+        api("school_clerk").get("/residents/", q="ヤマダ ハナコ", birth_date=BORN.isoformat()).body
+    )
+
+    assert (row["match"], row["given_name_kana"], row["active_consents"]) == (
+        "full_name",
+        "ハナコ",
+        [consent.pk],
+    )
+
+
+def test_searches_are_limited_per_staff_member(demo, api, settings):
+    settings.RESIDENT_SEARCH_PER_HOUR = 3
+    school = api("school_clerk")
+    for day in range(3):
+        assert school.get("/residents/", q="ヤマダ", birth_date=f"1980-04-0{day + 1}").status == 200
+
+    reply = school.get("/residents/", q="ヤマダ", birth_date="1980-04-09")
+
+    assert (reply.status, reply.code) == (403, "search_limit")
+    assert api("tax_clerk").get("/residents/", q="ヤマダ", birth_date="1980-04-09").status == 200
+
+
+def test_listing_a_residents_consents_is_audited(demo, api, resident, jiritsu_consent):
+    before = AuditEvent.objects.filter(action="consent.list", allowed=True).count()
+
+    assert api("consult_lead").get(f"/residents/{resident.pk}/consents/").status == 200
+
+    rows = AuditEvent.objects.filter(action="consent.list", allowed=True)
+    assert rows.count() == before + 1
+    assert (rows.last().actor_username, rows.last().resident_id) == ("consult_lead", resident.pk)

@@ -44,7 +44,7 @@ def test_privacy_officer_cannot_search_residents(demo, browser_as):
             "/send/residents/", {"family_name_kana": "ヤマダ", "birth_date": "1960-01-02"}
         )
     )
-    assert "この役割ではシートを送ることができません。" in page
+    assert "この役割ではこの操作はできません。" in page
     assert 'name="resident"' not in page
 
 

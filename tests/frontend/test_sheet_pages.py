@@ -141,3 +141,12 @@ def test_returned_sheet_shows_the_question_to_the_sender_who_resends_it(demo, br
         == 302
     )
     assert ConnectSheet.objects.get(pk=sheet_id).status == "sent"
+
+
+def test_posting_to_an_unknown_sheets_pages_is_404_not_500(demo):
+    from django.test import Client
+
+    client = Client()
+    assert client.login(username="housing_clerk", password="demo-pass-2026")
+
+    assert client.post("/sheets/999999/messages/", {"body": "x"}).status_code == 404
