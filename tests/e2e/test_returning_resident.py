@@ -81,6 +81,7 @@ def test_desk_opens_the_attachment(new_context, api):
     clerk = login(new_context(), "tax_clerk")
     clerk.goto("/send/")
     clerk.get_by_label("氏(フリガナ)").fill(known["kana"])
+    clerk.get_by_label("名(フリガナ)").fill("イチロウ")  # the full name relates the counter
     clerk.get_by_label("生年月日").fill(known["birth"])
     clerk.get_by_role("radio", name=re.compile(known["kana"])).check()
     expect(clerk.locator("#consent-options").get_by_role("radio").first).to_be_checked()

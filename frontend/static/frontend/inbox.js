@@ -150,9 +150,22 @@
     socket.onclose = function (event) {
       socket = null;
       catchingUp = false;
-      if (event.code === 4401 || event.code === 4403) { setStatus("offline"); return; }
+      if (event.code === 4401) { credentialEnded(); return; }
+      if (event.code === 4403) { setStatus("offline"); return; }
       retry();
     };
+  }
+
+  // 4401: this page's sign-in ended (signed out in another tab, password changed, token
+  // revoked). Reload once, so the server sends the page to sign-in; if the reload itself meets
+  // 4401 again within a minute, stay offline instead of looping.
+  function credentialEnded() {
+    var key = "referral-hub-4401-reload";
+    var last = 0;
+    try { last = Number(window.sessionStorage.getItem(key) || 0); } catch (e) { last = 0; }
+    if (Date.now() - last < 60000) { setStatus("offline"); return; }
+    try { window.sessionStorage.setItem(key, String(Date.now())); } catch (e) { /* private mode */ }
+    window.location.reload();
   }
 
   function retry() {
