@@ -12,7 +12,7 @@ and spaces away, voiced ヴ-row to バ-row (ヴァ→バ, ヴィ→ビ, ヴ→�
 The long-vowel mark ー (and a dash typed for it) is a mora, never deleted: deleting it made
 オーノ (大野) and オノ (小野) one key. Where the vowel it lengthens is certain, it becomes that
 vowel (カー→カア, ニー→ニイ, ユー→ユウ). After an オ-row or エ-row kana it is ambiguous, because
-names are written both ways (大野 オオノ, 佐藤 サトウ; 英子 エイコ, 姉 アネエ), so the canonical
+names are written both ways (大野 オオノ but 佐藤 サトウ; エエ but 英子 エイコ), so the canonical
 folding keeps it as ー there (オーノ stays オーノ).
 
 ``kana_readings`` lists what a typed query may mean: its canonical folding, every ambiguous ー
