@@ -16,8 +16,12 @@ from referral_hub.consent.models import Consent, Resident
 
 @dataclass(frozen=True)
 class Match:
+    """A candidate card: the resident, their active consents and, for a full-name match, the
+    name of the place that registered them (so two people of one name can be told apart)."""
+
     resident: Resident
     consents: list[Consent] = field(default_factory=list)
+    registered_at_place: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,14 @@ def find_residents(actor: Any, kana: str, birth_date: datetime.date | None) -> L
     residents = services.find_possible_duplicates(actor, kana, birth_date)
     consents = _active_consents_by_resident([r.pk for r in residents if r.full_name_match])
     return Lookup(
-        [Match(r, consents.get(r.pk, [])) for r in residents],
+        [
+            Match(
+                r,
+                consents.get(r.pk, []),
+                services.registered_at_place(r) if r.full_name_match else None,
+            )
+            for r in residents
+        ],
         searched=True,
     )
 

@@ -56,6 +56,11 @@ class ResidentMatch(serializers.Serializer):
     family_name_kana = serializers.CharField()
     given_name_kana = serializers.CharField()
     birth_date = serializers.DateField(allow_null=True)
+    registered_at_place = serializers.CharField(
+        allow_null=True,
+        help_text="the department or desk that registered the resident (null: unknown, or a "
+        "family_name row)",
+    )
     active_consents = serializers.ListField(child=serializers.IntegerField())
 
 
@@ -93,8 +98,8 @@ def _find_residents(request: Request) -> Response:
         request.user, request.query_params.get("q", ""), birth
     )
     active = services.active_consent_ids([m.pk for m in matches if m.full_name_match])
-    # A family-name-only match shows no given name and no consents: search again with the
-    # full name the resident gives (only that relates the counter to them).
+    # A family-name-only match shows no given name, registering place or consents: search
+    # again with the full name the resident gives (only that relates the counter to them).
     return Response(
         [
             {
@@ -103,6 +108,9 @@ def _find_residents(request: Request) -> Response:
                 "family_name_kana": m.family_name_kana,
                 "given_name_kana": m.given_name_kana if m.full_name_match else "",
                 "birth_date": m.birth_date,
+                "registered_at_place": services.registered_at_place(m)
+                if m.full_name_match
+                else None,
                 "active_consents": active.get(m.pk, []),
             }
             for m in matches

@@ -14,7 +14,7 @@ from referral_hub.audit.log import batched, record
 from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.consent.categories import ALL_CATEGORIES, Method
-from referral_hub.consent.kana import normalise_kana
+from referral_hub.consent.kana import kana_readings, normalise_kana
 from referral_hub.consent.models import Consent, CounterLookup, Resident
 from referral_hub.consent.signals import consent_withdrawn
 from referral_hub.directory import roles
@@ -50,17 +50,34 @@ class InvalidState(Exception):
         self.message = message
 
 
+def _birth(birth_date: datetime.date | None) -> str:
+    return birth_date.isoformat() if birth_date else ""
+
+
 def name_birth_index(family_kana: str, given_kana: str, birth_date: datetime.date | None) -> str:
-    # Spaces between family and given name are dropped, so "ヤマダ タロウ" matches "やまだたろう".
-    key = (
-        f"{normalise_kana(family_kana + given_kana)}|{birth_date.isoformat() if birth_date else ''}"
-    )
+    """The stored full-name index: HMAC of the canonical folding (``kana.normalise_kana``) of
+    family + given kana and the ISO birth date. Spaces between the names are dropped, so
+    "ヤマダ タロウ" matches "やまだたろう"."""
+    key = f"{normalise_kana(family_kana + given_kana)}|{_birth(birth_date)}"
     return blind_index(key, purpose="resident.name_birth")
 
 
 def family_birth_index(family_kana: str, birth_date: datetime.date | None) -> str:
-    key = f"{normalise_kana(family_kana)}|{birth_date.isoformat() if birth_date else ''}"
+    """The stored family-name index, like ``name_birth_index`` for the family kana alone."""
+    key = f"{normalise_kana(family_kana)}|{_birth(birth_date)}"
     return blind_index(key, purpose="resident.family_birth")
+
+
+def name_birth_indexes(kana: str, birth_date: datetime.date | None) -> list[str]:
+    """The full-name indexes a search for ``kana`` (family and given name as typed) looks up:
+    one per reading (``kana.kana_readings``: "オーノ ユーコ" reads as オオノ, オウノ or オーノ
+    ユウコ). Each is what ``name_birth_index`` stores for a resident registered that way."""
+    return [name_birth_index(reading, "", birth_date) for reading in kana_readings(kana)]
+
+
+def family_birth_indexes(family_kana: str, birth_date: datetime.date | None) -> list[str]:
+    """The family-name indexes a search for ``family_kana`` looks up, one per reading."""
+    return [family_birth_index(reading, birth_date) for reading in kana_readings(family_kana)]
 
 
 @dataclass(frozen=True)
@@ -116,7 +133,10 @@ def find_possible_duplicates(
     """Possible duplicates of the person at the counter, by normalised kana and birth date
     (exact blind-index matches: the server never holds names in a searchable form).
 
-    Both kana and birth date are needed. Each returned resident carries ``full_name_match``:
+    Both kana and birth date are needed. The kana is looked up in every reading
+    (``kana.kana_readings``: a typed ー may lengthen either vowel, オーノ finds オオノ and
+    オウノ but never オノ). Full-name matches come first, each group in registration order.
+    Each returned resident carries ``full_name_match``:
     - True: the whole kana typed (family and given name) matched. That is 本人確認 at the
       counter: a ``CounterLookup`` relates the actor, at their current place, to the resident
       (``policy.relationship``).
@@ -132,18 +152,23 @@ def find_possible_duplicates(
     if not kana.strip() or birth_date is None:
         return []
     parts = kana.replace("\u3000", " ").split()
-    full = list(Resident.objects.filter(name_birth_index=name_birth_index(kana, "", birth_date)))
+    residents = Resident.objects.select_related(
+        "data_key", "registered_department", "registered_desk"
+    ).order_by("pk")
+    full = list(residents.filter(name_birth_index__in=name_birth_indexes(kana, birth_date)))
     for resident in full:
         resident.full_name_match = True
     matches = list(full)
     if len(parts) == 1:  # the family name alone: list namesakes, relate none
         known = {r.pk for r in full}
-        family = Resident.objects.filter(
-            family_birth_index=family_birth_index(parts[0], birth_date)
+        family = residents.filter(
+            family_birth_index__in=family_birth_indexes(parts[0], birth_date)
         ).exclude(pk__in=known)
         for resident in family:
             resident.full_name_match = False
             matches.append(resident)
+    # Full-name matches first: they are the likely person; family-only rows are namesakes.
+    matches.sort(key=lambda r: not r.full_name_match)
     department_id, desk_id = roles.home_place(actor)
     with transaction.atomic(), batched():
         CounterLookup.objects.bulk_create(
@@ -162,6 +187,14 @@ def find_possible_duplicates(
             },
         )
     return matches
+
+
+def registered_at_place(resident: Resident) -> str | None:
+    """The name of the department or desk that registered ``resident`` (shown with duplicate
+    candidates so staff can tell two people apart), or None for residents registered before
+    the place was recorded."""
+    place = resident.registered_department or resident.registered_desk
+    return place.name if place is not None else None
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ from tests.fixtures_sheets import make_consent
 BORN = "1980-05-05"
 
 
-def register(api, family_kana: str, given_kana: str, birth_date: str | None = BORN) -> int:
+def register(
+    api, family_kana: str, given_kana: str, birth_date: str | None = BORN, family_name: str = "山田"
+) -> int:
     reply = api.post(
         "/residents/",
         {
-            "family_name": "山田",
+            "family_name": family_name,
             "given_name": "太郎",
             "family_name_kana": family_kana,
             "given_name_kana": given_kana,
@@ -109,6 +111,7 @@ def test_search_returns_kana_birth_date_and_active_consents_only(demo, api):
         "family_name_kana": "ヤマダ",
         "given_name_kana": "タロウ",
         "birth_date": BORN,
+        "registered_at_place": "収納課",  # issue 16: the registering place tells people apart
         "active_consents": [consent.pk],
     }
 
@@ -161,3 +164,68 @@ def test_the_database_never_holds_the_kana_or_the_name(demo, api):
     # The search columns hold keyed digests, not the normalised kana.
     assert row["name_birth_index"] and row["family_birth_index"]
     assert row["name_birth_index"] != row["family_birth_index"]
+
+
+# Issue 16, input 5: ー is a mora. Deleting it made オーノ ユーコ the key of 小野 (オノ ユウコ).
+ONO_BORN = "1990-07-07"
+
+
+def test_long_vowel_mark_finds_ohno_and_not_ono_issue_16_input_5(demo, api):
+    clerk = api("tax_clerk")
+    ono = register(clerk, "オノ", "ユウコ", ONO_BORN, family_name="小野")
+    ohno = register(api("nhi_clerk"), "オオノ", "ユウコ", ONO_BORN, family_name="大野")
+
+    rows = clerk.get("/residents/", q="オーノ ユーコ", birth_date=ONO_BORN).body
+
+    assert [(row["id"], row["match"], row["registered_at_place"]) for row in rows] == [
+        (ohno, "full_name", "国保年金課")
+    ]
+    assert ono not in {row["id"] for row in rows}
+
+
+@pytest.mark.parametrize("query", ["オーノ", "オオノ", "おおの", "ｵｰﾉ", "オ-ノ"])
+def test_ohno_registered_in_full_is_found_by_the_long_vowel_mark_and_by_oo(demo, api, query):
+    clerk = api("tax_clerk")
+    ohno = register(clerk, "オオノ", "ユウコ", ONO_BORN)
+    register(clerk, "オノ", "ユウコ", ONO_BORN)
+
+    assert search(clerk, f"{query} ユウコ", ONO_BORN) == [ohno]
+
+
+@pytest.mark.parametrize(
+    ("registered", "query"),
+    [
+        ("サトー", "サトウ"),  # registered with ー, searched spelled out
+        ("サトウ", "サトー"),
+        ("オータ", "オオタ"),
+        ("オオタ", "オータ"),
+    ],
+)
+def test_a_long_vowel_written_either_way_finds_the_resident(demo, api, registered, query):
+    clerk = api("tax_clerk")
+    resident_id = register(clerk, registered, "ヨウコ")
+
+    assert search(clerk, f"{query} ヨーコ") == [resident_id]
+
+
+def test_spelled_out_oo_and_ou_stay_apart(demo, api):
+    clerk = api("tax_clerk")
+    register(clerk, "オウノ", "ユウコ", ONO_BORN)
+
+    assert search(clerk, "オオノ ユウコ", ONO_BORN) == []
+
+
+def test_full_name_matches_rank_above_family_name_only_matches(demo, api):
+    clerk = api("tax_clerk")
+    namesake = register(clerk, "オオノ", "ユウコ", ONO_BORN)
+    only_family = register(api("nhi_clerk"), "オオノ", "", ONO_BORN)
+
+    rows = clerk.get("/residents/", q="オーノ", birth_date=ONO_BORN).body
+
+    assert [(row["id"], row["match"]) for row in rows] == [
+        (only_family, "full_name"),
+        (namesake, "family_name"),
+    ]
+    # A family-name-only row withholds the given name and the registering place.
+    assert (rows[1]["given_name_kana"], rows[1]["registered_at_place"]) == ("", None)
+    assert rows[0]["registered_at_place"] == "国保年金課"

@@ -307,6 +307,7 @@ def test_a_family_name_alone_lists_namesakes_without_given_name_or_relationship(
         "family_name_kana": "ヤマダ",
         "given_name_kana": "",
         "birth_date": BORN.isoformat(),
+        "registered_at_place": None,  # issue 16 added the field; withheld like the given name
         "active_consents": [],
     }
     assert school.get(f"/residents/{resident.pk}/consents/").code == "no_relationship"

@@ -3,6 +3,8 @@ the "which desk?" guide and the consent text."""
 
 from __future__ import annotations
 
+import datetime
+
 from referral_hub.audit.models import AuditEvent
 from tests.fixtures_sheets import make_consent, make_resident
 
@@ -83,3 +85,24 @@ def test_half_typed_kana_without_a_birth_date_is_not_searched(demo, browser_as):
     page = text(browser_as("tax_clerk").get("/send/residents/", {"family_name_kana": "ヤマ"}))
     assert "フリガナと生年月日を入力すると候補が表示されます。" in page
     assert not AuditEvent.objects.filter(action="resident.search").exists()
+
+
+def test_candidate_cards_show_the_registering_place_and_keep_ono_apart_from_ohno(demo, browser_as):
+    # Issue 16, input 5: オーノ ユーコ is 大野 (オオノ), not 小野 (オノ), on the send page too.
+    born = datetime.date(1990, 7, 7)
+    ohno = make_resident(
+        demo.user("nhi_clerk"), family_kana="オオノ", given_kana="ユウコ", birth_date=born
+    )
+    ono = make_resident(
+        demo.user("tax_clerk"), family_kana="オノ", given_kana="ユウコ", birth_date=born
+    )
+    response = browser_as("housing_clerk").get(
+        "/send/residents/",
+        {"family_name_kana": "オーノ", "given_name_kana": "ユーコ", "birth_date": born.isoformat()},
+        HTTP_HX_REQUEST="true",
+    )
+    page = text(response)
+    assert f'value="{ohno.pk}"' in page
+    assert f'value="{ono.pk}"' not in page
+    assert "国保年金課で登録" in page
+    assert "収納課で登録" not in page
