@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from frontend.forms.base import AccessibleForm, IdChoiceField
@@ -121,7 +122,10 @@ class OptionsWithReasons(forms.Select):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         reason = self.unavailable.get(str(value))
         if reason:
-            option["label"] = f"{label}({reason})"
+            option["label"] = gettext("%(choice)s(%(reason)s)") % {
+                "choice": label,
+                "reason": reason,
+            }
             option["attrs"]["disabled"] = True
         return option
 

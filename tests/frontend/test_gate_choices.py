@@ -72,3 +72,11 @@ def test_upload_form_is_offered_when_the_consent_covers_attachments(demo, browse
     page = text(browser_as("consult1").get(f"/sheets/{sheet_id}/"))
     assert 'class="upload-form"' in page
     assert 'id="upload-refusal"' not in page
+
+
+def test_the_reason_for_an_unavailable_desk_is_translated(demo, browser_as, settings):
+    sheet_id = _sheet(demo)
+    client = browser_as("consult1")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    kakei = _option(text(client.get(f"/sheets/{sheet_id}/")), demo.desk("kakei").pk)
+    assert "(not covered by the consent)</option>" in kakei
