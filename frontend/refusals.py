@@ -1,7 +1,9 @@
-"""Turning a refusal from the services into Japanese a member of staff can act on.
+"""Turning a refusal from the services into words a member of staff can act on.
 
-The gate's own message (``decision.message``) names the rule; the detail it carries (which desk,
-which category) is a code, so this module spells it out: 「家計改善支援」は同意の対象外です.
+The message is the gate's own text (``consent.refusal_texts``, the same the API answers with,
+purpose-specific remedy included, translated to the reader's language); the detail the decision
+carries (which desk, which category) is a code, so this module spells it out:
+「家計改善支援」は本人同意で情報を伝えてよい窓口に含まれていません.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from referral_hub.consent import refusal_texts
 from referral_hub.consent.categories import Category
-from referral_hub.consent.policy import MESSAGES, Decision
+from referral_hub.consent.policy import Decision
 from referral_hub.directory.models import Desk
 from referral_hub.handoffs.errors import InvalidTransition
 from referral_hub.handoffs.models import Status
@@ -40,7 +43,9 @@ class Explanation:
 
 
 def explain(decision: Decision) -> Explanation:
-    message = MESSAGES.get(decision.code) or _("この操作は認められませんでした。")
+    message = refusal_texts.text(decision.purpose, decision.code) or _(
+        "この操作は認められませんでした。"
+    )
     hint, field = "", ""
     detail = decision.detail
     if detail.startswith("desk:"):
@@ -55,7 +60,10 @@ def explain(decision: Decision) -> Explanation:
             hint = _("「%(desk)s」は本人同意で情報を伝えてよい窓口に含まれていません。") % {
                 "desk": name
             }
-        if decision.code == "consent_scope":
+        if decision.code == "consent_scope" and not refusal_texts.has_purpose_text(
+            decision.purpose, decision.code
+        ):
+            # The generic next step; a purpose with its own (a redirect) already says it.
             hint += _(
                 "本人に確認して同意を記録し直すか、同意の範囲に含まれる窓口を選んでください。"
             )

@@ -1,8 +1,10 @@
 """The actions a page offers on a sheet, their dialogs, and the service each one calls.
 
 Which actions appear comes from ``SheetView.allowed_actions`` (the state machine and the side
-of the reader); whether one may really run is decided by the service, whose refusal the page
-shows in Japanese.
+of the reader); the choices inside a dialog (redirect targets) and the upload form come from the
+gate's answer for this reader and sheet (``policy.redirect_targets``, ``policy.may_upload``),
+with the reason shown for what is unavailable. Whether an action really runs is decided by the
+service, whose refusal the page explains.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from frontend import feedback_sharing
+from frontend import feedback_sharing, refusals
 from frontend.forms.actions import (
     SHOWN_TO_SENDER,
     AcceptForm,
@@ -25,7 +27,9 @@ from frontend.forms.actions import (
     ReasonForm,
     RedirectForm,
 )
-from referral_hub.handoffs import services
+from referral_hub.consent import policy, refusal_texts
+from referral_hub.directory.models import Desk
+from referral_hub.handoffs import selectors, services
 from referral_hub.handoffs.models import ConnectSheet
 
 
@@ -103,13 +107,19 @@ REASON_AUDIENCE = {
 }
 
 
-def build_form(action: str, sheet: ConnectSheet, data: Any = None) -> forms.Form:
+def build_form(
+    action: str, sheet: ConnectSheet, data: Any = None, *, actor: Any = None
+) -> forms.Form:
+    """The dialog's form; with ``actor``, its choices say which ones the gate would refuse."""
     spec = ACTIONS[action]
     prefix = action
     if spec.form_class is AcceptForm:
         return AcceptForm(data, prefix=prefix, desk_id=sheet.owner_desk_id)
     if spec.form_class is RedirectForm:
-        return RedirectForm(data, prefix=prefix, exclude_desk_id=sheet.owner_desk_id)
+        unavailable = redirect_unavailable(actor, sheet) if actor is not None else None
+        return RedirectForm(
+            data, prefix=prefix, exclude_desk_id=sheet.owner_desk_id, unavailable=unavailable
+        )
     if issubclass(spec.form_class, DeskNoteForm):
         return _desk_note_form(spec.form_class, sheet, data, prefix)
     form = spec.form_class(data, prefix=prefix)
@@ -144,6 +154,41 @@ def _desk_note_form(
         }
     )
     return form
+
+
+def redirect_unavailable(actor: Any, sheet: ConnectSheet) -> dict[int, str]:
+    """Desk id -> why the gate would refuse redirecting the sheet there now (「同意の対象外」,
+    「主任相談支援員のみ」), from ``policy.redirect_targets``; allowed desks are absent."""
+    answers = policy.redirect_targets(
+        actor,
+        selectors.facts_of(sheet),
+        sheet.resident,
+        Desk.objects.filter(is_active=True).order_by("pk"),
+        categories=sheet.categories,
+        basis=sheet.legal_basis,
+        consent=sheet.consent,
+        justification=sheet.justification,
+    )
+    return {
+        desk.pk: refusal_texts.option_reason(decision.code)
+        for desk, decision in answers
+        if not decision.allowed
+    }
+
+
+def upload_refusal(actor: Any, sheet: ConnectSheet) -> refusals.Explanation | None:
+    """Why this reader may not attach files to the sheet now (``policy.may_upload``), or None
+    when the upload form may be shown."""
+    decision = policy.may_upload(
+        actor,
+        selectors.facts_of(sheet),
+        sheet.resident,
+        sheet.owner_desk,
+        basis=sheet.legal_basis,
+        consent=sheet.consent,
+        justification=sheet.justification,
+    )
+    return None if decision.allowed else refusals.explain(decision)
 
 
 def perform(actor: Any, sheet_id: int, action: str, data: dict[str, Any]) -> ConnectSheet:

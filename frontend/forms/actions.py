@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from frontend.forms.base import AccessibleForm, IdChoiceField
@@ -109,11 +110,32 @@ class ReasonForm(AccessibleForm):
     )
 
 
+class OptionsWithReasons(forms.Select):
+    """A select whose options the gate would refuse are shown disabled, with the reason after
+    the name (「家計改善支援(同意の対象外)」): the desk sees why a desk is not available."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.unavailable: dict[str, str] = {}  # option value -> reason
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        reason = self.unavailable.get(str(value))
+        if reason:
+            option["label"] = gettext("%(choice)s(%(reason)s)") % {
+                "choice": label,
+                "reason": reason,
+            }
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class RedirectForm(AccessibleForm):
     to_desk = DeskChoiceField(
         label=_("転送先の窓口"),
         queryset=Desk.objects.filter(is_active=True).order_by("pk"),
         empty_label=_("選んでください"),
+        widget=OptionsWithReasons,
         error_messages={"required": _("転送先の窓口を選んでください。")},
     )
     reason = forms.CharField(
@@ -124,11 +146,26 @@ class RedirectForm(AccessibleForm):
         error_messages={"required": _("転送の理由を記入してください。")},
     )
 
-    def __init__(self, *args, exclude_desk_id: int | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        exclude_desk_id: int | None = None,
+        unavailable: dict[int, str] | None = None,
+        **kwargs,
+    ) -> None:
+        """``unavailable``: desk id -> why the gate would refuse a redirect there now; those
+        desks are shown disabled with the reason. A submitted one still reaches the service,
+        whose refusal (recorded) the page then explains in full."""
         super().__init__(*args, **kwargs)
         if exclude_desk_id is not None:
             self.fields["to_desk"].queryset = self.fields["to_desk"].queryset.exclude(
                 pk=exclude_desk_id
+            )
+        widget = self.fields["to_desk"].widget
+        widget.unavailable = {str(pk): reason for pk, reason in (unavailable or {}).items()}
+        if unavailable and not self.fields["to_desk"].queryset.exclude(pk__in=unavailable):
+            self.fields["to_desk"].help_text = _(
+                "いま転送できる窓口はありません。理由は各窓口の後ろに表示しています。"
             )
 
 

@@ -67,7 +67,7 @@ def _detail_context(
         if name not in sheet_actions.ACTIONS:
             continue
         spec = sheet_actions.ACTIONS[name]
-        form = bound.get(name) or sheet_actions.build_form(name, sheet)
+        form = bound.get(name) or sheet_actions.build_form(name, sheet, actor=request.user)
         dialog = spec.dialog
         if name == "accept":
             # Only a lead chooses someone else; anyone else takes the case themselves.
@@ -94,6 +94,9 @@ def _detail_context(
     summary = []
     if action_error:
         summary = action_error.get("summary", [])
+    upload_refusal = None
+    if sheet.status not in (Status.CLOSED, Status.WITHDRAWN):
+        upload_refusal = sheet_actions.upload_refusal(request.user, sheet)
     for form in (message_form, attachment_form):
         if form is not None and form.is_bound:
             summary += error_summary(form)
@@ -111,6 +114,7 @@ def _detail_context(
         # The sending side's own copy of what it sent (gate: sheet.sent_read, audited).
         "sent_content": None if on_desk else sent_copy.sent_content(request.user, sheet),
         "attachment_form": attachment_form or AttachmentForm(),
+        "upload_refusal": upload_refusal,
         "withdraw_form": ConsentWithdrawForm(),
         "consent_active": sheet.consent is not None and sheet.consent.status == "active",
         "milestones": milestones,
@@ -141,7 +145,7 @@ def sheet_action(request: HttpRequest, sheet_id: int, action: str) -> HttpRespon
         sheet = selectors.get_sheet(sheet_id)
     except NotFound:
         raise Http404 from None
-    form = sheet_actions.build_form(action, sheet, request.POST)
+    form = sheet_actions.build_form(action, sheet, request.POST, actor=request.user)
     explanation: refusals.Explanation | None = None
     status = 400
     if form.is_valid():

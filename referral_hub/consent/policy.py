@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from referral_hub.audit.log import record
 from referral_hub.audit.models import AuditEvent
+from referral_hub.consent import refusal_texts
 from referral_hub.consent.categories import ALL_CATEGORIES, Basis, Category
 from referral_hub.consent.models import Consent, CounterLookup, LegalBasis, Resident
 from referral_hub.directory import roles
@@ -33,44 +34,10 @@ SEND_PURPOSES = frozenset({"sheet.send", "sheet.resend", "sheet.redirect", "atta
 # The sender's view of what the desk did (case notes, messages from the desk).
 FEEDBACK_PURPOSE = "sheet.feedback"
 
-MESSAGES: dict[str, str] = {
-    "consent_required": "本人同意が記録されていません。同意を記録するか、他の法的根拠を選んでください。",
-    "consent_scope": "本人同意の範囲外です。同意の対象となっている窓口・情報の範囲を確認してください。",
-    "consent_withdrawn": "本人が同意を撤回しています。この情報はもう提供・閲覧できません。",
-    "consent_expired": "本人同意の有効期限が切れています。改めて同意を得てください。",
-    "justification_required": "同意によらない提供には理由の記載が必要です。",
-    "not_support_meeting_member": "支援会議の構成員どうしでなければ、同意なしに情報を共有できません(法第9条)。",
-    "basis_inactive": "この法的根拠は現在使用できません。個人情報保護担当に確認してください。",
-    "not_desk_member": "この窓口の職員ではないため閲覧できません。",
-    "not_owner_desk": "このシートを担当している窓口の職員だけが操作できます。",
-    "not_sender": "シートを送った職員(または同じ課の職員)だけが操作できます。",
-    "lead_required": "この操作は主任相談支援員が行います。",
-    "handler_not_member": "担当者はこの窓口の職員から選んでください。",
-    "role_not_allowed": "この役割ではこの操作はできません。",
-    "search_limit": (
-        "本人検索の回数が上限に達しました。しばらくしてから検索してください。"
-        "続けて必要な場合は個人情報保護担当に連絡してください。"
-    ),
-    "not_authenticated": "ログインしてください。",
-    "no_relationship": (
-        "この本人との関係を確認できません。本人に窓口で確認のうえ、カナ氏名と生年月日で"
-        "本人を検索してから操作してください。"
-    ),
-    "self_send": "自分が所属する窓口あてにはシートを送れません。",
-    "not_consent_place": "同意書の追加は、その同意を記録した課・窓口の職員だけができます。",
-}
-
-
-# Where the next step differs by purpose, the message says what to do instead (no runaround).
-PURPOSE_MESSAGES: dict[tuple[str, str], str] = {
-    ("sheet.send", "role_not_allowed"): "この役割ではシートを送ることができません。",
-    ("sheet.redirect", "consent_scope"): (
-        "転送先の窓口は本人同意の範囲外です。送った職員に差し戻すか、本人に確認して転送先への同意を得てください。"
-    ),
-    ("sheet.redirect", "consent_withdrawn"): (
-        "本人が同意を撤回しているため転送できません。終結するか、送った職員に差し戻してください。"
-    ),
-}
+# The texts of refusals live in ``refusal_texts`` (translatable, shared by the API and pages);
+# re-exported here because callers know them as the gate's messages.
+MESSAGES = refusal_texts.MESSAGES
+PURPOSE_MESSAGES = refusal_texts.PURPOSE_MESSAGES
 
 
 @dataclass(frozen=True)
@@ -85,7 +52,7 @@ class Decision:
 
     @property
     def message(self) -> str:
-        text = PURPOSE_MESSAGES.get((self.purpose, self.code)) or MESSAGES.get(self.code, "")
+        text = refusal_texts.text(self.purpose, self.code)
         return f"{text} ({self.detail})" if self.detail else text
 
 
@@ -353,6 +320,65 @@ def _is_desk_member(user_id: int, desk_id: int) -> bool:
 def sender_relation(actor: Any, facts: SheetFacts) -> bool:
     """Is the actor on the sending side of the sheet (the sender or a colleague of theirs)?"""
     return _decide_action(actor, "sender_message", facts, None, None).allowed
+
+
+# --- what a page may offer ----------------------------------------------------------------------
+# The choices a page shows come from the same decision functions the services' checks use, asked
+# without recording (nothing was disclosed or refused yet); the service still asks the recording
+# functions when the choice is submitted.
+
+
+def redirect_targets(
+    actor: Any,
+    facts: SheetFacts,
+    resident: Resident,
+    desks: Iterable[Desk],
+    *,
+    categories: Iterable[str],
+    basis: str,
+    consent: Consent | None,
+    justification: str = "",
+) -> list[tuple[Desk, Decision]]:
+    """For each of ``desks`` except the sheet's own, the answer a redirect there would get now:
+    ``authorize_action``'s rule first (a desk the sheet left, or a third redirect, needs a lead:
+    ``lead_required``), then ``authorize``'s for ``sheet.redirect`` (the consent or other legal
+    basis must cover the desk: ``consent_scope`` with detail ``desk:<code>``, ...). Returns
+    ``[(desk, decision)]`` in the order given; records nothing."""
+    wanted = frozenset(categories)
+    answers = []
+    for desk in desks:
+        if desk.pk == facts.owner_desk_id:
+            continue
+        decision = _decide_action(actor, "redirect", facts, None, desk.pk)
+        if decision.allowed:
+            decision = _decide(
+                actor, resident, desk, wanted, "sheet.redirect", basis, consent, justification, None
+            )
+        answers.append((desk, decision))
+    return answers
+
+
+def may_upload(
+    actor: Any,
+    facts: SheetFacts,
+    resident: Resident,
+    owner_desk: Desk,
+    *,
+    basis: str,
+    consent: Consent | None,
+    justification: str = "",
+) -> Decision:
+    """The answer adding an attachment to the sheet would get now: the owner desk receives it
+    (``attachment.upload``), the sending side sends it (``attachment.send``); either way the
+    consent must cover ``attachments`` (``consent_scope``, detail ``category:attachments``).
+    Records nothing (``handoffs.attachments`` asks ``authorize`` on upload)."""
+    on_desk = facts.owner_desk_id in roles.desk_ids(actor)
+    sender = not on_desk and sender_relation(actor, facts)
+    purpose = "attachment.send" if sender else "attachment.upload"
+    wanted = frozenset({Category.ATTACHMENTS.value})
+    return _decide(
+        actor, resident, owner_desk, wanted, purpose, basis, consent, justification, None
+    )
 
 
 def authorize_registration(actor: Any, purpose: str) -> Decision:
@@ -628,11 +654,7 @@ def _decide_consent(actor: Any, consent: Consent | None, purpose: str) -> Decisi
 # desk writes for the sender (a message, a note marked 「送った職員に伝える」) needs the
 # resident's consent to feedback; a message on a withdrawn or expired consent goes nowhere.
 
-FEEDBACK_NOT_CONSENTED = "feedback_not_consented"
-MESSAGES[FEEDBACK_NOT_CONSENTED] = (
-    "本人が「つないだ職員への経過報告」に同意していないため、送った職員にはメモやメッセージを"
-    "伝えられません。送った職員には状態と結果だけが伝わります。"
-)
+FEEDBACK_NOT_CONSENTED = refusal_texts.FEEDBACK_NOT_CONSENTED
 MESSAGE_ACTIONS = frozenset({"desk_message", "sender_message"})
 # Notes the sending side always reads: the desk's reason for a return (its question to them) and
 # the sending side's own notes (resend, withdrawal).

@@ -107,21 +107,14 @@ def test_clerk_to_desk_to_privacy_officer(new_context, screenshot, check_a11y):
     expect(consult.locator("#sheet-status")).to_have_text("担当決定")
     expect(clerk_row).to_contain_text("担当決定", timeout=LIVE_WITHIN_MS)
 
-    # A desk the consent does not cover: refused, with the reason in Japanese.
+    # A desk the consent does not cover is not offered: shown disabled, with the gate's reason.
     consult.get_by_role("button", name="転送", exact=True).click()
     dialog = consult.get_by_role("dialog", name="転送")
-    field(dialog, "転送先の窓口").select_option(label="家計改善支援(社会福祉協議会)")
-    field(dialog, "転送の理由").fill("家計の立て直しが中心のため")
-    dialog.get_by_role("button", name="転送する").click()
-    dialog = consult.get_by_role("dialog", name="転送")
-    expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text("本人同意の範囲外です")
-    expect(dialog).to_contain_text(
-        "「家計改善支援」は本人同意で情報を伝えてよい窓口に含まれていません"
-    )
-    expect(consult.locator("#error-summary")).to_contain_text("本人同意の範囲外です")
-    screenshot(consult, "redirect-refused")
-    check_a11y(consult, "redirect refused (dialog)")
+    outside = field(dialog, "転送先の窓口").locator("option", has_text="家計改善支援")
+    expect(outside).to_have_text("家計改善支援(社会福祉協議会)(同意の対象外)")
+    expect(outside).to_be_disabled()
+    screenshot(consult, "redirect-dialog")
+    check_a11y(consult, "redirect dialog")
 
     # A desk the consent covers: the sheet moves, with its story, to 生活保護担当.
     field(dialog, "転送先の窓口").select_option(label="生活保護担当")
