@@ -43,9 +43,22 @@ def require(user: Any, permission: str, action: str, **audit: Any) -> None:
 
 # Actions the audit app does not label (it labels the disclosures); codes stay visible next to
 # the label on the search page, so nothing is hidden by a wrong translation.
+# A sheet's state changes are past tense (``sheet.redirected``); the gate's decision on the same
+# step keeps the request's name (``sheet.redirect``: a disclosure, or a refusal). Rows written
+# before issue 16 used the request's name for both; their labels stay for those rows.
 ACTION_LABELS: dict[str, Promise] = {
     "sheet.sent": _("シート送付(記録)"),
     "sheet.feedback": _("経過の閲覧(送付元)"),
+    "sheet.acknowledged": _("受付"),
+    "sheet.accepted": _("担当決定"),
+    "sheet.marked_contacted": _("連絡済"),
+    "sheet.marked_connected": _("つながった"),
+    "sheet.redirected": _("シート転送"),
+    "sheet.returned": _("差戻し"),
+    "sheet.closed": _("終結"),
+    "sheet.resent": _("再送"),
+    "sheet.withdrawn": _("取下げ"),
+    "sheet.message_posted": _("メッセージ"),
     "sheet.acknowledge": _("受付"),
     "sheet.accept": _("担当決定"),
     "sheet.contacted": _("連絡済"),
@@ -53,6 +66,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "sheet.return": _("差戻し"),
     "sheet.close": _("終結"),
     "sheet.withdraw": _("取下げ"),
+    "sheet.desk_message": _("メッセージ"),
+    "sheet.sender_message": _("メッセージ"),
     "sheet.message": _("メッセージ"),
     "sheet.overdue": _("期限超過"),
     "sheet.runaround_alert": _("たらい回し警告"),

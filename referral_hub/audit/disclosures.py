@@ -5,9 +5,11 @@ A disclosure is an *allowed policy-gate decision* about a resident whose action 
 ``attachment.read``, the sender's ``sheet.feedback`` view), sent it to a desk (``sheet.send``,
 ``sheet.redirect``, ``sheet.resend``) or took it out of the system (``*.export``,
 ``*.print``). Gate decisions always name the legal basis they relied on (DESIGN.md invariant
-1), which is what tells them apart from the state-change event a service writes for the same
-action (``sheet.redirect`` with no basis). Refused attempts are not disclosures; they stay in
-the log as ``allowed=False`` events and are found by the event search.
+1). The state change a service writes for the same step has its own past-tense action
+(``sheet.sent``, ``sheet.redirected``, ``sheet.resent``), which no verb here matches. Rows
+written before issue 16 used the gate's name for the state change too (``sheet.redirect``
+with no basis): the basis test keeps those out. Refused attempts are not disclosures; they
+stay in the log as ``allowed=False`` events and are found by the event search.
 """
 
 from __future__ import annotations

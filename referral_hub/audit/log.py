@@ -128,6 +128,21 @@ def batched() -> Iterator[None]:
         _append(survivors)
 
 
+def retarget(event: AuditEvent, target_type: str, target_id: str | int) -> None:
+    """Name the target of an event recorded earlier in the current :func:`batched` block.
+
+    A send is decided before its sheet exists; once the service has created the sheet, the
+    decision is recorded with the sheet as its target, so the row says which sheet disclosed
+    the data. Raises ``RuntimeError`` for an event already chained (its hash is sealed) or one
+    not recorded in the current batch.
+    """
+    pending = _pending.get()
+    if event.seq is not None or pending is None or not any(e is event for e, _ in pending):
+        raise RuntimeError("only an event still pending in the current batch can be retargeted")
+    event.target_type = target_type
+    event.target_id = str(target_id)
+
+
 def _actor_snapshot(actor: Any) -> tuple[int | None, str]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +49,9 @@ class Decision:
     categories: frozenset[str] = field(default_factory=frozenset)
     consent_id: int | None = None
     detail: str = ""
+    # The audit row that recorded this decision (pending inside ``audit.log.batched()``), so a
+    # send can name the sheet it created as the row's target (``audit.log.retarget``).
+    event: AuditEvent | None = field(default=None, compare=False, repr=False)
 
     @property
     def message(self) -> str:
@@ -185,7 +188,7 @@ def authorize(
         details["consent"] = decision.consent_id
     if decision.detail:
         details["refusal_detail"] = decision.detail
-    record(
+    event = record(
         purpose,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_desk=roles.place_label(actor),
@@ -197,7 +200,7 @@ def authorize(
         refusal_code=decision.code,
         details=details,
     )
-    return decision
+    return replace(decision, event=event)
 
 
 def _decide(

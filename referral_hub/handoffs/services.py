@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from referral_hub.audit.log import batched, record
+from referral_hub.audit.log import batched, record, retarget
 from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.consent.categories import Basis, Category
@@ -175,7 +175,10 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
                 to_status=Status.SENT,
                 to_desk=data.to_desk,
             )
-            # The disclosure and its basis are the gate's "sheet.send" event; this is the state change.
+            # The gate's "sheet.send" row is the disclosure and its basis; it names the sheet
+            # now that the sheet exists. "sheet.sent" below is the state change.
+            if decision.event is not None:
+                retarget(decision.event, "sheet", sheet.pk)
             _audit(
                 actor,
                 sheet,
@@ -242,6 +245,23 @@ def _audit(
     )
 
 
+# The audit action of each state change, in the past tense. The gate records its decision on
+# the same step under the request's name (``sheet.redirect``: the disclosure or the refusal);
+# one action name means one kind of event, so counts by action are not doubled. ``contacted``
+# and ``connected`` are already the gate's names, hence ``marked_*``.
+STATE_CHANGE_ACTIONS: dict[str, str] = {
+    "acknowledge": "sheet.acknowledged",
+    "accept": "sheet.accepted",
+    "contacted": "sheet.marked_contacted",
+    "connected": "sheet.marked_connected",
+    "redirect": "sheet.redirected",
+    "return": "sheet.returned",
+    "close": "sheet.closed",
+    "resend": "sheet.resent",
+    "withdraw": "sheet.withdrawn",
+}
+
+
 def _move(
     actor: Any,
     sheet: ConnectSheet,
@@ -281,7 +301,7 @@ def _move(
         details["outcome"] = outcome
     if to_desk is not None:
         details["to_desk"] = to_desk.code
-    _audit(actor, sheet, f"sheet.{action}", details=details)
+    _audit(actor, sheet, STATE_CHANGE_ACTIONS[action], details=details)
 
 
 def _begin(
@@ -594,7 +614,10 @@ def post_message(actor: Any, sheet_id: int, body: str) -> SheetMessage:
                 created_at=timezone.now(),
             )
             _audit(
-                actor, sheet, "sheet.message", details={"side": message.side, "message": message.pk}
+                actor,
+                sheet,
+                "sheet.message_posted",
+                details={"side": message.side, "message": message.pk},
             )
             notify.sheet_message(sheet, author_id=actor.pk)
     if not decision.allowed:
@@ -666,22 +689,10 @@ def on_disclosure_flagged(event: Any) -> None:
     desk = Desk.objects.filter(code=code).first()
     if desk is None:
         return
+    # The gate's row names the sheet it disclosed (a send's row too, since issue 16). Rows
+    # written before that named the resident; their alert carries no sheet rather than a guess.
+    sheet = None
     if event.target_type == "sheet":
         sheet = ConnectSheet.objects.filter(pk=event.target_id).first()
-    else:
-        # A send is decided before the sheet exists, so its event names the resident: the sheet
-        # is the one that actor sent to that desk in the same transaction.
-        window = datetime.timedelta(minutes=1)
-        sheet = (
-            ConnectSheet.objects.filter(
-                resident_id=event.resident_id,
-                sent_by_id=event.actor_id,
-                events__kind=EventKind.SENT,
-                events__to_desk=desk,
-                sent_at__range=(event.at - window, event.at + window),
-            )
-            .order_by("sent_at")
-            .first()
-        )
     status = sheet.status if sheet else ""
     notify.lead_alert(desk.pk, sheet.pk if sheet else None, status, "disclosure_flagged")

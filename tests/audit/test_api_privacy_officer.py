@@ -225,8 +225,8 @@ def test_disclosure_report_lists_exactly_the_allowed_disclosures_of_that_residen
 
 
 def test_state_change_events_without_a_basis_are_not_counted_twice(officer_client, activity, user):
-    # The gate's decision names the basis; the service's state-change event for the same
-    # action does not, and must not appear as a second disclosure.
+    # Rows written before issue 16: the state change shared the gate's action name and had no
+    # basis. It must not appear as a second disclosure.
     gate = record(
         "sheet.redirect",
         actor=user,
@@ -251,6 +251,37 @@ def test_state_change_events_without_a_basis_are_not_counted_twice(officer_clien
     assert [(row["seq"], row["recipient_desk"], row["action_label"]) for row in redirects] == [
         (gate.seq, "kakei", "シート転送")
     ]
+
+
+def test_a_redirect_is_one_disclosure_and_its_state_change_has_its_own_action(
+    officer_client, activity, user
+):
+    gate = record(
+        "sheet.redirect",
+        actor=user,
+        actor_desk="jiritsu",
+        target_type="sheet",
+        target_id=1,
+        resident_id=10,
+        legal_basis="consent",
+        details={"recipient_desk": "kakei"},
+    )
+    change = record(
+        "sheet.redirected",
+        actor=user,
+        actor_desk="jiritsu",
+        target_type="sheet",
+        target_id=1,
+        resident_id=10,
+        details={"to_desk": "kakei"},
+    )
+    rows = officer_client.get("/api/v1/residents/10/disclosures/").json()["results"]
+    assert change.seq not in [row["seq"] for row in rows]
+    assert [(r["seq"], r["action"]) for r in rows if r["action"].startswith("sheet.redirect")] == [
+        (gate.seq, "sheet.redirect")
+    ]
+    found = officer_client.get("/api/v1/audit/events/?action=sheet.redirect").json()["results"]
+    assert [row["seq"] for row in found] == [gate.seq]
 
 
 def test_disclosure_report_as_csv_has_a_bom_and_japanese_headers(officer_client, activity):

@@ -73,7 +73,7 @@ def test_two_concurrent_accepts_one_wins_the_other_gets_409(on_postgres, fast_ha
         assert SheetEvent.objects.filter(sheet=sheet, kind="accepted").count() == 1
         assert (
             AuditEvent.objects.filter(
-                action="sheet.accept", target_id=str(sheet_id), allowed=True
+                action="sheet.accepted", target_id=str(sheet_id), allowed=True
             ).count()
             == 1
         )

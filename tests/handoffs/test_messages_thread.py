@@ -40,7 +40,7 @@ def test_sender_and_desk_talk_and_each_side_is_notified(demo, api, resident, ful
             type="sheet.message", sheet_id=sheet_id, user=demo.user(username)
         )
         assert mine.count() == 1, username
-    assert AuditEvent.objects.filter(action="sheet.message").count() == 2
+    assert AuditEvent.objects.filter(action="sheet.message_posted").count() == 2
 
 
 @pytest.mark.parametrize("username", ["hogo_staff", "nhi_clerk", "privacy_officer"])

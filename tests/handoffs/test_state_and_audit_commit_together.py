@@ -30,15 +30,15 @@ def failing_record(action: str):
 @pytest.mark.parametrize(
     ("action", "call"),
     [
-        ("sheet.acknowledge", lambda demo, sid: services.acknowledge(demo.user("consult1"), sid)),
+        ("sheet.acknowledged", lambda demo, sid: services.acknowledge(demo.user("consult1"), sid)),
         (
-            "sheet.redirect",
+            "sheet.redirected",
             lambda demo, sid: services.redirect_sheet(
                 demo.user("consult1"), sid, demo.desk("seikatsu_hogo"), "保護相談"
             ),
         ),
         (
-            "sheet.withdraw",
+            "sheet.withdrawn",
             lambda demo, sid: services.withdraw_sheet(demo.user("tax_clerk"), sid, "取下げ"),
         ),
     ],
