@@ -88,9 +88,24 @@ def _fold_long_vowels(text: str) -> str:
 
 def normalise_kana(text: str) -> str:
     """The canonical folding of ``text`` (see the module docstring); idempotent.
-    "オーノ ユーコ" → "オーノユウコ", "ﾔﾏﾀﾞ たろう" → "ヤマダタロウ"."""
-    text = unicodedata.normalize("NFKC", text or "").translate(_DASHES)
-    text = _hiragana_to_katakana(text)
+    "オーノ ユーコ" → "オーノユウコ", "ﾔﾏﾀﾞ たろう" → "ヤマダタロウ".
+
+    One pass can expose a new composition (a dropped space brings a combining dakuten next to a
+    kana), so the pass repeats until nothing changes."""
+    text = text or ""
+    for _ in range(4):
+        folded = _fold_once(text)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _fold_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    # Recompose after the shift: "わ" + combining dakuten has no precomposed hiragana, but
+    # "ワ" + dakuten composes to "ヷ" (without this the folding would not be idempotent).
+    text = unicodedata.normalize("NFC", _hiragana_to_katakana(text))
     for source, target in _VU_ROW:
         text = text.replace(source, target)
     text = text.translate(_SIMILAR)
@@ -117,7 +132,10 @@ def kana_readings(text: str) -> list[str]:
             choices.append((ch,))
         previous_varies = len(choices[-1]) > 1
     readings = ("".join(chars) for chars in itertools.product(*choices))
-    return list(itertools.islice(readings, MAX_READINGS))
+    # A reading that is not itself a canonical folding (e.g. ーー, which folds to one ー) could
+    # never be stored: drop it, so every reading keeps the query's morae.
+    stored_form = (r for r in readings if normalise_kana(r) == r)
+    return list(itertools.islice(stored_form, MAX_READINGS))
 
 
 # Full-width katakana (ァ..ヺ), the long-vowel mark, the middle dot and the iteration marks.

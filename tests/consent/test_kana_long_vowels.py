@@ -131,3 +131,12 @@ def test_a_long_o_never_meets_the_short_o(before, kana, after):
     for long in (before + kana + "ー" + after, before + kana + "オ" + after):
         assert not meets(short, long)
         assert not meets(long, short)
+
+
+def test_hiragana_with_a_combining_dakuten_folds_like_its_katakana():
+    # Found by hypothesis: "わ" + U+3099 has no precomposed hiragana, "ワ" + U+3099 is "ヷ".
+    assert (
+        normalise_kana("わ\u3099")
+        == normalise_kana("ヷ")
+        == normalise_kana(normalise_kana("わ\u3099"))
+    )
