@@ -47,18 +47,25 @@ from referral_hub.consent.relationships import (
     register_open_sheet_places,
     relationship,
 )
+from referral_hub.consent.sheet_rules import (
+    DESK_ACTIONS,
+    SENDER_ACTIONS,
+    _decide_action,
+    sender_relation,
+)
 from referral_hub.consent.to_sender import (
     FEEDBACK_NOT_CONSENTED,
     MESSAGE_ACTIONS,
     NOTES_FOR_SENDER,
     SENT_READ_PURPOSE,
+    authorize_sent_read,
     authorize_to_sender,
     feedback_in_scope,
     sender_sees_note,
     to_sender_refusal,
 )
 from referral_hub.directory import roles
-from referral_hub.directory.models import Department, Desk, Membership, Role
+from referral_hub.directory.models import Department, Desk, Role
 
 __all__ = [
     "CONSENT_PURPOSES",
@@ -247,21 +254,6 @@ def _decide(
     return _check_other_basis(actor, purpose, basis, desk, wanted, justification, sender_department)
 
 
-DESK_ACTIONS = frozenset(
-    {
-        "acknowledge",
-        "accept",
-        "contacted",
-        "connected",
-        "redirect",
-        "return",
-        "close",
-        "desk_message",
-    }
-)
-SENDER_ACTIONS = frozenset({"withdraw", "resend", "sender_message"})
-
-
 def authorize_action(
     actor: Any,
     action: str,
@@ -285,55 +277,6 @@ def authorize_action(
             refusal_code=decision.code,
         )
     return decision
-
-
-def _decide_action(
-    actor: Any, action: str, facts: SheetFacts, handler_id: int | None, to_desk_id: int | None
-) -> Decision:
-    purpose = f"sheet.{action}"
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return _refuse(purpose, "", "not_authenticated", frozenset())
-    if action in DESK_ACTIONS:
-        if facts.owner_desk_id not in roles.desk_ids(actor):
-            return _refuse(purpose, "", "not_owner_desk", frozenset())
-        is_lead = roles.is_lead_of(actor, facts.owner_desk_id)
-        if action == "accept" and handler_id is not None and handler_id != actor.pk:
-            if not is_lead:
-                return _refuse(purpose, "", "lead_required", frozenset(), "assign")
-            if not _is_desk_member(handler_id, facts.owner_desk_id):
-                return _refuse(purpose, "", "handler_not_member", frozenset())
-        if action == "redirect" and to_desk_id in facts.previous_desk_ids and not is_lead:
-            # Sending a sheet back to a desk it already left is how runaround starts.
-            return _refuse(purpose, "", "lead_required", frozenset(), "redirect_back")
-        if action == "redirect" and facts.redirect_count >= REDIRECTS_BEFORE_LEAD and not is_lead:
-            return _refuse(purpose, "", "lead_required", frozenset(), "runaround")
-        return Decision(True, "", purpose)
-    if action in SENDER_ACTIONS:
-        # The sending side is the sending department or desk as it is now: a clerk who has
-        # moved on keeps nothing, the colleague who replaced them takes over (invariant 9).
-        if (
-            facts.sender_department_id is not None
-            and facts.sender_department_id in roles.department_ids(actor)
-        ):
-            return Decision(True, "", purpose)
-        if facts.sender_desk_id is not None and facts.sender_desk_id in roles.desk_ids(actor):
-            return Decision(True, "", purpose)
-        return _refuse(purpose, "", "not_sender", frozenset())
-    raise ValueError(f"unknown action {action!r}")
-
-
-def _is_desk_member(user_id: int, desk_id: int) -> bool:
-    return Membership.objects.filter(
-        user_id=user_id,
-        desk_id=desk_id,
-        role__in=[Role.CONSULTANT, Role.LEAD],
-        user__is_active=True,
-    ).exists()
-
-
-def sender_relation(actor: Any, facts: SheetFacts) -> bool:
-    """Is the actor on the sending side of the sheet (the sender or a colleague of theirs)?"""
-    return _decide_action(actor, "sender_message", facts, None, None).allowed
 
 
 # --- what a page may offer ----------------------------------------------------------------------
@@ -416,28 +359,5 @@ def authorize_evidence_read(actor: Any, consent: Consent, evidence_id: int) -> D
         allowed=decision.allowed,
         refusal_code=decision.code,
         details={"consent": consent.pk},
-    )
-    return decision
-
-
-def authorize_sent_read(actor: Any, facts: SheetFacts, categories: Iterable[str]) -> Decision:
-    """The sending side re-reads what it sent (the story it wrote): the current sending side
-    only (``sender_relation``), whatever the consent's status, because it is their own record,
-    not a disclosure to someone new. Every read is recorded, allowed or refused."""
-    wanted = frozenset(categories)
-    if sender_relation(actor, facts):
-        decision = Decision(True, "", SENT_READ_PURPOSE, "", wanted)
-    else:
-        decision = _refuse(SENT_READ_PURPOSE, "", "not_sender", wanted)
-    record(
-        SENT_READ_PURPOSE,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_desk=roles.place_label(actor),
-        target_type="sheet",
-        target_id=facts.sheet_id,
-        resident_id=facts.resident_id,
-        allowed=decision.allowed,
-        refusal_code=decision.code,
-        details={"categories": sorted(wanted)},
     )
     return decision

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -11,6 +12,7 @@ from referral_hub.consent import refusal_texts
 from referral_hub.consent.categories import Basis, Category
 from referral_hub.consent.decisions import Decision, SheetFacts, _refuse
 from referral_hub.consent.models import Consent
+from referral_hub.consent.sheet_rules import sender_relation
 from referral_hub.directory import roles
 
 
@@ -84,3 +86,26 @@ def sender_sees_note(kind: str, shared: bool, feedback: bool) -> bool:
     """Does a timeline note reach the sending side? ``feedback``: the gate allowed
     ``sheet.feedback`` for this reader now; ``shared``: the desk marked the note for the sender."""
     return kind in NOTES_FOR_SENDER or (shared and feedback)
+
+
+def authorize_sent_read(actor: Any, facts: SheetFacts, categories: Iterable[str]) -> Decision:
+    """The sending side re-reads what it sent (the story it wrote): the current sending side
+    only (``sender_relation``), whatever the consent's status, because it is their own record,
+    not a disclosure to someone new. Every read is recorded, allowed or refused."""
+    wanted = frozenset(categories)
+    if sender_relation(actor, facts):
+        decision = Decision(True, "", SENT_READ_PURPOSE, "", wanted)
+    else:
+        decision = _refuse(SENT_READ_PURPOSE, "", "not_sender", wanted)
+    record(
+        SENT_READ_PURPOSE,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_desk=roles.place_label(actor),
+        target_type="sheet",
+        target_id=facts.sheet_id,
+        resident_id=facts.resident_id,
+        allowed=decision.allowed,
+        refusal_code=decision.code,
+        details={"categories": sorted(wanted)},
+    )
+    return decision
