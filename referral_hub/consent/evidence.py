@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
-from referral_hub.audit.log import batched, record
+from referral_hub.audit.log import record
 from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.consent.models import ConsentEvidence
-from referral_hub.consent.services import Refused
+from referral_hub.consent.refusals import gated
 from referral_hub.directory import roles
 from referral_hub.vault.staging import Observer, stage_upload
 from referral_hub.vault.storage import open_decrypted, verify_encrypted
@@ -38,38 +37,35 @@ def attach_evidence(
     the consent, not after withdrawal). Raises ``Refused`` (recorded), ``AttachmentTooLarge`` or
     ``ContentTypeRefused``; nothing stays in storage when it raises."""
     staged = stage_upload(upload, max_bytes=max_bytes, observe=observe)
-    with staged.kept_only_if_recorded():
-        with transaction.atomic(), batched():
-            # Decided on the locked row: a withdrawal cannot slip in between.
-            consent_locks.share_consent(consent_id)
-            decision, consent = policy.authorize_consent(actor, consent_id, "consent.evidence_add")
-            if decision.allowed:
-                blob = staged.blob
-                evidence = ConsentEvidence.objects.create(  # type: ignore[misc]
-                    consent=consent,
-                    data_key=staged.data_key,
-                    filename=staged.filename,
-                    content_type=staged.content_type,
-                    size=blob.size,
-                    sha256=blob.sha256,
-                    storage_name=blob.name,
-                    uploaded_by=actor,
-                )
-                record(
-                    "consent.evidence_added",
-                    actor=actor,
-                    actor_desk=roles.place_label(actor),
-                    target_type="consent_evidence",
-                    target_id=evidence.pk,
-                    resident_id=consent.resident_id,
-                    details={
-                        "consent": consent.pk,
-                        "size": blob.size,
-                        "content_type": staged.content_type,
-                    },
-                )
-        if not decision.allowed:
-            raise Refused(decision)
+    with staged.kept_only_if_recorded(), gated() as gate:
+        # Decided on the locked row: a withdrawal cannot slip in between.
+        consent_locks.share_consent(consent_id)
+        decision, consent = policy.authorize_consent(actor, consent_id, "consent.evidence_add")
+        gate(decision)
+        blob = staged.blob
+        evidence = ConsentEvidence.objects.create(  # type: ignore[misc]
+            consent=consent,
+            data_key=staged.data_key,
+            filename=staged.filename,
+            content_type=staged.content_type,
+            size=blob.size,
+            sha256=blob.sha256,
+            storage_name=blob.name,
+            uploaded_by=actor,
+        )
+        record(
+            "consent.evidence_added",
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="consent_evidence",
+            target_id=evidence.pk,
+            resident_id=consent.resident_id,
+            details={
+                "consent": consent.pk,
+                "size": blob.size,
+                "content_type": staged.content_type,
+            },
+        )
     return evidence
 
 
@@ -80,9 +76,7 @@ def open_evidence(actor: Any, evidence_id: int) -> tuple[ConsentEvidence, Iterat
     )
     if evidence is None:
         raise EvidenceNotFound()
-    with transaction.atomic():
-        decision = policy.authorize_evidence_read(actor, evidence.consent, evidence.pk)
-    if not decision.allowed:
-        raise Refused(decision)
+    with gated(batch=False) as gate:
+        gate(policy.authorize_evidence_read(actor, evidence.consent, evidence.pk))
     verify_encrypted(evidence.storage_name, evidence.data_key)
     return evidence, open_decrypted(evidence.storage_name, evidence.data_key)

@@ -16,6 +16,7 @@ from referral_hub.consent import policy
 from referral_hub.consent.categories import ALL_CATEGORIES, Method
 from referral_hub.consent.kana import kana_readings, normalise_kana
 from referral_hub.consent.models import Consent, CounterLookup, Resident
+from referral_hub.consent.refusals import gated, require_allowed
 from referral_hub.consent.signals import consent_withdrawn
 from referral_hub.directory import roles
 from referral_hub.directory.models import Desk
@@ -92,38 +93,35 @@ class ResidentInput:
 
 
 def register_resident(actor: Any, data: ResidentInput) -> Resident:
-    with transaction.atomic(), batched():
-        decision = policy.authorize_registration(actor, "resident.create")
-        if decision.allowed:
-            department_id, desk_id = roles.home_place(actor)
-            # Encrypted fields store ciphertext under another attname, which the stubs don't see.
-            resident = Resident.objects.create(  # type: ignore[misc]
-                data_key=new_data_key(),
-                family_name=data.family_name.strip(),
-                given_name=data.given_name.strip(),
-                family_name_kana=data.family_name_kana.strip(),
-                given_name_kana=data.given_name_kana.strip(),
-                birth_date=data.birth_date,
-                address=data.address.strip(),
-                phone=data.phone.strip(),
-                name_birth_index=name_birth_index(
-                    data.family_name_kana, data.given_name_kana, data.birth_date
-                ),
-                family_birth_index=family_birth_index(data.family_name_kana, data.birth_date),
-                created_by=actor,
-                registered_department_id=department_id,
-                registered_desk_id=desk_id,
-            )
-            record(
-                "resident.create",
-                actor=actor,
-                actor_desk=roles.place_label(actor),
-                target_type="resident",
-                target_id=resident.pk,
-                resident_id=resident.pk,
-            )
-    if not decision.allowed:
-        raise Refused(decision)
+    with gated() as gate:
+        gate(policy.authorize_registration(actor, "resident.create"))
+        department_id, desk_id = roles.home_place(actor)
+        # Encrypted fields store ciphertext under another attname, which the stubs don't see.
+        resident = Resident.objects.create(  # type: ignore[misc]
+            data_key=new_data_key(),
+            family_name=data.family_name.strip(),
+            given_name=data.given_name.strip(),
+            family_name_kana=data.family_name_kana.strip(),
+            given_name_kana=data.given_name_kana.strip(),
+            birth_date=data.birth_date,
+            address=data.address.strip(),
+            phone=data.phone.strip(),
+            name_birth_index=name_birth_index(
+                data.family_name_kana, data.given_name_kana, data.birth_date
+            ),
+            family_birth_index=family_birth_index(data.family_name_kana, data.birth_date),
+            created_by=actor,
+            registered_department_id=department_id,
+            registered_desk_id=desk_id,
+        )
+        record(
+            "resident.create",
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="resident",
+            target_id=resident.pk,
+            resident_id=resident.pk,
+        )
     return resident
 
 
@@ -146,9 +144,7 @@ def find_possible_duplicates(
       and a birth date alone reveal nobody.
     The audit event names the resident ids the search revealed. Searches are limited per
     staff member (``policy.authorize_registration``: ``search_limit``)."""
-    decision = policy.authorize_registration(actor, "resident.search")
-    if not decision.allowed:
-        raise Refused(decision)
+    require_allowed(policy.authorize_registration(actor, "resident.search"))
     if not kana.strip() or birth_date is None:
         return []
     parts = kana.replace("\u3000", " ").split()
@@ -233,39 +229,36 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
         )
     if not data.purpose.strip():
         raise InvalidInput("purpose_required", "目的を記入してください。", "purpose")
-    with transaction.atomic(), batched():
-        decision, _ = policy.authorize_resident(actor, data.resident.pk, "consent.record")
-        if decision.allowed:
-            department_id, desk_id = roles.home_place(actor)
-            consent = Consent.objects.create(  # type: ignore[misc]
-                resident=data.resident,
-                categories=categories,
-                purpose=data.purpose.strip(),
-                method=data.method,
-                witness=data.witness.strip(),
-                recorded_by=actor,
-                recorded_department_id=department_id,
-                recorded_desk_id=desk_id,
-                valid_until=data.valid_until,
-            )
-            consent.recipients.set(data.recipients)
-            record(
-                "consent.record",
-                actor=actor,
-                actor_desk=roles.place_label(actor),
-                target_type="consent",
-                target_id=consent.pk,
-                resident_id=data.resident.pk,
-                legal_basis="consent",
-                details={
-                    "recipients": sorted(d.code for d in data.recipients),
-                    "categories": categories,
-                    "method": data.method,
-                    "valid_until": data.valid_until.isoformat(),
-                },
-            )
-    if not decision.allowed:
-        raise Refused(decision)
+    with gated() as gate:
+        gate(policy.authorize_resident(actor, data.resident.pk, "consent.record")[0])
+        department_id, desk_id = roles.home_place(actor)
+        consent = Consent.objects.create(  # type: ignore[misc]
+            resident=data.resident,
+            categories=categories,
+            purpose=data.purpose.strip(),
+            method=data.method,
+            witness=data.witness.strip(),
+            recorded_by=actor,
+            recorded_department_id=department_id,
+            recorded_desk_id=desk_id,
+            valid_until=data.valid_until,
+        )
+        consent.recipients.set(data.recipients)
+        record(
+            "consent.record",
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="consent",
+            target_id=consent.pk,
+            resident_id=data.resident.pk,
+            legal_basis="consent",
+            details={
+                "recipients": sorted(d.code for d in data.recipients),
+                "categories": categories,
+                "method": data.method,
+                "valid_until": data.valid_until.isoformat(),
+            },
+        )
     return consent
 
 
@@ -276,30 +269,28 @@ def withdraw_consent(actor: Any, consent: Consent | int, reason: str) -> Consent
     Who may record it: ``policy.authorize_consent(..., "consent.withdraw")``. Raises
     ``Refused`` (403) or ``InvalidState`` ``already_withdrawn`` (409)."""
     consent_id = consent if isinstance(consent, int) else consent.pk
-    with transaction.atomic(), batched():
+    with gated() as gate:
         # First in the lock order (docs/operations/locks.md); the gate decides on this row.
         consent_locks.lock_consent_for_withdrawal(consent_id)
         decision, locked = policy.authorize_consent(actor, consent_id, "consent.withdraw")
-        if decision.allowed and locked is None:
+        gate(decision)
+        if locked is None:
             raise NotFound()
-        if decision.allowed:
-            if locked.withdrawn_at is not None:
-                raise InvalidState("already_withdrawn", "この同意はすでに撤回されています。")
-            locked.withdrawn_at = timezone.now()
-            locked.withdrawn_by = actor
-            locked.withdrawal_reason = reason.strip()[:500]
-            locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
-            record(
-                "consent.withdraw",
-                actor=actor,
-                actor_desk=roles.place_label(actor),
-                target_type="consent",
-                target_id=locked.pk,
-                resident_id=locked.resident_id,
-            )
-            consent_withdrawn.send(sender=Consent, consent_id=locked.pk)
-    if not decision.allowed:
-        raise Refused(decision)
+        if locked.withdrawn_at is not None:
+            raise InvalidState("already_withdrawn", "この同意はすでに撤回されています。")
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = actor
+        locked.withdrawal_reason = reason.strip()[:500]
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        record(
+            "consent.withdraw",
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="consent",
+            target_id=locked.pk,
+            resident_id=locked.resident_id,
+        )
+        consent_withdrawn.send(sender=Consent, consent_id=locked.pk)
     return locked
 
 

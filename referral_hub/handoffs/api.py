@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -13,17 +11,22 @@ from rest_framework.response import Response
 from referral_hub.api_errors import ApiError
 from referral_hub.api_input import parse_id, validated
 from referral_hub.api_schema import error_responses
-from referral_hub.consent import policy
 from referral_hub.consent.api import chosen_resident
 from referral_hub.consent.categories import Basis
-from referral_hub.consent.models import Consent, Resident
+from referral_hub.consent.models import Consent
 from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs import api_lists, selectors, sent_copy, services
+from referral_hub.handoffs.api_bodies import (
+    event_out,
+    message_out,
+    resident_out,
+    sheet_detail,
+    sheet_summary,
+)
 from referral_hub.handoffs.models import (
     ConnectSheet,
     HandoffMethod,
     Outcome,
-    SheetMessage,
     Urgency,
 )
 from referral_hub.handoffs.schemas import (
@@ -119,133 +122,6 @@ def _desk(value: str | int, field: str = "to_desk") -> Desk:
     if desk is None:
         raise ApiError("unknown_desk", "存在しない窓口です。/ Unknown desk.", 400)
     return desk
-
-
-# --- output --------------------------------------------------------------------------------------
-
-
-def sheet_summary(sheet: ConnectSheet) -> dict[str, Any]:
-    """A list row: ids, codes, statuses and times only (no personal data)."""
-    return {
-        "id": sheet.pk,
-        "number": sheet.number,
-        "status": sheet.status,
-        "urgency": sheet.urgency,
-        "owner_desk": sheet.owner_desk.code,
-        "from_department": sheet.from_department.code if sheet.from_department else None,
-        "from_desk": sheet.from_desk.code if sheet.from_desk else None,
-        "concerns": [c.code for c in sheet.concerns.all()],
-        "handoff_method": sheet.handoff_method,
-        "legal_basis": sheet.legal_basis,
-        "sent_at": sheet.sent_at,
-        "ack_due_at": sheet.ack_due_at,
-        "overdue": selectors.is_overdue(sheet),
-        "redirect_count": sheet.redirect_count,
-        "handler": sheet.handler_id,
-        "outcome": sheet.outcome or None,
-        "version": sheet.version,
-    }
-
-
-def _resident(resident: Resident) -> dict[str, Any]:
-    return {
-        "id": resident.pk,
-        "family_name": resident.family_name,
-        "given_name": resident.given_name,
-        "family_name_kana": resident.family_name_kana,
-        "given_name_kana": resident.given_name_kana,
-        "birth_date": resident.birth_date,
-        "address": resident.address,
-        "phone": resident.phone,
-    }
-
-
-def sheet_detail(
-    view: selectors.SheetView, sent_content: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """``sent_content``: the sending side's copy of what it sent (``sent_copy``), sender view."""
-    sheet = view.sheet
-    body = sheet_summary(sheet)
-    body["view"] = view.role
-    body["allowed_actions"] = view.allowed_actions
-    body["milestones"] = {
-        "sent_at": sheet.sent_at,
-        "acknowledged_at": sheet.acknowledged_at,
-        "accepted_at": sheet.accepted_at,
-        "contacted_at": sheet.contacted_at,
-        "connected_at": sheet.connected_at,
-        "closed_at": sheet.closed_at,
-    }
-    body["consent_status"] = sheet.consent.status if sheet.consent else None
-    if view.role == "desk":
-        body.update(
-            {
-                "resident": _resident(sheet.resident),
-                "summary": sheet.summary,
-                "resident_words": sheet.resident_words,
-                "details": {
-                    "tax": sheet.tax_details,
-                    "health": sheet.health_details,
-                    "household": sheet.household_details,
-                },
-                "contact_preference": sheet.contact_preference,
-                "justification": sheet.justification,
-                "categories": sheet.categories,
-                "consent": sheet.consent_id,
-                "attachments": [
-                    {
-                        "id": a.pk,
-                        "filename": a.filename,
-                        "size": a.size,
-                        "content_type": a.content_type,
-                        "sha256": a.sha256,
-                    }
-                    for a in sheet.attachments.all()
-                ],
-            }
-        )
-    else:
-        body["feedback"] = view.feedback
-        body["sent_content"] = sent_content
-        if view.feedback:
-            body["resident"] = {
-                "id": sheet.resident_id,
-                "family_name": sheet.resident.family_name,
-                "given_name": sheet.resident.given_name,
-            }
-    return body
-
-
-def event_out(event, view: selectors.SheetView) -> dict[str, Any]:
-    # The sender reads a desk note only if the desk shared it and the consent covers feedback;
-    # the reason for a return (the desk's question) and its own notes always.
-    show_note = view.role == "desk" or policy.sender_sees_note(
-        event.kind, event.shared_with_sender, view.feedback
-    )
-    return {
-        "id": event.pk,
-        "kind": event.kind,
-        "at": event.at,
-        "actor": event.actor_id,
-        "from_status": event.from_status or None,
-        "to_status": event.to_status or None,
-        "from_desk": event.from_desk.code if event.from_desk else None,
-        "to_desk": event.to_desk.code if event.to_desk else None,
-        "outcome": event.outcome or None,
-        "note": event.note if show_note else None,
-        "shared_with_sender": event.shared_with_sender,
-    }
-
-
-def message_out(message: SheetMessage) -> dict[str, Any]:
-    return {
-        "id": message.pk,
-        "side": message.side,
-        "author": message.author_id,
-        "desk": message.desk.code if message.desk else None,
-        "body": message.body,
-        "created_at": message.created_at,
-    }
 
 
 # --- views ---------------------------------------------------------------------------------------
@@ -470,4 +346,4 @@ def withdraw(request: Request, sheet_id: int) -> Response:
 def resident_detail(request: Request, resident_id: int) -> Response:
     """Identity of a resident, for staff of a desk that owns one of their sheets (audited read)."""
     resident = selectors.resident_for_desk(request.user, resident_id)
-    return Response(_resident(resident))
+    return Response(resident_out(resident))

@@ -39,14 +39,15 @@ from rest_framework.response import Response
 from referral_hub.api_errors import ApiError
 from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
 from referral_hub.api_schema import error_responses
-from referral_hub.audit.log import batched, record
+from referral_hub.audit.log import record
 from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
+from referral_hub.consent.refusals import gated
 from referral_hub.directory import roles
 from referral_hub.handoffs import notify
-from referral_hub.handoffs.errors import InvalidTransition, NotFound, Refused
+from referral_hub.handoffs.errors import InvalidTransition, NotFound
 from referral_hub.handoffs.models import Attachment, ConnectSheet, Status
-from referral_hub.handoffs.services import facts_of
+from referral_hub.handoffs.selectors import facts_of
 from referral_hub.idempotency.api import idempotent
 from referral_hub.vault.errors import IntegrityFailure, KeyUnavailable, Shredded
 from referral_hub.vault.staging import Observer, stage_upload
@@ -111,42 +112,39 @@ def add_attachment(
     Raises ``ContentTypeRefused`` / ``AttachmentTooLarge`` for the file, ``Refused`` when the
     gate says no (the refusal is recorded), ``InvalidTransition`` on a closed sheet."""
     staged = stage_upload(upload, max_bytes=max_bytes, observe=observe)
-    with staged.kept_only_if_recorded():
-        with transaction.atomic(), batched():
-            sheet = _locked_sheet(sheet_id)
-            decision = _authorize_upload(actor, sheet)
-            if decision.allowed:
-                if sheet.status in (Status.CLOSED, Status.WITHDRAWN):
-                    raise InvalidTransition("attach", sheet.status)
-                blob = staged.blob
-                attachment = Attachment.objects.create(
-                    sheet=sheet,
-                    data_key=staged.data_key,
-                    filename=staged.filename,
-                    content_type=staged.content_type,
-                    size=blob.size,
-                    sha256=blob.sha256,
-                    storage_name=blob.name,
-                    encrypted=bool(getattr(settings, "VAULT_ENCRYPT_ATTACHMENTS", True)),
-                    uploaded_by=actor,
-                )
-                record(
-                    "sheet.attachment_added",
-                    actor=actor,
-                    actor_desk=roles.place_label(actor),
-                    target_type="attachment",
-                    target_id=attachment.pk,
-                    resident_id=sheet.resident_id,
-                    legal_basis=decision.basis,
-                    details={
-                        "sheet": sheet.pk,
-                        "size": blob.size,
-                        "content_type": staged.content_type,
-                    },
-                )
-                notify.sheet_updated(sheet, attachment=attachment.pk)
-        if not decision.allowed:
-            raise Refused(decision)  # the refusal is recorded; the staged object goes
+    # A refusal is committed, then raised (``gated``); the staged object is deleted then.
+    with staged.kept_only_if_recorded(), gated() as gate:
+        sheet = _locked_sheet(sheet_id)
+        decision = gate(_authorize_upload(actor, sheet))
+        if sheet.status in (Status.CLOSED, Status.WITHDRAWN):
+            raise InvalidTransition("attach", sheet.status)
+        blob = staged.blob
+        attachment = Attachment.objects.create(
+            sheet=sheet,
+            data_key=staged.data_key,
+            filename=staged.filename,
+            content_type=staged.content_type,
+            size=blob.size,
+            sha256=blob.sha256,
+            storage_name=blob.name,
+            encrypted=bool(getattr(settings, "VAULT_ENCRYPT_ATTACHMENTS", True)),
+            uploaded_by=actor,
+        )
+        record(
+            "sheet.attachment_added",
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="attachment",
+            target_id=attachment.pk,
+            resident_id=sheet.resident_id,
+            legal_basis=decision.basis,
+            details={
+                "sheet": sheet.pk,
+                "size": blob.size,
+                "content_type": staged.content_type,
+            },
+        )
+        notify.sheet_updated(sheet, attachment=attachment.pk)
     return attachment
 
 
@@ -171,7 +169,7 @@ def open_attachment(actor: Any, attachment_id: int) -> AttachmentContent:
     if attachment is None:
         raise NotFound()
     sheet = attachment.sheet
-    with transaction.atomic():
+    with gated(batch=False) as gate:
         if sheet.consent_id is not None:  # decide on the consent as read under its lock
             sheet.consent = consent_locks.share_consent(sheet.consent_id)
         decision = policy.authorize(
@@ -185,8 +183,7 @@ def open_attachment(actor: Any, attachment_id: int) -> AttachmentContent:
             justification=sheet.justification,
             target=("attachment", attachment.pk),
         )
-    if not decision.allowed:
-        raise Refused(decision)
+        gate(decision)
     try:
         # Authenticate every chunk first, so a damaged object never yields partial plaintext.
         verify_encrypted(attachment.storage_name, attachment.data_key)

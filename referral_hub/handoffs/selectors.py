@@ -12,8 +12,25 @@ from referral_hub.consent import policy
 from referral_hub.directory import roles
 from referral_hub.handoffs import lifecycle
 from referral_hub.handoffs.errors import NotFound, Refused
-from referral_hub.handoffs.models import ConnectSheet, SheetEvent, SheetMessage, Status
-from referral_hub.handoffs.services import facts_of
+from referral_hub.handoffs.models import ConnectSheet, EventKind, SheetEvent, SheetMessage, Status
+
+
+def facts_of(sheet: ConnectSheet) -> policy.SheetFacts:
+    """What the gate needs to know about ``sheet`` (``policy.SheetFacts``): its parties, its
+    owner desk, the desks it left (from the timeline's redirects) and its redirect count."""
+    previous = SheetEvent.objects.filter(sheet=sheet, kind=EventKind.REDIRECTED).values_list(
+        "from_desk_id", flat=True
+    )
+    return policy.SheetFacts(
+        sheet_id=sheet.pk,
+        resident_id=sheet.resident_id,
+        owner_desk_id=sheet.owner_desk_id,
+        sender_id=sheet.sent_by_id,
+        sender_department_id=sheet.from_department_id,
+        sender_desk_id=sheet.from_desk_id,
+        previous_desk_ids=frozenset(d for d in previous if d is not None),
+        redirect_count=sheet.redirect_count,
+    )
 
 
 def _base() -> QuerySet[ConnectSheet]:

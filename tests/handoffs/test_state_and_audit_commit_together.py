@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from referral_hub.audit import log
-from referral_hub.handoffs import services
+from referral_hub.handoffs import services, steps
 from referral_hub.handoffs.models import ConnectSheet, SheetEvent
 from referral_hub.inbox.models import InboxEvent
 from tests.fixtures_sheets import send, send_ok
@@ -52,7 +52,7 @@ def test_failed_audit_write_leaves_the_sheet_unchanged(
         SheetEvent.objects.count(),
         InboxEvent.objects.count(),
     )
-    monkeypatch.setattr(services, "record", failing_record(action))
+    monkeypatch.setattr(steps, "record", failing_record(action))
 
     with pytest.raises(AuditDown):
         call(demo, sheet_id)
@@ -66,7 +66,7 @@ def test_failed_audit_write_leaves_the_sheet_unchanged(
 
 
 def test_failed_audit_write_sends_no_sheet(demo, api, resident, full_consent, monkeypatch):
-    monkeypatch.setattr(services, "record", failing_record("sheet.sent"))
+    monkeypatch.setattr(steps, "record", failing_record("sheet.sent"))
 
     with pytest.raises(AuditDown):
         send(api("tax_clerk"), resident, full_consent)
