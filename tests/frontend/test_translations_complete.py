@@ -353,3 +353,14 @@ def test_admin_desk_form_offers_the_english_name_field(demo):
     assert 'name="name_en"' in html
     assert 'value="Household Budget Support"' in html
     assert "英語名" in html
+
+
+def test_english_monthly_report_page_names_departments_and_concerns_in_english(demo, browser_as):
+    clerk = demo.user("tax_clerk")
+    resident = make_resident(clerk, family_name="集計", given_name="一郎")
+    consent = make_consent(clerk, resident, ["jiritsu"])
+    send_ok(Api(clerk), resident, consent, concerns=["tax_arrears"])
+    page = text(_english_client(browser_as("consult_lead")).get("/reports/monthly/"))
+    assert "Tax Collection Division" in page
+    assert "Tax or insurance arrears" in page
+    assert "収納課" not in page
