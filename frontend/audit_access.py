@@ -135,8 +135,8 @@ def log_read(user: Any, action: str, **audit: Any) -> None:
 
 def place_names() -> dict[str, str]:
     """Desk and department codes (as the log stores them) to their names."""
-    names = dict(Department.objects.values_list("code", "name"))
-    names.update(Desk.objects.values_list("code", "name"))
+    names = {d.code: d.display_name for d in Department.objects.only("code", "name", "name_en")}
+    names.update((d.code, d.display_name) for d in Desk.objects.only("code", "name", "name_en"))
     return names
 
 

@@ -75,16 +75,17 @@ def landing_url(user: Any) -> str:
 def place_labels(user: Any) -> list[PlaceLabel]:
     """ "自立相談支援窓口 / 相談支援員" for each membership, for the header."""
     places = roles.places(user)
-    desk_names = dict(
-        Desk.objects.filter(pk__in=[p.desk_id for p in places if p.desk_id]).values_list(
-            "pk", "name"
-        )
-    )
-    department_names = dict(
-        Department.objects.filter(
+    # display_name: the English name in the English UI, the Japanese one otherwise.
+    desk_names = {
+        desk.pk: desk.display_name
+        for desk in Desk.objects.filter(pk__in=[p.desk_id for p in places if p.desk_id])
+    }
+    department_names = {
+        department.pk: department.display_name
+        for department in Department.objects.filter(
             pk__in=[p.department_id for p in places if p.department_id]
-        ).values_list("pk", "name")
-    )
+        )
+    }
     labels = []
     for place in places:
         where = ""

@@ -51,7 +51,7 @@ def explain(decision: Decision) -> Explanation:
     if detail.startswith("desk:"):
         code = detail.split(":", 1)[1]
         desk = Desk.objects.filter(code=code).first()
-        name = desk.name if desk else code
+        name = desk.display_name if desk else code
         if decision.code == "self_send":
             hint = _("「%(desk)s」はあなたが所属する窓口です。ほかの窓口を選んでください。") % {
                 "desk": name

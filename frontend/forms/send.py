@@ -48,7 +48,8 @@ def active_desks():
 
 class DeskChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Desk) -> str:
-        return f"{obj.name}({obj.external_organisation})" if obj.external_organisation else obj.name
+        name = obj.display_name
+        return f"{name}({obj.external_organisation})" if obj.external_organisation else name
 
 
 class DeskMultipleChoiceField(IdMultipleChoiceField):

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from referral_hub.audit import chain
 from referral_hub.audit.fields import CanonicalJSONField
@@ -151,9 +152,9 @@ class DisclosureReview(models.Model):
     privacy officer's decision."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "未確認"
-        APPROVED = "approved", "承認"
-        FLAGGED = "flagged", "要確認 (指摘)"
+        PENDING = "pending", _("未確認")
+        APPROVED = "approved", _("承認")
+        FLAGGED = "flagged", _("要確認 (指摘)")
 
     event: models.OneToOneField[AuditEvent, AuditEvent] = models.OneToOneField(
         AuditEvent, on_delete=models.PROTECT, related_name="review"

@@ -3,6 +3,7 @@ consents are never shown here: every read of resident data must pass the policy 
 
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from referral_hub.audit.log import record
 from referral_hub.consent.models import LegalBasis
@@ -11,8 +12,16 @@ from referral_hub.directory import roles
 
 @admin.register(LegalBasis)
 class LegalBasisAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "requires_justification", "requires_review", "is_active"]
-    readonly_fields = ["code"]
+    list_display = ["basis", "label", "requires_justification", "requires_review", "is_active"]
+    # The model's ``code`` has no Japanese verbose name (the admin would print "Code"); it is
+    # read-only anyway, so it is shown through ``basis`` and kept out of the form.
+    fields = ["basis", "label", "description", "requires_justification", "requires_review"]
+    fields += ["is_active"]
+    readonly_fields = ["basis"]
+
+    @admin.display(description=_("根拠"), ordering="code")
+    def basis(self, obj: LegalBasis) -> str:
+        return obj.get_code_display()
 
     def has_add_permission(self, request):
         return False  # the set of bases is fixed by law; only their texts and flags change

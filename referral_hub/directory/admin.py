@@ -71,9 +71,9 @@ class MunicipalityAdmin(AuditedAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(AuditedAdmin):
-    list_display = ["code", "name", "support_meeting_member", "is_active"]
+    list_display = ["code", "name", "name_en", "support_meeting_member", "is_active"]
     list_filter = ["support_meeting_member", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(Desk)
@@ -81,19 +81,20 @@ class DeskAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
+        "name_en",
         "department",
         "external_organisation",
         "support_meeting_member",
         "is_active",
     ]
     list_filter = ["support_meeting_member", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
     filter_horizontal = ["concerns"]
 
 
 @admin.register(Concern)
 class ConcernAdmin(AuditedAdmin):
-    list_display = ["code", "name", "sort_order", "emergency"]
+    list_display = ["code", "name", "name_en", "sort_order", "emergency"]
 
 
 @admin.register(Membership)

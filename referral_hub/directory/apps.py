@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DirectoryConfig(AppConfig):
     name = "referral_hub.directory"
     label = "directory"
+    verbose_name = _("ディレクトリ")  # the admin's app heading; without it, "Directory"
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model

@@ -6,7 +6,35 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+class EnglishNamed(models.Model):
+    """A name kept in Japanese (``name``, the source of truth) with an optional English name
+    (``name_en``) for the English UI. Blank ``name_en`` falls back to the Japanese name, so a
+    desk an administrator adds without an English name still shows, in Japanese."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(
+        _("英語名"),
+        max_length=100,
+        blank=True,
+        help_text=_("英語表示で使う名称。空欄なら日本語の名称を表示します。"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: ``name_en`` when English is active and it is set."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
 
 
 class Role(models.TextChoices):
@@ -29,51 +57,49 @@ class Municipality(models.Model):
         return self.name
 
 
-class Department(models.Model):
+class Department(EnglishNamed):
     """A sending organisational unit (部署・課), e.g. 収納課."""
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="departments"
+        Municipality, on_delete=models.PROTECT, related_name="departments", verbose_name=_("自治体")
     )
     code = models.SlugField(_("コード"), max_length=64, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
     support_meeting_member = models.BooleanField(_("支援会議の構成員"), default=False)
     is_active = models.BooleanField(_("有効"), default=True)
 
-    class Meta:
+    class Meta(EnglishNamed.Meta):
         verbose_name = _("部署")
         verbose_name_plural = _("部署")
         ordering = ["code"]
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Concern(models.Model):
+class Concern(EnglishNamed):
     """A concern category (困りごと) chosen on a sheet; reference data seeded by migration."""
 
     code = models.SlugField(_("コード"), max_length=64, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
     emergency = models.BooleanField(_("緊急性が高い"), default=False)
 
-    class Meta:
+    class Meta(EnglishNamed.Meta):
         verbose_name = _("困りごと")
         verbose_name_plural = _("困りごと")
         ordering = ["sort_order", "code"]
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Desk(models.Model):
+class Desk(EnglishNamed):
     """A receiving window (窓口), inside the municipality or at a partner organisation."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="desks")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="desks", verbose_name=_("自治体")
+    )
     code = models.SlugField(_("コード"), max_length=64, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="desks"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="desks",
+        verbose_name=_("部署"),
     )
     external_organisation = models.CharField(_("外部機関"), max_length=100, blank=True)
     phone = models.CharField(_("電話番号"), max_length=32, blank=True)
@@ -84,13 +110,10 @@ class Desk(models.Model):
     support_meeting_member = models.BooleanField(_("支援会議の構成員"), default=False)
     is_active = models.BooleanField(_("有効"), default=True)
 
-    class Meta:
+    class Meta(EnglishNamed.Meta):
         verbose_name = _("窓口")
         verbose_name_plural = _("窓口")
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Membership(models.Model):
@@ -98,14 +121,27 @@ class Membership(models.Model):
     leads to a desk; privacy officers and administrators to the municipality as a whole."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("職員"),
     )
     role = models.CharField(_("役割"), max_length=32, choices=Role.choices)
     desk = models.ForeignKey(
-        Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+        Desk,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("窓口"),
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("部署"),
     )
 
     class Meta:

@@ -96,3 +96,55 @@ DEMO_USERS: list[tuple[str, tuple[str, str], str, str | None, str | None]] = [
     ("privacy_officer", ("保護担当", "守"), "privacy_officer", None, None),
     ("admin", ("管理", "者"), "admin", None, None),
 ]
+
+# English names for the English UI (``name_en``), by code. Kept apart from the tuples above so
+# migration 0002, which unpacks CONCERNS, stays valid. Migration 0004 and seed_demo fill them;
+# tests/frontend/test_translations_complete.py fails when a seeded code has no English name.
+CONCERN_NAMES_EN: dict[str, str] = {
+    "economic_hardship": "Financial hardship",
+    "tax_arrears": "Tax or insurance arrears",
+    "rent_arrears": "Rent arrears",
+    "utility_arrears": "Utility bill arrears",
+    "debt": "Debt",
+    "household_budget": "Household budgeting",
+    "unstable_housing": "Unstable housing",
+    "job_search": "Difficulty finding work",
+    "illness": "Illness",
+    "mental_health": "Mental health",
+    "disability_suspected": "Disability (suspected)",
+    "family": "Family relationships",
+    "isolation": "Social isolation",
+    "children_education": "Children and education",
+    "hikikomori": "Social withdrawal (hikikomori)",
+    "dv": "Domestic violence",
+    "no_food": "No food",
+    "other": "Other",
+}
+
+DEPARTMENT_NAMES_EN: dict[str, str] = {
+    "seikatsu_hogo_tanto": "Public Assistance Section",
+    "kouchou_jinken": "Public Hearing and Human Rights Division",
+    "shuno": "Tax Collection Division",
+    "kokuho_nenkin": "National Health Insurance and Pension Division",
+    "kenko_zukuri": "Health Promotion Division",
+    "kaigo_hoken": "Long-term Care Insurance Division",
+    "shogai_fukushi": "Disability Welfare Division",
+    "kodomo_seisaku": "Children's Policy Division",
+    "shiminzei": "Municipal Tax Division",
+    "shohi_seikatsu": "Consumer Affairs Centre",
+    "koseki_jumin": "Family Register and Resident Division",
+    "shoko_kanko": "Commerce and Tourism Division",
+    "iryo": "Medical Care Division",
+    "kenchiku_jutaku": "Building and Housing Division",
+    "kyoiku_kenkyujo": "Education Research Institute",
+    "gakko_kyoiku": "School Education Division",
+    "jogesuido": "Water and Sewerage Bureau",
+}
+
+DESK_NAMES_EN: dict[str, str] = {
+    "jiritsu": "Self-reliance Support Desk",
+    "seikatsu_hogo": "Public Assistance Section",
+    "kakei": "Household Budget Support",
+    "houkatsu": "Community General Support Centre",
+    "kodomo": "Child and Family Consultation",
+}

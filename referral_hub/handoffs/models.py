@@ -5,20 +5,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from referral_hub.consent.categories import Basis
 from referral_hub.vault.fields import EncryptedTextField
 
 
 class Status(models.TextChoices):
-    SENT = "sent", _("送信済")
-    ACKNOWLEDGED = "acknowledged", _("受付済")
-    ACCEPTED = "accepted", _("担当決定")
-    CONTACTED = "contacted", _("連絡済")
-    CONNECTED = "connected", _("つながった")
-    RETURNED = "returned", _("差戻し")
-    CLOSED = "closed", _("終結")
-    WITHDRAWN = "withdrawn", _("取下げ")
+    # A context of their own: 終結 as a state is "Closed", as a button it is "Close".
+    SENT = "sent", pgettext_lazy("sheet status", "送信済")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("sheet status", "受付済")
+    ACCEPTED = "accepted", pgettext_lazy("sheet status", "担当決定")
+    CONTACTED = "contacted", pgettext_lazy("sheet status", "連絡済")
+    CONNECTED = "connected", pgettext_lazy("sheet status", "つながった")
+    RETURNED = "returned", pgettext_lazy("sheet status", "差戻し")
+    CLOSED = "closed", pgettext_lazy("sheet status", "終結")
+    WITHDRAWN = "withdrawn", pgettext_lazy("sheet status", "取下げ")
 
 
 OPEN_STATUSES = (
@@ -145,19 +147,20 @@ class ConnectSheet(models.Model):
 
 
 class EventKind(models.TextChoices):
-    SENT = "sent", _("送信")
-    ACKNOWLEDGED = "acknowledged", _("受付")
-    ACCEPTED = "accepted", _("担当決定")
-    CONTACTED = "contacted", _("連絡済")
-    CONNECTED = "connected", _("つながった")
-    REDIRECTED = "redirected", _("転送")
-    RETURNED = "returned", _("差戻し")
-    RESENT = "resent", _("再送")
-    WITHDRAWN = "withdrawn", _("取下げ")
-    CLOSED = "closed", _("終結")
-    OVERDUE = "overdue", _("期限超過")
-    RUNAROUND_ALERT = "runaround_alert", _("たらい回し警告")
-    CONSENT_WITHDRAWN = "consent_withdrawn", _("同意撤回")
+    # Timeline entries read as what happened ("Closed"), not as the button ("Close").
+    SENT = "sent", pgettext_lazy("sheet event", "送信")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("sheet event", "受付")
+    ACCEPTED = "accepted", pgettext_lazy("sheet event", "担当決定")
+    CONTACTED = "contacted", pgettext_lazy("sheet event", "連絡済")
+    CONNECTED = "connected", pgettext_lazy("sheet event", "つながった")
+    REDIRECTED = "redirected", pgettext_lazy("sheet event", "転送")
+    RETURNED = "returned", pgettext_lazy("sheet event", "差戻し")
+    RESENT = "resent", pgettext_lazy("sheet event", "再送")
+    WITHDRAWN = "withdrawn", pgettext_lazy("sheet event", "取下げ")
+    CLOSED = "closed", pgettext_lazy("sheet event", "終結")
+    OVERDUE = "overdue", pgettext_lazy("sheet event", "期限超過")
+    RUNAROUND_ALERT = "runaround_alert", pgettext_lazy("sheet event", "たらい回し警告")
+    CONSENT_WITHDRAWN = "consent_withdrawn", pgettext_lazy("sheet event", "同意撤回")
 
 
 class SheetEvent(models.Model):

@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from referral_hub.directory.models import Concern, Department
 from referral_hub.reports import charts, figures, periods
 from referral_hub.reports.visibility import report_scope
 
@@ -37,6 +38,23 @@ def _api_url(name: str, query: str) -> str:
         return f"{reverse(name)}?{query}"
     except NoReverseMatch:  # the API is not routed in this deployment
         return ""
+
+
+def _names_in_page_language(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with department and concern names in the page's language (English names in
+    the English UI). The API and CSV keep the Japanese names: they are the stored record."""
+    names = {
+        "by_department": {
+            d.code: d.display_name for d in Department.objects.only("code", "name", "name_en")
+        },
+        "by_concern": {
+            c.code: c.display_name for c in Concern.objects.only("code", "name", "name_en")
+        },
+    }
+    return report | {
+        key: [row | {"name": by_code.get(row["code"], row["name"])} for row in report[key]]
+        for key, by_code in names.items()
+    }
 
 
 def _department_chart(report: dict[str, Any]) -> charts.Chart | None:
@@ -66,7 +84,9 @@ def monthly_page(request: HttpRequest) -> HttpResponse:
             {"error": invalid.message, "month_value": text or ""},
             status=400,
         )
-    report = figures.monthly_report(month, department_ids=scope.as_filter())
+    report = _names_in_page_language(
+        figures.monthly_report(month, department_ids=scope.as_filter())
+    )
     fy = periods.fiscal_year_of(month)
     trend = figures.fiscal_year_trend(fy, department_ids=scope.as_filter())
     label = f"{month.year:04d}-{month.month:02d}"

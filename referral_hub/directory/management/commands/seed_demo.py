@@ -10,11 +10,14 @@ from django.db import transaction
 from referral_hub.directory import services
 from referral_hub.directory.models import Concern, Department, Desk, Membership, Municipality
 from referral_hub.directory.reference_data import (
+    CONCERN_NAMES_EN,
     CONCERNS,
     DEMO_DEPARTMENTS,
     DEMO_DESKS,
     DEMO_MUNICIPALITY,
     DEMO_USERS,
+    DEPARTMENT_NAMES_EN,
+    DESK_NAMES_EN,
 )
 
 DEFAULT_PASSWORD = "demo-pass-2026"  # the documented demo password (DESIGN.md)
@@ -47,7 +50,13 @@ class Command(BaseCommand):
     def seed(self, password: str) -> None:
         for order, (code, name, emergency) in enumerate(CONCERNS):
             Concern.objects.update_or_create(
-                code=code, defaults={"name": name, "sort_order": order, "emergency": emergency}
+                code=code,
+                defaults={
+                    "name": name,
+                    "name_en": CONCERN_NAMES_EN[code],
+                    "sort_order": order,
+                    "emergency": emergency,
+                },
             )
         municipality, _ = Municipality.objects.update_or_create(
             code=DEMO_MUNICIPALITY[0], defaults={"name": DEMO_MUNICIPALITY[1]}
@@ -57,6 +66,7 @@ class Command(BaseCommand):
                 code=code,
                 defaults={
                     "name": name,
+                    "name_en": DEPARTMENT_NAMES_EN[code],
                     "municipality": municipality,
                     "support_meeting_member": member,
                 },
@@ -66,6 +76,7 @@ class Command(BaseCommand):
                 code=code,
                 defaults={
                     "name": name,
+                    "name_en": DESK_NAMES_EN[code],
                     "municipality": municipality,
                     "department": Department.objects.filter(code=department_code).first(),
                     "external_organisation": external,
