@@ -12,6 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from referral_hub.domain_errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,49 +40,18 @@ _DEFAULT_CODES = {
 }
 
 
-def _domain_error(exc: Exception) -> ApiError | None:
-    """Map the services' exceptions to API errors (imported lazily: this module sits above them)."""
-    from referral_hub.consent.services import InvalidInput, InvalidState, Refused
-    from referral_hub.consent.services import NotFound as ConsentNotFound
-    from referral_hub.handoffs.errors import InvalidTransition, NotFound
-
-    if isinstance(exc, Refused):
-        return ApiError(exc.decision.code, exc.decision.message, status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, InvalidTransition):
-        return ApiError(
-            "invalid_transition",
-            f"現在の状態({exc.status})ではこの操作({exc.action})はできません。",
-            status.HTTP_409_CONFLICT,
-        )
-    if isinstance(exc, InvalidState):
-        return ApiError(exc.code, exc.message, status.HTTP_409_CONFLICT)
-    if isinstance(exc, InvalidInput):
-        error = ApiError(exc.code, exc.message, status.HTTP_400_BAD_REQUEST)
+def domain_api_error(exc: DomainError) -> ApiError:
+    """The API error for a domain error: its ``code``, ``message`` as the detail, its
+    ``http_status``, and its ``field`` (if any) in the body."""
+    error = ApiError(exc.code, exc.message, exc.http_status)
+    if exc.field:
         error.field = exc.field  # type: ignore[attr-defined]
-        return error
-    if isinstance(exc, NotFound | ConsentNotFound):
-        return ApiError("not_found", "見つかりません。/ Not found.", status.HTTP_404_NOT_FOUND)
-    from referral_hub.vault.errors import IntegrityFailure, KeyUnavailable, Shredded
+    return error
 
-    if isinstance(exc, Shredded):
-        return ApiError(
-            "shredded",
-            "保存期間が過ぎたため、この記録は消去されています。/ Erased at the end of retention.",
-            status.HTTP_410_GONE,
-        )
-    if isinstance(exc, KeyUnavailable):
-        return ApiError(
-            "key_unavailable",
-            "暗号鍵が利用できません。管理者に連絡してください。/ Encryption key unavailable.",
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
-    if isinstance(exc, IntegrityFailure):
-        return ApiError(
-            "integrity_failure",
-            "記録が破損しています。管理者に連絡してください。/ Stored data failed its integrity check.",
-            status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
-    return None
+
+def _domain_error(exc: Exception) -> ApiError | None:
+    """Map any :class:`DomainError` by its attributes; ``None`` for anything else."""
+    return domain_api_error(exc) if isinstance(exc, DomainError) else None
 
 
 RETRY_AFTER_SECONDS = 5

@@ -8,10 +8,9 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from rest_framework import status
 from rest_framework.request import Request
 
-from referral_hub.api_errors import ApiError
+from referral_hub.api_errors import ApiError, domain_api_error
 from referral_hub.vault.errors import AttachmentTooLarge, ContentTypeRefused
 
 # Multipart framing around the file (boundaries, part headers) on top of the size limit.
@@ -19,29 +18,13 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 
 def too_large(max_bytes: int) -> ApiError:
-    return ApiError(
-        "file_too_large",
-        f"ファイルが大きすぎます({max_bytes // (1024 * 1024)} MiB まで)。 / The file is larger than {max_bytes} bytes.",
-        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    )
+    """413 ``file_too_large`` naming the limit (the vault's ``AttachmentTooLarge`` text)."""
+    return domain_api_error(AttachmentTooLarge(max_bytes))
 
 
 def refused_file(exc: ContentTypeRefused) -> ApiError:
-    if exc.code == "empty_file":
-        return ApiError("empty_file", "ファイルが空です。/ The file is empty.", 400)
-    if exc.code == "active_content":
-        return ApiError(
-            "active_content",
-            "スクリプト・起動アクション・埋め込みファイル・HTMLを含むファイルは添付できません。"
-            "紙をスキャンし直すか、PDFを印刷機能で保存し直してください。"
-            f" / The file carries active content ({exc}); send a plain scan or photo.",
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        )
-    return ApiError(
-        "content_type_refused",
-        f"PDF・JPEG・PNG・TIFF・HEIC のスキャンや写真だけを添付できます。 / {exc}",
-        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-    )
+    """400 ``empty_file`` or 415 ``content_type_refused`` / ``active_content``."""
+    return domain_api_error(exc)
 
 
 def max_upload_bytes() -> int:

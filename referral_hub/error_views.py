@@ -12,10 +12,11 @@ from __future__ import annotations
 import sys
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
 from referral_hub.api_errors import ApiError, error_body, infrastructure_error, with_retry_after
+from referral_hub.domain_errors import DomainError
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -79,8 +80,9 @@ def _infrastructure(exc: BaseException | None) -> ApiError | None:
 
 
 class DomainNotFoundMiddleware:
-    """A service's ``NotFound`` (an id that names nothing) escaping a page view is a 404 page,
-    not a 500: the API maps it in its exception handler, this does the same for pages."""
+    """A domain error with HTTP status 404 (an id that names nothing) escaping a page view is a
+    404 page, not a 500: the API maps it in its exception handler, this does the same for pages.
+    It checks the :class:`DomainError` base, so it knows no app's exceptions."""
 
     def __init__(self, get_response) -> None:  # type: ignore[no-untyped-def]
         self.get_response = get_response
@@ -89,10 +91,5 @@ class DomainNotFoundMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
-        from django.http import Http404
-
-        from referral_hub.consent.services import NotFound as ConsentNotFound
-        from referral_hub.handoffs.errors import NotFound
-
-        if isinstance(exception, NotFound | ConsentNotFound):
+        if isinstance(exception, DomainError) and exception.http_status == 404:
             raise Http404() from exception

@@ -19,6 +19,7 @@ from typing import Any, cast
 from django.db import connection, transaction
 from django.utils import timezone
 
+from referral_hub import internals
 from referral_hub.audit import chain, context
 from referral_hub.audit.disclosures import REVIEWED_LEGAL_BASES
 from referral_hub.audit.models import AuditEvent, ChainHead, DisclosureReview
@@ -122,7 +123,7 @@ def batched() -> Iterator[None]:
         _pending.reset(token)
     if transaction.get_rollback():
         return  # the transaction is going to roll back: its events with it
-    registered = {id(entry[1]) for entry in connection.run_on_commit}
+    registered = {id(entry.callback) for entry in internals.pending_on_commit(connection)}
     survivors = [event for event, marker in pending if id(marker) in registered]
     if survivors:
         _append(survivors)

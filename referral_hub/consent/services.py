@@ -20,19 +20,28 @@ from referral_hub.consent.refusals import gated, require_allowed
 from referral_hub.consent.signals import consent_withdrawn
 from referral_hub.directory import roles
 from referral_hub.directory.models import Desk
+from referral_hub.domain_errors import DomainError
 from referral_hub.vault.blind_index import blind_index
 from referral_hub.vault.keys import new_data_key
 
 
-class Refused(Exception):
-    """The policy gate refused; ``decision.code`` names the rule."""
+class Refused(DomainError):
+    """The policy gate refused (HTTP 403); ``decision.code`` names the rule."""
+
+    http_status = 403
 
     def __init__(self, decision: policy.Decision) -> None:
         super().__init__(decision.code)
         self.decision = decision
+        self.code = decision.code
+        self.message = decision.message
 
 
-class InvalidInput(Exception):
+class InvalidInput(DomainError):
+    """The request's input breaks a rule (HTTP 400); ``field`` names the field at fault."""
+
+    http_status = 400
+
     def __init__(self, code: str, message: str, field: str = "") -> None:
         super().__init__(code)
         self.code = code
@@ -40,11 +49,19 @@ class InvalidInput(Exception):
         self.field = field
 
 
-class NotFound(Exception):
-    """The object does not exist, and the actor may see every object of its kind."""
+class NotFound(DomainError):
+    """The object does not exist, and the actor may see every object of its kind (HTTP 404)."""
+
+    code = "not_found"
+    http_status = 404
+    message = "見つかりません。/ Not found."
 
 
-class InvalidState(Exception):
+class InvalidState(DomainError):
+    """The object's state does not allow the action (HTTP 409)."""
+
+    http_status = 409
+
     def __init__(self, code: str, message: str) -> None:
         super().__init__(code)
         self.code = code

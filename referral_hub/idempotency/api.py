@@ -22,7 +22,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from referral_hub.api_errors import ApiError
 from referral_hub.idempotency import store
 
 HEADER = "Idempotency-Key"
@@ -37,48 +36,24 @@ def idempotent(scope: str) -> Callable[[Callable[..., Response]], Callable[..., 
             key = request.headers.get(HEADER)
             if request.method != "POST" or key is None:
                 return view(request, *args, **kwargs)
-            try:
-                with store.attempt(
-                    request.user.pk, key, scope, fingerprint(scope, request)
-                ) as attempt:
-                    if attempt.replay is not None:
-                        answer = attempt.replay
-                        return Response(
-                            answer.body,
-                            status=answer.status_code,
-                            headers={"Idempotent-Replayed": "true"},
-                        )
-                    response = view(request, *args, **kwargs)
-                    if status.is_success(response.status_code):
-                        attempt.store(response.status_code, _json_value(response.data))
-                    return response
-            except store.InvalidKey:
-                raise ApiError(
-                    "idempotency_key_invalid",
-                    "Idempotency-Key は1〜255文字の半角英数記号です。"
-                    "/ Idempotency-Key must be 1-255 printable ASCII characters.",
-                    status.HTTP_400_BAD_REQUEST,
-                ) from None
-            except store.Conflict as conflict:
-                raise conflict_error(conflict) from None
+            # store.InvalidKey (400) and store.Conflict (409) are domain errors: the API's
+            # exception handler answers them with their code and message.
+            with store.attempt(request.user.pk, key, scope, fingerprint(scope, request)) as attempt:
+                if attempt.replay is not None:
+                    answer = attempt.replay
+                    return Response(
+                        answer.body,
+                        status=answer.status_code,
+                        headers={"Idempotent-Replayed": "true"},
+                    )
+                response = view(request, *args, **kwargs)
+                if status.is_success(response.status_code):
+                    attempt.store(response.status_code, _json_value(response.data))
+                return response
 
         return wrapped
 
     return decorate
-
-
-def conflict_error(conflict: store.Conflict) -> ApiError:
-    if conflict.in_progress:
-        detail = (
-            "同じキーの要求をまだ処理しています。しばらくして同じ内容で再送してください。"
-            "/ A request with this key is still being processed; retry shortly."
-        )
-    else:
-        detail = (
-            "このキーは別の内容の要求に使われています。新しいキーで送ってください。"
-            "/ This key was used for a different request; use a new key."
-        )
-    return ApiError("idempotency_conflict", detail, status.HTTP_409_CONFLICT)
 
 
 def fingerprint(scope: str, request: Request) -> str:

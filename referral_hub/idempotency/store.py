@@ -27,6 +27,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from referral_hub.domain_errors import DomainError
 from referral_hub.idempotency.models import IdempotencyRecord
 from referral_hub.vault.keys import new_data_key
 
@@ -37,16 +38,36 @@ WAIT_SECONDS = 30.0
 _POLL_SECONDS = 0.02
 
 
-class InvalidKey(Exception):
-    """The key is empty, too long or not printable ASCII."""
+class InvalidKey(DomainError):
+    """The key is empty, too long or not printable ASCII (HTTP 400)."""
+
+    code = "idempotency_key_invalid"
+    http_status = 400
+    message = (
+        "Idempotency-Key は1〜255文字の半角英数記号です。"
+        "/ Idempotency-Key must be 1-255 printable ASCII characters."
+    )
 
 
-class Conflict(Exception):
-    """The key was used for another request, or its first attempt is still running."""
+class Conflict(DomainError):
+    """The key was used for another request, or its first attempt is still running (409)."""
+
+    code = "idempotency_conflict"
+    http_status = 409
 
     def __init__(self, in_progress: bool = False) -> None:
         super().__init__("idempotency_conflict")
         self.in_progress = in_progress
+        if in_progress:
+            self.message = (
+                "同じキーの要求をまだ処理しています。しばらくして同じ内容で再送してください。"
+                "/ A request with this key is still being processed; retry shortly."
+            )
+        else:
+            self.message = (
+                "このキーは別の内容の要求に使われています。新しいキーで送ってください。"
+                "/ This key was used for a different request; use a new key."
+            )
 
 
 @dataclass(frozen=True)

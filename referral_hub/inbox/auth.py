@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.conf import settings
 from django.contrib.auth import get_user as session_user
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 from django.http.cookie import parse_cookie
 
 from referral_hub.directory.tokens import parse_authorization_header, resolve_token
@@ -58,7 +59,8 @@ def authenticate_credentials(credentials: Credentials | None) -> Any:
         return token.user if token is not None else AnonymousUser()
     store = import_module(settings.SESSION_ENGINE).SessionStore(credentials.key)
     # Django's own check: session auth hash (a password change logs out), active user, backend.
-    return session_user(SimpleNamespace(session=store))
+    # get_user() reads request.session only; a stand-in with the session is all it needs.
+    return session_user(cast(HttpRequest, SimpleNamespace(session=store)))
 
 
 class WebSocketAuthMiddleware(BaseMiddleware):

@@ -261,6 +261,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     def refusal_code(self) -> int | None:
         """Blocking: 4403 for an inactive or deleted account, 4401 for credentials that no
         longer authenticate this user (logout, password change, revoked or expired token)."""
+        if self.user_id is None:  # never joined: no account to check (as a pk=None filter)
+            return CLOSE_FORBIDDEN
         if not get_user_model().objects.filter(pk=self.user_id, is_active=True).exists():
             return CLOSE_FORBIDDEN
         user = authenticate_credentials(self.scope.get("inbox_credentials"))

@@ -62,13 +62,15 @@ def _number_locked(
     pending = _pending_events(ids)
     if not pending:
         return [], inboxes
-    counted: set[tuple[int, str, int]] = set()
+    counted: set[tuple[int, str, int | None]] = set()
     for event in pending:
         inbox = inboxes[event.user_id]
         inbox.last_seq += 1
         event.seq = inbox.last_seq
         key = (event.user_id, event.box, event.sheet_id)
-        if event.sheet_id is None or event.read_at is not None or event.already_unread:
+        # ``already_unread`` is a column of the raw query in _pending_events, not a field.
+        already_unread = event.already_unread  # type: ignore[attr-defined]
+        if event.sheet_id is None or event.read_at is not None or already_unread:
             continue
         if key not in counted:  # one per (user, box, sheet): counters count sheets
             counted.add(key)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from referral_hub import internals
 from referral_hub.inbox.delivery import PUSH, RECHECK, push_to_users
 from referral_hub.inbox.models import InboxEvent
 from referral_hub.inbox.numbering import member_of, number_pending, number_stale
@@ -77,9 +78,10 @@ def _insert_unnumbered(
     fields = {field.attname: field for field in InboxEvent._meta.concrete_fields}
     values = [fields[name].get_db_prep_save(value, connection) for name, value in shared.items()]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(fields[name].column) for name in ["user_id", *shared])
+    # A concrete field always has a column (the stubs allow None for non-concrete ones).
+    columns = ", ".join(quote(cast(str, fields[name].column)) for name in ["user_id", *shared])
     users = InboxEvent._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
-    user_id = f"u.{quote(users.pk.column)}"
+    user_id = f"u.{quote(cast(str, users.pk.column))}"
     # The shared values are bound once and the rows come from the user table, so the statement
     # has six values plus the recipients' ids (one array on PostgreSQL), whatever the desk's size.
     placeholders = ", ".join(["%s"] * len(values))
@@ -110,12 +112,13 @@ class _DeliveryOnCommit:
 def _deliver_on_commit(user_ids: list[int]) -> None:
     connection = transaction.get_connection()
     if connection.in_atomic_block:
-        active = set(connection.savepoint_ids)
-        for savepoints, callback, _ in connection.run_on_commit:
+        active = internals.active_savepoints(connection)
+        for entry in internals.pending_on_commit(connection):
             # Join a callback only if it cannot be dropped without this publish being rolled
             # back too (Django drops the callbacks of a rolled-back savepoint).
-            if isinstance(callback, _DeliveryOnCommit) and savepoints <= active:
-                callback.user_ids.update(user_ids)
+            joined = entry.callback
+            if isinstance(joined, _DeliveryOnCommit) and entry.savepoints <= active:
+                joined.user_ids.update(user_ids)
                 return
     callback = _DeliveryOnCommit()
     callback.user_ids.update(user_ids)
