@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 
@@ -157,7 +158,10 @@ def test_channels_redis_pubsub_layer_has_the_shape_the_pipelined_push_uses(redis
         finally:
             await layer.flush()
 
-    asyncio.run(check())
+    # Its own loop in its own thread: after the browser tests Playwright keeps a loop running
+    # in the main thread, where asyncio.run() refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, check()).result(timeout=60)
 
 
 def test_the_memory_layer_is_not_taken_for_the_pubsub_layer():
