@@ -42,6 +42,7 @@ from referral_hub.consent import policy
 from referral_hub.consent import services as consent_services
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent, Resident
+from referral_hub.consent.refusals import require_allowed
 from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import services as sheet_services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, Refused
@@ -210,8 +211,7 @@ class SendFlow:
             decision, resident = policy.authorize_resident(
                 self.actor, self.resident_id, "sheet.send"
             )
-            if not decision.allowed:
-                raise Refused(decision)
+            require_allowed(decision)
             return resident
         search = self.search.cleaned_data
         person = self.new_resident.cleaned_data

@@ -26,6 +26,7 @@ from referral_hub.consent import evidence, policy, services
 from referral_hub.consent.categories import Category, Method
 from referral_hub.consent.kana import to_katakana, to_phone
 from referral_hub.consent.models import Consent, LegalBasis, Resident
+from referral_hub.consent.refusals import require_allowed
 from referral_hub.idempotency.api import idempotent
 
 
@@ -89,8 +90,7 @@ def residents(request: Request) -> Response:
 
 def _find_residents(request: Request) -> Response:
     decision = policy.authorize_registration(request.user, "resident.search")
-    if not decision.allowed:
-        raise services.Refused(decision)
+    require_allowed(decision)
     birth = serializers.DateField(
         allow_null=True, validators=[plausible_birth_date]
     ).run_validation(request.query_params.get("birth_date") or None)
@@ -163,15 +163,13 @@ def chosen_resident(actor: Any, resident_id: int, purpose: str) -> Resident:
     """The resident ``actor`` may use for ``purpose``; an unknown id and a resident without a
     relationship are refused alike (403 ``no_relationship``, recorded by the gate)."""
     decision, resident = policy.authorize_resident(actor, resident_id, purpose)
-    if not decision.allowed:
-        raise services.Refused(decision)
+    require_allowed(decision)
     return resident
 
 
 def _readable_consent(actor: Any, consent_id: int) -> Consent:
     decision, _ = policy.authorize_consent(actor, consent_id, "consent.read")
-    if not decision.allowed:
-        raise services.Refused(decision)
+    require_allowed(decision)
     consent = (
         Consent.objects.prefetch_related("recipients", "evidence").filter(pk=consent_id).first()
     )

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from referral_hub.consent import policy
+from referral_hub.consent.refusals import require_allowed
 from referral_hub.directory import roles
 from referral_hub.handoffs import lifecycle
 from referral_hub.handoffs.errors import NotFound, Refused
@@ -132,8 +133,7 @@ def view_sheet(actor: Any, sheet_id: int) -> SheetView:
             justification=sheet.justification,
             target=("sheet", sheet.pk),
         )
-        if not decision.allowed:
-            raise Refused(decision)
+        require_allowed(decision)
         actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.DESK_ACTIONS]
         return SheetView(sheet, "desk", True, actions)
     if policy.sender_relation(actor, facts):
@@ -216,6 +216,5 @@ def resident_for_desk(actor: Any, resident_id: int):
         justification=sheet.justification if sheet else "",
         target=("resident", resident_id),
     )
-    if not decision.allowed:
-        raise Refused(decision)
+    require_allowed(decision)
     return resident

@@ -79,7 +79,7 @@ def shred_sheet(sheet_id: int, *, years: int) -> bool:
         )
         names = [a.storage_name for a in attachments]
         # Ciphertext without a key is noise; remove it once the shredding has committed.
-        transaction.on_commit(lambda: [delete_stored(name) for name in names])
+        transaction.on_commit(lambda: _delete_all(names))
     return True
 
 
@@ -126,7 +126,7 @@ def shred_resident(resident_id: int, *, years: int) -> bool:
             details={"data_keys": len(keys), "retention_years": years},
         )
         names = [e.storage_name for e in evidence]
-        transaction.on_commit(lambda: [delete_stored(name) for name in names])
+        transaction.on_commit(lambda: _delete_all(names))
     return True
 
 
@@ -163,3 +163,8 @@ class Command(BaseCommand):
         residents = list(expired_residents(cutoff).values_list("pk", flat=True))
         shredded_residents = sum(shred_resident(pk, years=years) for pk in residents)
         self.stdout.write(f"{shredded_residents} resident(s) shredded.")
+
+
+def _delete_all(names: list[str]) -> None:
+    for name in names:
+        delete_stored(name)
