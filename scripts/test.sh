@@ -24,7 +24,7 @@ fi
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "==> mypy (vault, audit, consent)"
+echo "==> mypy (vault, audit, consent, inbox, handoffs: the files listed in pyproject.toml)"
 .venv/bin/mypy
 echo "==> migrations are up to date"
 DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python manage.py makemigrations --check --dry-run -v0
