@@ -36,7 +36,8 @@ from tests.fixtures_sheets import (
     send_ok,
     sheet_body,
 )
-from tests.handoffs.test_withdrawal_races_postgres import run_together, withdrawal_seq
+from tests.handoffs.test_withdrawal_races_postgres import withdrawal_seq
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -10,14 +10,11 @@ answers 500, and the withdrawal itself always succeeds.
 
 from __future__ import annotations
 
-import random
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.models import Consent
@@ -31,6 +28,7 @@ from tests.fixtures_sheets import (
     seed_demo,
     sheet_body,
 )
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,36 +40,6 @@ ROUNDS = 4
 def on_postgres() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row-lock races need PostgreSQL (DATABASE_URL=postgres://...)")
-
-
-def run_together(calls: list[Callable[[], Reply]], seed: int) -> list[Reply]:
-    """Run every call at once, each on its own thread and database connection, with a small
-    random start offset so that the interleavings differ from round to round. An exception
-    (a deadlock surfaces as one) fails the test in the main thread."""
-    rng = random.Random(seed)
-    delays = [rng.random() / 50 for _ in calls]
-    barrier = threading.Barrier(len(calls))
-    replies: list[Reply | None] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            time.sleep(delays[index])
-            replies[index] = calls[index]()
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    assert all(reply is not None for reply in replies), "a call never returned (deadlock?)"
-    return [reply for reply in replies if reply is not None]
 
 
 def withdrawal_seq(consent: Consent) -> int:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.handoffs.models import ConnectSheet
 from tests.fixtures_sheets import API, Api, make_consent, make_resident, seed_demo, sheet_body
 from tests.frontend.test_send_sheet_page import _form
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,29 +25,6 @@ DUPLICATES = 6
 def on_postgres() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("concurrent requests need PostgreSQL (DATABASE_URL=postgres://...)")
-
-
-def together(calls: list) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = calls[index]()
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 def test_concurrent_sends_with_one_key_make_one_sheet(on_postgres, fast_hashers):
@@ -65,7 +42,7 @@ def test_concurrent_sends_with_one_key_make_one_sheet(on_postgres, fast_hashers)
             headers={"Idempotency-Key": "one-send"},
         )
 
-    replies = together([send(client) for client in clients])
+    replies = run_together([send(client) for client in clients])
 
     assert [r.status_code for r in replies] == [201] * DUPLICATES
     assert len({r.content for r in replies}) == 1
@@ -85,7 +62,7 @@ def test_concurrent_page_submits_with_one_nonce_make_one_sheet(on_postgres, fast
         tab.cookies = browser.cookies  # the same session, like a second tab
         tabs.append(tab)
 
-    replies = together([(lambda tab=tab: tab.post("/send/", form)) for tab in tabs])
+    replies = run_together([(lambda tab=tab: tab.post("/send/", form)) for tab in tabs])
 
     assert [r.status_code for r in replies] == [302] * 3
     assert len({r["Location"] for r in replies}) == 1
