@@ -43,15 +43,8 @@ def attach_evidence(
         decision, consent = policy.authorize_consent(actor, consent_id, "consent.evidence_add")
         gate(decision)
         blob = staged.blob
-        evidence = ConsentEvidence.objects.create(  # type: ignore[misc]
-            consent=consent,
-            data_key=staged.data_key,
-            filename=staged.filename,
-            content_type=staged.content_type,
-            size=blob.size,
-            sha256=blob.sha256,
-            storage_name=blob.name,
-            uploaded_by=actor,
+        evidence = ConsentEvidence.objects.create(
+            consent=consent, uploaded_by=actor, **staged.record_fields()
         )
         record(
             "consent.evidence_added",

@@ -119,16 +119,11 @@ def add_attachment(
         if sheet.status in (Status.CLOSED, Status.WITHDRAWN):
             raise InvalidTransition("attach", sheet.status)
         blob = staged.blob
-        attachment = Attachment.objects.create(  # type: ignore[misc]  # encrypted fields: stubs see no attname
+        attachment = Attachment.objects.create(
             sheet=sheet,
-            data_key=staged.data_key,
-            filename=staged.filename,
-            content_type=staged.content_type,
-            size=blob.size,
-            sha256=blob.sha256,
-            storage_name=blob.name,
             encrypted=bool(getattr(settings, "VAULT_ENCRYPT_ATTACHMENTS", True)),
             uploaded_by=actor,
+            **staged.record_fields(),
         )
         record(
             "sheet.attachment_added",

@@ -40,6 +40,19 @@ class StagedUpload:
     content_type: str
     filename: str
 
+    def record_fields(self) -> dict[str, object]:
+        """The columns every stored-file row shares (attachments, consent evidence): the data
+        key, the sanitised filename, the sniffed content type, the plaintext size (bytes), its
+        SHA-256 (hex) and the storage object's name."""
+        return {
+            "data_key": self.data_key,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.blob.size,
+            "sha256": self.blob.sha256,
+            "storage_name": self.blob.name,
+        }
+
     def discard(self) -> None:
         """Delete the object and its data key (best effort: the caller is already failing)."""
         delete_stored(self.blob.name)
