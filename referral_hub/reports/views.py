@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from referral_hub.directory.models import Concern, Department
@@ -19,14 +21,15 @@ from referral_hub.reports.visibility import report_scope
 
 
 def duration_label(seconds: float | None) -> str:
-    """45分 / 3.5時間 / 2.1日: the unit a desk lead would say out loud."""
+    """45分 / 3.5時間 / 2.1日 (45 min / 3.5 h / 2.1 days in English): the unit a desk lead would
+    say out loud. ``seconds`` is a duration in seconds; None (no sheet measured) gives "—"."""
     if seconds is None:
         return "—"
     if seconds < 3600:
-        return f"{round(seconds / 60)}分"
+        return _("%(minutes)s分") % {"minutes": round(seconds / 60)}
     if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f}時間"
-    return f"{seconds / 86400:.1f}日"
+        return _("%(hours)s時間") % {"hours": f"{seconds / 3600:.1f}"}
+    return _("%(days)s日") % {"days": f"{seconds / 86400:.1f}"}
 
 
 def percent_label(share: float | None) -> str:
@@ -62,9 +65,14 @@ def _department_chart(report: dict[str, Any]) -> charts.Chart | None:
     return charts.horizontal_bars(items) if items else None
 
 
+def _month_label(month: str) -> str:
+    """「11月」 in Japanese, "Nov" in English, for a "YYYY-MM" month."""
+    return date_format(datetime.date.fromisoformat(f"{month}-01"), "M")
+
+
 def _trend_chart(trend: list[dict[str, Any]], month: datetime.date) -> charts.Chart:
     label = f"{month.year:04d}-{month.month:02d}"
-    items = [(f"{int(row['month'][5:])}月", row["sheets"], row["month"] == label) for row in trend]
+    items = [(_month_label(row["month"]), row["sheets"], row["month"] == label) for row in trend]
     return charts.columns(items)
 
 
