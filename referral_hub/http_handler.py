@@ -17,7 +17,6 @@ larger than ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file as it arrives, b
 runs; here it rolls over to a :class:`~referral_hub.vault.uploads.SealedSpool` instead
 (AES-GCM under a key that lives only in this process), so a 20 MiB scan is never written to
 disk as plaintext, even by a worker killed mid-upload.
->>>>>>> uploads
 """
 
 from __future__ import annotations
