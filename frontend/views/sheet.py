@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,6 +38,8 @@ MILESTONES = [
 
 
 def _refused_page(request: HttpRequest, explanation: refusals.Explanation) -> HttpResponse:
+    if explanation.code == "step_up_required":  # issue 21: ask for the factor, then come back
+        return redirect(f"{reverse('account-step-up')}?{urlencode({'next': request.path})}")
     return render(request, "frontend/refused.html", {"explanation": explanation}, status=403)
 
 

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.http.cookie import parse_cookie
 
 from referral_hub.directory.tokens import parse_authorization_header, resolve_token
+from referral_hub.signin.records import socket_may_use
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ def authenticate_credentials(credentials: Credentials | None) -> Any:
     store = import_module(settings.SESSION_ENGINE).SessionStore(credentials.key)
     # Django's own check: session auth hash (a password change logs out), active user, backend.
     # get_user() reads request.session only; a stand-in with the session is all it needs.
-    return session_user(cast(HttpRequest, SimpleNamespace(session=store)))
+    user = session_user(cast(HttpRequest, SimpleNamespace(session=store)))
+    if user.is_authenticated and not socket_may_use(store):  # factor owed, or idle (issue 21)
+        return AnonymousUser()
+    return user
 
 
 class WebSocketAuthMiddleware(BaseMiddleware):
