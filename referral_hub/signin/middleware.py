@@ -85,7 +85,9 @@ class SignInMiddleware:
         if sign_in is not None:
             records.touch(sign_in)
         records.attach(user, sign_in)
-        if session.get(records.SESSION_PENDING) and not _open(path, FACTOR_STEP):
+        # The factor step's page opens no inbox socket (it would be refused: base.html).
+        request.signin_pending = bool(session.get(records.SESSION_PENDING))  # type: ignore[attr-defined]
+        if request.signin_pending and not _open(path, FACTOR_STEP):  # type: ignore[attr-defined]
             if is_api:
                 return json_error(
                     "mfa_required",
