@@ -33,7 +33,7 @@ def reset_second_factors(modeladmin: Any, request: HttpRequest, queryset: QueryS
 
 
 class UserWithFactorsAdmin(UserAdmin):
-    actions = [*UserAdmin.actions, reset_second_factors]
+    actions = [reset_second_factors]
 
 
 if admin.site.is_registered(User):
