@@ -202,3 +202,42 @@ def test_page_asks_for_the_factor_and_continues(demo, resident, full_consent, st
     done = browser.post(page["Location"], {"code": clock.code(secret)})
     assert done.status_code == 302 and done["Location"] == f"/sheets/{sheet_id}/"
     assert browser.get(f"/sheets/{sheet_id}/").status_code == 200
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def test_attachment_download_needs_a_step_up_on_the_page_and_the_api(
+    demo, resident, full_consent, step_up_on, clock
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from referral_hub.handoffs import attachments as sheet_attachments
+
+    sheet_id = send_ok(Api.login("tax_clerk"), resident, full_consent)
+    scan = SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf")
+    attachment = sheet_attachments.add_attachment(
+        demo.user("tax_clerk"), sheet_id, scan, max_bytes=10**6
+    )
+    enrol_totp(token_client(token_for("consult1").json()["token"]), clock)
+    secret = TotpDevice.objects.get(user__username="consult1").secret
+    browser = Client()
+    browser.post("/login/", {"username": "consult1", "password": DEMO_PASSWORD})
+    clock.step()
+    browser.post("/login/factor/", {"code": clock.code(secret), "next": "/"})
+    SignIn.objects.filter(kind="session", user__username="consult1").update(
+        factor_at=timezone.now() - timedelta(minutes=20)
+    )
+    page = browser.get(f"/sheets/{sheet_id}/").content.decode()
+    assert 'id="attachment-step-up"' in page
+    assert f"/api/v1/attachments/{attachment.pk}/content/" not in page
+    download = browser.get(f"/api/v1/attachments/{attachment.pk}/content/")
+    assert download.status_code == 403 and download.json()["code"] == "step_up_required"
+
+    clock.step()
+    browser.post(f"/account/step-up/?next=/sheets/{sheet_id}/", {"code": clock.code(secret)})
+    page = browser.get(f"/sheets/{sheet_id}/").content.decode()
+    assert 'id="attachment-step-up"' not in page
+    download = browser.get(f"/api/v1/attachments/{attachment.pk}/content/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
