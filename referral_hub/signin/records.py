@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -22,7 +23,7 @@ from referral_hub.audit.log import record
 from referral_hub.audit.middleware import client_ip
 from referral_hub.directory.models import ApiToken
 from referral_hub.inbox.publish import disconnect_user
-from referral_hub.signin.factors import AMR_PASSWORD, has_factor
+from referral_hub.signin.factors import AMR_PASSWORD, enrolment_only, has_factor
 from referral_hub.signin.models import SignIn
 
 SESSION_ID = "signin.id"
@@ -154,6 +155,16 @@ def socket_may_use(session: Any) -> bool:
     if session.get(SESSION_PENDING):
         return False
     return idle_for(session) <= idle_limit().total_seconds()
+
+
+def socket_user(user: Any, session: Any = None) -> Any:
+    """The user a socket may authenticate as (``inbox.auth``), or AnonymousUser: not while the
+    session owes its factor or is idle, and not for a person who must enrol a factor first."""
+    if not user.is_authenticated:
+        return user
+    if (session is not None and not socket_may_use(session)) or enrolment_only(user):
+        return AnonymousUser()
+    return user
 
 
 def _delete_session(session_key: str) -> None:

@@ -112,3 +112,26 @@ def test_demo_default_requires_nothing(demo):
     client = _page_login("privacy_officer")
     assert client.get("/audit/").status_code == 200
     assert post_json(client, "/me/mfa/totp/").status_code == 201
+
+
+def test_the_administrator_resets_a_factor_from_memberships(demo, required, clock):
+    from referral_hub.directory.models import Membership
+    from referral_hub.signin.models import TotpDevice
+
+    enrol_totp(token_client(token_for("admin").json()["token"]), clock)
+    enrol_totp(token_client(token_for("consult1").json()["token"]), clock)
+    secret = TotpDevice.objects.get(user__username="admin").secret
+    admin_browser = _page_login("admin")
+    clock.step()
+    admin_browser.post("/login/factor/", {"code": clock.code(secret), "next": "/admin/"})
+    memberships = Membership.objects.filter(user__username="consult1")
+    reply = admin_browser.post(
+        "/admin/directory/membership/",
+        {
+            "action": "reset_second_factors_of_members",
+            "_selected_action": [m.pk for m in memberships],
+        },
+    )
+    assert reply.status_code == 302
+    assert not TotpDevice.objects.filter(user__username="consult1").exists()
+    assert token_for("consult1").status_code == 201  # password alone again

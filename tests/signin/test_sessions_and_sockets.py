@@ -208,3 +208,16 @@ async def test_admin_reset_ends_sessions_tokens_and_sockets(person, admin_user):
     row = await db(lambda: AuditEvent.objects.get(action="mfa.factors_reset"))()
     assert row.target_id == str(person.pk) and row.actor_id == admin_user.pk
     assert await db(lambda: reset_factors(person, actor=None)["totp"])() == 0
+
+
+@run_async
+async def test_a_person_who_must_enrol_opens_no_socket(person, settings):
+    from referral_hub.directory.services import add_membership
+
+    settings.MFA_REQUIRED_ROLES = ["privacy_officer", "admin", "lead"]
+    await db(add_membership)(person, "privacy_officer")
+    _, session_headers = await db(browser)("Mozilla/5.0 窓口PC")
+    _, token_headers = await db(api_token)()
+    for headers in (session_headers, token_headers):
+        socket = await open_socket(headers)
+        assert await closed_within_a_second(socket) == 4401
