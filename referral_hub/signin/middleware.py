@@ -28,7 +28,7 @@ from referral_hub.signin import factors, records
 
 ALWAYS_OPEN = ("/i18n/", "/logout/", "/admin/logout/", "/healthz")
 FACTOR_STEP = ("/login/",)
-ENROLMENT = ("/account/", "/api/v1/me/mfa/", "/login/")
+ENROLMENT = ("/account/", "/api/v1/me/mfa/", "/api/v1/auth/", "/login/")
 _LAST_SEEN_WRITE_SECONDS = 10
 STATUS_PATH = "/account/session/status/"
 

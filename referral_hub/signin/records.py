@@ -213,16 +213,18 @@ def live(user: Any) -> list[SignIn]:
     )
     store_class: Any = import_module(settings.SESSION_ENGINE).SessionStore
     now = timezone.now()
-    kept = []
+    kept, gone = [], []
     for row in rows:
         if row.kind == SignIn.Kind.SESSION:
-            if not row.session_key or not store_class().exists(row.session_key):
-                continue
+            alive = bool(row.session_key) and store_class().exists(row.session_key)
         else:
             token = row.token
-            if token is None or token.revoked_at is not None or token.expires_at <= now:
-                continue
-        kept.append(row)
+            alive = token is not None and token.revoked_at is None and token.expires_at > now
+        (kept if alive else gone).append(row)
+    if gone:  # signed out, expired or revoked elsewhere: close the rows on the way
+        SignIn.objects.filter(pk__in=[row.pk for row in gone]).update(
+            ended_at=now, end_reason="ended_elsewhere"
+        )
     return kept
 
 
