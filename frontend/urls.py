@@ -1,11 +1,42 @@
 from django.urls import path
 
-from frontend.views import account, lead, lists, privacy, send, sheet
+from frontend.views import account, lead, lists, privacy, security, send, sheet, signin
 from referral_hub import url_converters  # noqa: F401 - registers <id:…>
 
 urlpatterns = [
     path("login/", account.login_page, name="login"),
     path("logout/", account.logout_page, name="logout"),
+    # Strong sign-in (issue 21): the factor after the password, step-up, enrolment, sessions
+    path("login/factor/", signin.factor_page, name="signin-factor"),
+    path("login/passkey/options/", signin.passkey_options, name="signin-passkey-options"),
+    path("login/passkey/", signin.passkey_verify, name="signin-passkey"),
+    path("account/step-up/", signin.step_up_page, name="account-step-up"),
+    path("account/security/", security.security_page, name="account-security"),
+    path("account/security/totp/", security.totp_start, name="account-totp"),
+    path("account/security/totp/confirm/", security.totp_confirm, name="account-totp-confirm"),
+    path("account/security/totp/remove/", security.totp_remove, name="account-totp-remove"),
+    path(
+        "account/security/recovery-codes/",
+        security.recovery_codes,
+        name="account-recovery-codes",
+    ),
+    path(
+        "account/security/passkeys/options/",
+        security.passkey_register_options,
+        name="account-passkey-options",
+    ),
+    path("account/security/passkeys/", security.passkey_register, name="account-passkey-add"),
+    path(
+        "account/security/passkeys/<id:passkey_id>/remove/",
+        security.passkey_remove,
+        name="account-passkey-remove",
+    ),
+    path("account/sessions/", security.sessions_page, name="account-sessions"),
+    path("account/sessions/<id:sign_in_id>/end/", security.session_end, name="account-session-end"),
+    path("account/session/status/", security.session_status, name="account-session-status"),
+    path(
+        "account/session/keepalive/", security.session_keepalive, name="account-session-keepalive"
+    ),
     path("", account.home, name="home"),
     # Clerk: つなぐシートを作る
     path("send/", send.send_sheet_page, name="send_sheet"),

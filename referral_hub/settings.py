@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "referral_hub.inbox",
     "referral_hub.reports",
     "referral_hub.idempotency",
+    "referral_hub.signin",
     "frontend",
 ]
 
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle timeout, the second factor a session still owes, enrolment-only users (issue 21).
+    "referral_hub.signin.middleware.SignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -173,6 +176,22 @@ LOGOUT_REDIRECT_URL = "login"
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# Strong sign-in (docs/operations/sign-in.md). Roles that reach only enrolment until they have
+# a second factor; the demo (DEBUG) lists none so the quick start shows every screen.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "" if DEBUG else "privacy_officer,admin,lead")
+# Disclosures that need a second factor used in the last STEP_UP_MINUTES (signin/step_up.py).
+STEP_UP_PURPOSES = env_list(
+    "STEP_UP_PURPOSES",
+    ""
+    if DEBUG
+    else "sensitive_read,attachment_download,disclosure_export,vital_interest_send,"
+    "support_meeting_send",
+)
+STEP_UP_MINUTES = env_int("STEP_UP_MINUTES", 15)
+# A session without a request for this long ends (counter PCs are shared).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+# WebAuthn relying party: empty means the host the browser used (ALLOWED_HOSTS checks it).
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID")
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

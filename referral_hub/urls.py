@@ -8,6 +8,7 @@ from referral_hub.consent import api as consent_api
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
 from referral_hub.handoffs import attachments as attachments_api
+from referral_hub.signin import api as signin_api
 
 sheet_actions = [
     path("acknowledge/", sheets_api.acknowledge, name="api-sheet-acknowledge"),
@@ -28,6 +29,13 @@ api_v1 = [
     path("auth/token/", directory_api.issue_token, name="api-token"),
     path("auth/token/revoke/", directory_api.revoke_token, name="api-token-revoke"),
     path("me/", directory_api.me, name="api-me"),
+    path("me/mfa/", signin_api.mfa_status, name="api-mfa"),
+    path("me/mfa/totp/", signin_api.mfa_totp, name="api-mfa-totp"),
+    path("me/mfa/totp/confirm/", signin_api.mfa_totp_confirm, name="api-mfa-totp-confirm"),
+    path("me/mfa/recovery-codes/", signin_api.mfa_recovery_codes, name="api-mfa-recovery-codes"),
+    path("me/mfa/step-up/", signin_api.mfa_step_up, name="api-mfa-step-up"),
+    path("me/sign-ins/", signin_api.sign_ins, name="api-sign-ins"),
+    path("me/sign-ins/<id:sign_in_id>/", signin_api.sign_in_end, name="api-sign-in"),
     path("departments/", directory_api.departments, name="api-departments"),
     path("desks/", directory_api.desks, name="api-desks"),
     path("concerns/", directory_api.concerns, name="api-concerns"),

@@ -57,6 +57,9 @@ def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
             "AUDIT_SIGNING_KEY": b64(signing_key),
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            # The demo's sign-in defaults (issue 21); a test that needs them on passes them.
+            "MFA_REQUIRED_ROLES": "",
+            "STEP_UP_PURPOSES": "",
             **settings,
         }
     )

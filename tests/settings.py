@@ -31,6 +31,9 @@ os.environ.setdefault(
         )
     ),
 )
+# The demo defaults of strong sign-in: tests that need them on override the settings.
+os.environ.setdefault("MFA_REQUIRED_ROLES", "")
+os.environ.setdefault("STEP_UP_PURPOSES", "")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from referral_hub.settings import *  # noqa: E402,F403

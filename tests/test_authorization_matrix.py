@@ -247,11 +247,66 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("sheet_detail", "POST"):                ( 405,  405,  405,  405,  405,  405,  405, R302),
     ("sheet_message", "GET"):                ( 405,  405,  405,  405,  405,  405,  405,  302),
     ("sheet_message", "POST"):               ( 302,  403,  403,  403,  302,  403,  403, R302),
+    # Strong sign-in (issue 21): each person's own factors and sign-ins; nothing of anyone else.
+    ("api-mfa", "GET"):                      ( 200,  200,  200,  200,  200,  200,  200,  401),
+    ("api-mfa", "POST"):                     ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-mfa-totp", "GET"):                 ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-mfa-totp", "POST"):                ( 201,  201,  201,  201,  201,  201,  201,  401),
+    ("api-mfa-totp", "DELETE"):              ( 204,  204,  204,  204,  204,  204,  204,  401),
+    ("api-mfa-totp-confirm", "GET"):         ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-mfa-totp-confirm", "POST"):        ( 400,  400,  400,  400,  400,  400,  400,  401),
+    ("api-mfa-recovery-codes", "GET"):       ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-mfa-recovery-codes", "POST"):      ( 409,  409,  409,  409,  409,  409,  409,  401),
+    ("api-mfa-step-up", "GET"):              ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-mfa-step-up", "POST"):             ( 400,  400,  400,  400,  400,  400,  400,  401),
+    ("api-sign-ins", "GET"):                 ( 200,  200,  200,  200,  200,  200,  200,  401),
+    ("api-sign-ins", "POST"):                ( 405,  405,  405,  405,  405,  405,  405,  401),
+    # Another person's (here: no one's) sign-in is not found.
+    ("api-sign-in", "GET"):                  ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-sign-in", "POST"):                 ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-sign-in", "DELETE"):               ( 404,  404,  404,  404,  404,  404,  404,  401),
+    ("signin-factor", "GET"):                ( 302,  302,  302,  302,  302,  302,  302,  302),
+    ("signin-factor", "POST"):               ( 302,  302,  302,  302,  302,  302,  302, R302),
+    ("signin-passkey-options", "GET"):       ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("signin-passkey-options", "POST"):      ( 409,  409,  409,  409,  409,  409,  409, R302),
+    ("signin-passkey", "GET"):               ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("signin-passkey", "POST"):              ( 401,  401,  401,  401,  401,  401,  401, R302),
+    ("account-step-up", "GET"):              ( 302,  302,  302,  302,  302,  302,  302,  302),
+    ("account-step-up", "POST"):             ( 302,  302,  302,  302,  302,  302,  302, R302),
+    ("account-security", "GET"):             ( 200,  200,  200,  200,  200,  200,  200,  302),
+    ("account-security", "POST"):            ( 405,  405,  405,  405,  405,  405,  405, R302),
+    ("account-totp", "GET"):                 ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-totp", "POST"):                ( 200,  200,  200,  200,  200,  200,  200, R302),
+    ("account-totp-confirm", "GET"):         ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-totp-confirm", "POST"):        ( 400,  400,  400,  400,  400,  400,  400, R302),
+    ("account-totp-remove", "GET"):          ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-totp-remove", "POST"):         ( 302,  302,  302,  302,  302,  302,  302, R302),
+    ("account-recovery-codes", "GET"):       ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-recovery-codes", "POST"):      ( 302,  302,  302,  302,  302,  302,  302, R302),
+    ("account-passkey-options", "GET"):      ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-passkey-options", "POST"):     ( 200,  200,  200,  200,  200,  200,  200, R302),
+    ("account-passkey-add", "GET"):          ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-passkey-add", "POST"):         ( 400,  400,  400,  400,  400,  400,  400, R302),
+    ("account-passkey-remove", "GET"):       ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-passkey-remove", "POST"):      ( 302,  302,  302,  302,  302,  302,  302, R302),
+    ("account-sessions", "GET"):             ( 200,  200,  200,  200,  200,  200,  200,  302),
+    ("account-sessions", "POST"):            ( 405,  405,  405,  405,  405,  405,  405, R302),
+    ("account-session-end", "GET"):          ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-session-end", "POST"):         ( 302,  302,  302,  302,  302,  302,  302, R302),
+    # idle.js asks how long is left; an anonymous page is told 0.
+    ("account-session-status", "GET"):       ( 200,  200,  200,  200,  200,  200,  200,  200),
+    ("account-session-status", "POST"):      ( 405,  405,  405,  405,  405,  405,  405,  405),
+    ("account-session-keepalive", "GET"):    ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("account-session-keepalive", "POST"):   ( 200,  200,  200,  200,  200,  200,  200, R302),
 }
 # fmt: on
 
 # Methods other than GET and POST that a route answers (the matrix covers them too).
-EXTRA_METHODS: dict[str, tuple[str, ...]] = {"api-token-revoke": ("DELETE",)}
+EXTRA_METHODS: dict[str, tuple[str, ...]] = {
+    "api-token-revoke": ("DELETE",),
+    "api-mfa-totp": ("DELETE",),
+    "api-sign-in": ("DELETE",),
+}
 
 EXPECTED: dict[tuple[str, str, str], int] = {
     (route, method, role): status
@@ -328,6 +383,8 @@ class World:
             "pk": self.review,
             "review_id": self.review,
             "action": "acknowledge",
+            "passkey_id": 999_999,  # no such passkey
+            "sign_in_id": 999_999,  # no such sign-in
         }
         params = [part.split(">")[0].split(":")[-1] for part in route.split("<")[1:]]
         return {name: values[name] for name in params}

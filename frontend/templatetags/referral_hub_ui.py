@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -94,3 +95,9 @@ def inbox_seq(context: template.Context) -> int:
     here, so an event that lands between render and socket connect still refreshes the page."""
     user = context["request"].user
     return last_seq(user.pk) if user.is_authenticated else 0
+
+
+@register.simple_tag
+def idle_seconds() -> int:
+    """``SESSION_IDLE_MINUTES`` in seconds, for idle.js (issue 21)."""
+    return int(float(settings.SESSION_IDLE_MINUTES) * 60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,7 @@ from referral_hub.handoffs import selectors, sent_copy, services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
 from referral_hub.handoffs.models import EventKind, Status
 from referral_hub.inbox.read_state import mark_sheet_read
+from referral_hub.signin import step_up
 from referral_hub.vault.errors import VaultError
 
 MILESTONES = [
@@ -37,7 +39,19 @@ MILESTONES = [
 
 
 def _refused_page(request: HttpRequest, explanation: refusals.Explanation) -> HttpResponse:
+    if explanation.code == "step_up_required":  # issue 21: ask for the factor, then come back
+        return redirect(f"{reverse('account-step-up')}?{urlencode({'next': request.path})}")
     return render(request, "frontend/refused.html", {"explanation": explanation}, status=403)
+
+
+def _attachment_step_up(request: HttpRequest, sheet: Any) -> str:
+    """The step-up page's URL when opening an attachment would be refused for want of a recent
+    second factor (issue 21; the gate decides on download), else ""."""
+    if step_up.applies("attachment.read", sheet.legal_basis, frozenset({"attachments"})) and not (
+        step_up.recent(request.user)
+    ):
+        return f"{reverse('account-step-up')}?{urlencode({'next': request.path})}"
+    return ""
 
 
 def _view_or_refusal(
@@ -103,6 +117,7 @@ def _detail_context(
     return {
         "view": view,
         "sheet": sheet,
+        "attachment_step_up": _attachment_step_up(request, sheet),
         "overdue": selectors.is_overdue(sheet),
         "actions": actions,
         "events": events,

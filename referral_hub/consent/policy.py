@@ -66,6 +66,7 @@ from referral_hub.consent.to_sender import (
 )
 from referral_hub.directory import roles
 from referral_hub.directory.models import Department, Desk, Role
+from referral_hub.signin import step_up
 
 __all__ = [
     "CONSENT_PURPOSES",
@@ -198,6 +199,8 @@ def authorize(
         justification,
         sender_department,
     )
+    if decision.allowed:  # the other rules first: a factor cannot turn a "no" into a "yes"
+        decision = step_up.refusal(actor, purpose, basis, wanted) or decision
     target_type, target_id = target if target else ("resident", resident.pk)
     details: dict[str, Any] = {"categories": sorted(wanted)}
     if recipient_desk is not None:
@@ -206,6 +209,7 @@ def authorize(
         details["consent"] = decision.consent_id
     if decision.detail:
         details["refusal_detail"] = decision.detail
+    details.update(step_up.audit_details(actor, purpose, basis, wanted))
     event = record(
         purpose,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

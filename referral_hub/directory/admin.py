@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from referral_hub.directory import services
 from referral_hub.directory.models import Concern, Department, Desk, Membership, Municipality
+from referral_hub.signin.admin import reset_second_factors_of_members
 
 admin.site.site_header = _("つなぐシート 管理")
 admin.site.site_title = _("つなぐシート 管理")
@@ -102,6 +103,8 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "desk", "department"]
     list_filter = ["role", "desk", "department"]
     search_fields = ["user__username"]
+    # Issue 21: an administrator resets a person's lost second factor from here.
+    actions = [reset_second_factors_of_members]
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():

@@ -19,11 +19,17 @@ from rest_framework.throttling import AnonRateThrottle
 from referral_hub.api_errors import ApiError
 from referral_hub.directory import roles, services
 from referral_hub.directory.models import ApiToken, Concern, Department, Desk
+from referral_hub.signin import challenge, records
 
 
 class TokenRequest(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        help_text="Second factor (TOTP or recovery code) for a user who has one (issue 21).",
+    )
 
 
 class TokenResponse(serializers.Serializer):
@@ -41,7 +47,9 @@ class TokenIssueThrottle(AnonRateThrottle):
 @permission_classes([AllowAny])
 @throttle_classes([TokenIssueThrottle])
 def issue_token(request: Request) -> Response:
-    """Exchange a username and password for an expiring API token (shown once)."""
+    """Exchange a username and password (and ``otp`` when the user has a second factor) for
+    an expiring API token (shown once). 401 ``invalid_credentials``, ``mfa_required`` or
+    ``mfa_invalid``; 429 ``locked_out``."""
     form = TokenRequest(data=request.data)
     form.is_valid(raise_exception=True)
     try:
@@ -60,7 +68,9 @@ def issue_token(request: Request) -> Response:
             "ユーザー名またはパスワードが違います。/ Wrong username or password.",
             401,
         ) from None
+    amr = challenge.token_factor(user, form.validated_data.get("otp", ""))
     key, token = services.issue_token(user)
+    records.start_token(request._request, token, amr)
     return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED)
 
 

@@ -36,6 +36,9 @@ class ExpiringTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "トークンが無効か期限切れです。/ Token is invalid or expired."
             )
+        from referral_hub.signin.authentication import check_token_request  # DRF import cycle
+
+        check_token_request(request.path, token)  # issue 21: step-up context, enrolment only
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.http.cookie import parse_cookie
 
 from referral_hub.directory.tokens import parse_authorization_header, resolve_token
+from referral_hub.signin.records import socket_user
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,11 @@ def authenticate_credentials(credentials: Credentials | None) -> Any:
         return AnonymousUser()
     if credentials.kind == "token":
         token = resolve_token(credentials.key)
-        return token.user if token is not None else AnonymousUser()
+        return socket_user(token.user) if token is not None else AnonymousUser()
     store = import_module(settings.SESSION_ENGINE).SessionStore(credentials.key)
     # Django's own check: session auth hash (a password change logs out), active user, backend.
     # get_user() reads request.session only; a stand-in with the session is all it needs.
-    return session_user(cast(HttpRequest, SimpleNamespace(session=store)))
+    return socket_user(session_user(cast(HttpRequest, SimpleNamespace(session=store))), store)
 
 
 class WebSocketAuthMiddleware(BaseMiddleware):

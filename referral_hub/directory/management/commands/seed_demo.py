@@ -46,6 +46,13 @@ class Command(BaseCommand):
                 f"{len(DEMO_USERS)} demo users (password: {'as given' if password != DEFAULT_PASSWORD else DEFAULT_PASSWORD})"
             )
         )
+        # Issue 21: the demo requires no second factor (MFA_REQUIRED_ROLES is empty); say how
+        # to try one, since production requires it of privacy officers, admins and leads.
+        self.stdout.write(
+            "2段階認証 / two-step sign-in: sign in, open 「2段階認証」 (/account/security/) and "
+            "register a passkey or an authenticator app; production requires one of roles "
+            "privacy_officer, admin, lead (MFA_REQUIRED_ROLES, docs/operations/sign-in.md)."
+        )
 
     def seed(self, password: str) -> None:
         for order, (code, name, emergency) in enumerate(CONCERNS):

@@ -1,0 +1,62 @@
+/* Idle timeout on shared counter PCs: one minute before SESSION_IDLE_MINUTES without a request,
+ * show a warning with a 「続ける」 button; at the limit go to the login page (the server has ended
+ * the session by then: the status request itself finds it idle). Another tab's activity counts:
+ * the server's remaining time is asked before warning. CSP-safe: settings from data- attributes. */
+(function () {
+  "use strict";
+
+  var box, timer;
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function schedule(seconds) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(check, Math.max(1, seconds) * 1000);
+  }
+
+  function signOut() {
+    window.location.assign(box.getAttribute("data-login-url") + "?idle=1");
+  }
+
+  function check() {
+    fetch(box.getAttribute("data-status-url"), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var remaining = data.remaining || 0;
+        if (remaining <= 0) return signOut();
+        if (remaining <= 60) {
+          box.hidden = false;
+          schedule(remaining);
+        } else {
+          box.hidden = true;
+          schedule(remaining - 60);
+        }
+      })
+      .catch(function () { schedule(30); });
+  }
+
+  function keepAlive() {
+    fetch(box.getAttribute("data-keepalive-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+    }).then(function () {
+      box.hidden = true;
+      schedule(Number(box.getAttribute("data-idle-seconds")) - 60);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    box = document.getElementById("idle-warning");
+    if (!box) return;
+    var button = box.querySelector("[data-idle-continue]");
+    if (button) button.addEventListener("click", keepAlive);
+    schedule(Number(box.getAttribute("data-idle-seconds")) - 60);
+  });
+})();
