@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontend.forms.base import error_summary
 from frontend.forms.meetings import CaseForm, ConveneForm, MemberForm
-from referral_hub.audit.log import record
 from referral_hub.consent.services import Refused
 from referral_hub.directory import roles
 from referral_hub.directory.models import Role
@@ -89,19 +88,11 @@ def _visible(request: HttpRequest, meeting_id: int) -> SupportMeeting:
     return meeting
 
 
-def _agenda(meeting: SupportMeeting, actor: Any, purpose: str) -> list[dict[str, Any]] | None:
-    """The agenda with each resident's name, for pledged members (recorded as read)."""
-    if not selectors.may_see_agenda(meeting, actor):
+def _agenda(meeting: SupportMeeting, actor: Any, action: str) -> list[dict[str, Any]] | None:
+    """The agenda with each resident's name, for pledged members (each row recorded)."""
+    cases = selectors.agenda_for(actor, meeting, action)
+    if cases is None:
         return None
-    cases = list(meeting.cases.select_related("resident", "added_by"))
-    record(
-        purpose,
-        actor=actor,
-        actor_desk=roles.place_label(actor),
-        target_type="support_meeting",
-        target_id=meeting.pk,
-        details={"residents": sorted(c.resident_id for c in cases)},
-    )
     return [{"case": c, "resident": c.resident} for c in cases]
 
 

@@ -23,8 +23,6 @@ from rest_framework.response import Response
 
 from referral_hub.api_input import IdField, plausible_query_date, plausible_valid_until, validated
 from referral_hub.api_schema import error_responses
-from referral_hub.audit.log import record
-from referral_hub.directory import roles
 from referral_hub.meetings import pledge_texts, selectors, services
 from referral_hub.meetings.errors import MeetingNotFound
 from referral_hub.meetings.models import Law, MeetingStatus, SupportMeeting
@@ -158,9 +156,9 @@ def detail(meeting: SupportMeeting, actor: Any) -> dict[str, Any]:
     members = meeting.members.select_related("desk", "department", "pledge")
     body = summary(meeting, actor)
     body["members"] = [_member_out(m) for m in members]
+    rows = selectors.agenda_for(actor, meeting, "support_meeting.agenda_read")
     cases = None
-    if selectors.may_see_agenda(meeting, actor):
-        rows = list(meeting.cases.all())
+    if rows is not None:
         cases = [
             {
                 "id": c.pk,
@@ -171,14 +169,6 @@ def detail(meeting: SupportMeeting, actor: Any) -> dict[str, Any]:
             }
             for c in rows
         ]
-        record(
-            "support_meeting.agenda_read",
-            actor=actor,
-            actor_desk=roles.place_label(actor),
-            target_type="support_meeting",
-            target_id=meeting.pk,
-            details={"residents": sorted(c.resident_id for c in rows)},
-        )
     body["cases"] = cases
     version = pledge_texts.CURRENT_VERSION
     body["pledge_text"] = {

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from referral_hub.audit.log import record
 from referral_hub.consent import policy
 from referral_hub.directory import roles
 from referral_hub.directory.models import Membership, Role
@@ -113,3 +114,25 @@ def open_meetings_for(actor: Any, resident_id: int | None) -> list[SupportMeetin
         .filter(access_until__gte=timezone.now())
         .order_by("-held_on", "-id")
     )
+
+
+def agenda_for(actor: Any, meeting: SupportMeeting, action: str) -> list[MeetingCase] | None:
+    """The agenda (residents and reasons) for a pledged member or the privacy officer, None for
+    anyone else. Each resident shown is recorded (``action`` with the resident's id, basis
+    ``support_meeting``, the meeting named), so the resident's audit trail shows who read the
+    agenda; these reads are not queued for review (the sheets disclosed under the meeting are)."""
+    if not may_see_agenda(meeting, actor):
+        return None
+    cases = list(meeting.cases.select_related("resident", "added_by"))
+    for case in cases:
+        record(
+            action,
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="support_meeting",
+            target_id=meeting.pk,
+            resident_id=case.resident_id,
+            legal_basis="support_meeting",
+            details={"support_meeting": meeting.pk, "case": case.pk},
+        )
+    return cases
