@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from referral_hub.meetings import services
 from referral_hub.meetings.models import SupportMeeting
+
+
+def _user(name: str) -> Any:
+    return get_user_model().objects.get(username=name)
 
 
 def convene(
@@ -20,30 +25,29 @@ def convene(
     held_on: datetime.date | None = None,
 ) -> SupportMeeting:
     return services.convene(
-        demo.user(lead),
+        _user(lead),
         services.MeetingInput(
             law="art9_jiritsu",
             name="第1回 支援会議",
             held_on=held_on or timezone.localdate(),
             access_until=access_until,
-            members=[demo.user(name).pk for name in members],
+            members=[_user(name).pk for name in members],
         ),
     )
 
 
 def pledge_all(demo: Any, meeting: SupportMeeting, names: list[str]) -> None:
     for name in names:
-        services.pledge(demo.user(name), meeting.pk)
+        services.pledge(_user(name), meeting.pk)
 
 
 def meeting_ready(demo: Any, resident: Any, *, access_until=None) -> SupportMeeting:
     """consult_lead convenes tax_clerk, consult1 and hogo_staff; tax_clerk and consult1 pledge;
-    tax_clerk (who registered the resident) puts the resident on the agenda."""
+    tax_clerk (who registered the resident) puts the resident on the agenda. Works with any
+    seeded demo (``demo`` may be None)."""
     meeting = convene(demo, ["tax_clerk", "consult1", "hogo_staff"], access_until=access_until)
     pledge_all(demo, meeting, ["tax_clerk", "consult1"])
-    services.add_case(
-        demo.user("tax_clerk"), meeting.pk, resident.pk, "長期のひきこもり、世帯が困窮"
-    )
+    services.add_case(_user("tax_clerk"), meeting.pk, resident.pk, "長期のひきこもり、世帯が困窮")
     return meeting
 
 
