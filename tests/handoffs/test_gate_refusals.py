@@ -18,6 +18,7 @@ from tests.fixtures_sheets import (
     send,
     send_ok,
 )
+from tests.meetings.helpers import meeting_ready
 
 
 def assert_refused_send(reply, code: str) -> None:
