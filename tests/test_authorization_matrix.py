@@ -262,6 +262,9 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("api-support-meeting-cases", "POST"):   ( 201,  404,  404,  403,  403,  403,  404,  401),
     ("api-support-meeting-close", "GET"):    ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-support-meeting-close", "POST"):   ( 403,  404,  404,  200,  403,  403,  404,  401),
+    # Support-meeting figures: municipality-wide roles only (clerks see their department's).
+    ("api-reports-support-meetings", "GET"): ( 403,  403,  200,  200,  200,  200,  200,  401),
+    ("api-reports-support-meetings", "POST"): ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("meetings", "GET"):                     ( 200,  200,  200,  200,  200,  200,  200,  302),
     ("meetings", "POST"):                    (R302, R302, R302,  302, R302, R302, R302, R302),
     ("meeting_detail", "GET"):               ( 200,  404,  404,  200,  200,  200,  404,  302),
