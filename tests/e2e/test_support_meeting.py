@@ -63,7 +63,9 @@ def test_lead_convenes_members_pledge_case_added_sheet_sent_and_reviewed(
     desk = login(new_context(), "consult1")
     desk.goto(meeting_url)
     desk.get_by_role("button", name="上の内容を守ることを誓約する").click()
-    expect(desk.get_by_role("region", name="構成員")).not_to_contain_text("未誓約 ")
+    roster = desk.get_by_role("region", name="構成員")
+    expect(roster.locator("tr", has_text="(consult1)")).to_contain_text("誓約済")
+    expect(roster.locator("tr", has_text="(tax_clerk)")).to_contain_text("誓約済")
     expect(desk.get_by_role("region", name="検討事例")).to_contain_text("長期のひきこもり")
 
     # The clerk sends the sheet without consent, on the meeting's basis.
