@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontend.forms.base import error_summary
 from frontend.forms.meetings import CaseForm, ConveneForm, MemberForm
+from referral_hub.api_input import parse_id
 from referral_hub.consent.services import Refused
 from referral_hub.directory import roles
 from referral_hub.directory.models import Role
@@ -138,8 +139,7 @@ def _run(request: HttpRequest, meeting_id: int, action: Any, success: str) -> Ht
 @login_required
 @require_POST
 def meeting_pledge(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    member_id = request.POST.get("member", "")
-    member = int(member_id) if member_id.isdigit() and member_id.isascii() else None
+    member = parse_id(request.POST.get("member", ""))  # an external member's paper pledge
     return _run(
         request,
         meeting_id,

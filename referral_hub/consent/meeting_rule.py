@@ -38,11 +38,7 @@ from django.utils import timezone
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.decisions import READ_PURPOSES, Decision, _refuse
 from referral_hub.consent.models import Consent, Resident
-from referral_hub.directory import roles
 from referral_hub.directory.models import Desk
-
-# Purposes that hand the data to the reading desk's own staff (no new recipient).
-_LEGACY_READABLE = READ_PURPOSES
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ def decide(
     active consent of the resident covers the reading desk (the remaining basis)."""
     basis = Basis.SUPPORT_MEETING
     if meeting_id is None:
-        if purpose in _LEGACY_READABLE and desk is not None:
+        if purpose in READ_PURPOSES and desk is not None:
             if desk.support_meeting_member:
                 return Decision(True, basis, purpose, "", wanted)
             return _refuse(
@@ -139,14 +135,3 @@ def _remaining_basis(
         if decision.allowed:
             return decision
     return None
-
-
-def actor_is_pledged(actor: Any, meeting_id: int) -> bool:
-    """Is ``actor`` a pledged member of an open meeting (for pages offering the basis)?"""
-    facts = meeting_facts(meeting_id)
-    return (
-        facts is not None
-        and facts.is_open(timezone.now())
-        and getattr(actor, "pk", None) in facts.pledged_user_ids
-        and bool(roles.places(actor))
-    )

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from referral_hub.api_input import IdField, plausible_query_date, plausible_valid_until, validated
 from referral_hub.api_schema import error_responses
+from referral_hub.idempotency.api import idempotent
 from referral_hub.meetings import pledge_texts, selectors, services
 from referral_hub.meetings.errors import MeetingNotFound
 from referral_hub.meetings.models import Law, MeetingStatus, SupportMeeting
@@ -199,6 +200,7 @@ def _visible(actor: Any, meeting_id: int) -> SupportMeeting:
     methods=["GET"],
 )
 @api_view(["GET", "POST"])
+@idempotent("support_meetings.create")
 def support_meetings(request: Request) -> Response:
     """POST convenes a meeting (leads); GET lists the caller's meetings."""
     if request.method == "GET":
@@ -249,6 +251,7 @@ def pledge(request: Request, meeting_id: int) -> Response:
     tags=["support-meetings"],
 )
 @api_view(["POST"])
+@idempotent("support_meetings.cases")
 def cases(request: Request, meeting_id: int) -> Response:
     """A pledged member adds a resident to the agenda with a reason (audited)."""
     data = validated(CaseIn, request.data)

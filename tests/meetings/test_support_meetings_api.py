@@ -4,6 +4,7 @@ what each answer reveals (403 for a rule, 404 for a meeting the caller may not k
 from __future__ import annotations
 
 import datetime
+import json
 
 from django.utils import timezone
 
@@ -170,3 +171,16 @@ def test_close_is_for_the_convener_or_a_lead_member(demo, api):
     assert api("consult_lead").post(url).status == 409
     again = api("tax_clerk").post(f"{BASE}{meeting.pk}/pledge/")
     assert (again.status, again.code) == (409, "support_meeting_closed")
+
+
+def test_convening_twice_with_one_idempotency_key_creates_one_meeting(demo, api):
+    lead = api("consult_lead")
+    body = json.dumps(_body(demo, ["tax_clerk"]))
+    headers = {"HTTP_IDEMPOTENCY_KEY": "meeting-2026-11-30-a"}
+
+    first = lead.client.post(f"/api/v1{BASE}", body, content_type="application/json", **headers)
+    again = lead.client.post(f"/api/v1{BASE}", body, content_type="application/json", **headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert SupportMeeting.objects.count() == 1
