@@ -47,6 +47,7 @@ def nav_items(user: Any) -> list[NavItem]:
     if roles.has_role(user, *SENDING_ROLES):
         items.append(NavItem("send_sheet", _("つなぐシートを作る")))
         items.append(NavItem("sent_list", _("送ったシート"), ("sent",)))
+        items.append(NavItem("meetings", _("支援会議")))
     if user.has_perm(AUDIT_PERMISSION):
         items.append(NavItem("audit_disclosures", _("開示記録")))
         items.append(NavItem("audit_search", _("監査ログ")))

@@ -269,6 +269,7 @@ class SendFlow:
         else:
             basis = self.other_basis.cleaned_data["legal_basis"]
             justification = self.other_basis.cleaned_data["justification"]
+        meeting = self.data.get("support_meeting", "") if self.data is not None else ""
         return sheet_services.send_sheet(
             self.actor,
             sheet_services.SheetInput(
@@ -282,6 +283,7 @@ class SendFlow:
                 resident_words=sheet["resident_words"],
                 consent=consent,
                 justification=justification,
+                support_meeting=parse_id(meeting) if basis == Basis.SUPPORT_MEETING else None,
                 contact_preference=sheet["contact_preference"],
                 details=self.sheet.details(),
             ),

@@ -168,6 +168,7 @@ def redirect_unavailable(actor: Any, sheet: ConnectSheet) -> dict[int, str]:
         basis=sheet.legal_basis,
         consent=sheet.consent,
         justification=sheet.justification,
+        support_meeting=sheet.support_meeting_id,
     )
     return {
         desk.pk: refusal_texts.option_reason(decision.code)
@@ -187,6 +188,7 @@ def upload_refusal(actor: Any, sheet: ConnectSheet) -> refusals.Explanation | No
         basis=sheet.legal_basis,
         consent=sheet.consent,
         justification=sheet.justification,
+        support_meeting=sheet.support_meeting_id,
     )
     return None if decision.allowed else refusals.explain(decision)
 

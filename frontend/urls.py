@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend.views import account, lead, lists, privacy, security, send, sheet, signin
+from frontend.views import account, lead, lists, meetings, privacy, security, send, sheet, signin
 from referral_hub import url_converters  # noqa: F401 - registers <id:…>
 
 urlpatterns = [
@@ -61,6 +61,16 @@ urlpatterns = [
     # Desk lead
     path("lead/", lead.lead_board_page, name="lead_board"),
     path("lead/assign/<id:sheet_id>/", lead.assign_handler, name="lead_assign"),
+    # 支援会議 (support meetings)
+    path("meetings/", meetings.meetings_page, name="meetings"),
+    path("meetings/<id:meeting_id>/", meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<id:meeting_id>/pledge/", meetings.meeting_pledge, name="meeting_pledge"),
+    path("meetings/<id:meeting_id>/cases/", meetings.meeting_case_add, name="meeting_case_add"),
+    path(
+        "meetings/<id:meeting_id>/members/", meetings.meeting_member_add, name="meeting_member_add"
+    ),
+    path("meetings/<id:meeting_id>/close/", meetings.meeting_close, name="meeting_close"),
+    path("meetings/<id:meeting_id>/record/", meetings.meeting_record, name="meeting_record"),
     # Privacy officer
     path("audit/", privacy.disclosures_page, name="audit_disclosures"),
     path("audit/search/", privacy.search_page, name="audit_search"),

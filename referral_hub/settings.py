@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "referral_hub.audit",
     "referral_hub.directory",
     "referral_hub.consent",
+    "referral_hub.meetings",
     "referral_hub.handoffs",
     "referral_hub.inbox",
     "referral_hub.reports",
@@ -303,6 +304,9 @@ FILE_UPLOAD_HANDLERS = [
 RETENTION_YEARS = env_int("RETENTION_YEARS", 5)
 # Resident searches per staff member per hour (each may reveal and relate residents).
 RESIDENT_SEARCH_PER_HOUR = env_int("RESIDENT_SEARCH_PER_HOUR", 60)
+# Days after a support meeting's day during which information shared under it may be used
+# (the default of ``access_until``; a lead may set another date when convening).
+SUPPORT_MEETING_ACCESS_DAYS = env_int("SUPPORT_MEETING_ACCESS_DAYS", 90)
 
 # Vault: master key ring (KEKs). VAULT_KEYS="id1:base64key,id2:base64key"; VAULT_ACTIVE_KEY
 # names the one used for wrapping; VAULT_INDEX_KEY keys the blind indexes (HMAC).

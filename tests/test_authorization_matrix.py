@@ -45,6 +45,8 @@ from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import services as sheet_services
 from referral_hub.handoffs.models import Attachment, ConnectSheet, SheetEvent, SheetMessage
 from referral_hub.inbox.models import InboxEvent
+from referral_hub.meetings import services as meeting_services
+from referral_hub.meetings.models import MeetingCase, MeetingMember, Pledge, SupportMeeting
 from tests.fixtures_sheets import (
     ALL_CATEGORIES,
     DEMO_PASSWORD,
@@ -298,6 +300,37 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("account-session-status", "POST"):      ( 405,  405,  405,  405,  405,  405,  405,  405),
     ("account-session-keepalive", "GET"):    ( 405,  405,  405,  405,  405,  405,  405,  302),
     ("account-session-keepalive", "POST"):   ( 200,  200,  200,  200,  200,  200,  200, R302),
+    # 支援会議 (issue 17): convened by consult_lead with tax_clerk (pledged) and hogo_staff (not
+    # pledged); nobody else learns the meeting exists (404). Only a lead convenes.
+    ("api-support-meetings", "GET"):         ( 200,  200,  200,  200,  200,  200,  200,  401),
+    ("api-support-meetings", "POST"):        ( 403,  403,  403,  201,  403,  403,  403,  401),
+    ("api-support-meeting", "GET"):          ( 200,  404,  404,  200,  200,  200,  404,  401),
+    ("api-support-meeting", "POST"):         ( 405,  405,  405,  405,  405,  405,  405,  401),
+    # tax_clerk has pledged already (400); the privacy officer sees the meeting but is no member.
+    ("api-support-meeting-pledge", "GET"):   ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-support-meeting-pledge", "POST"):  ( 400,  404,  404,  201,  201,  403,  404,  401),
+    ("api-support-meeting-cases", "GET"):    ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-support-meeting-cases", "POST"):   ( 201,  404,  404,  403,  403,  403,  404,  401),
+    ("api-support-meeting-close", "GET"):    ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-support-meeting-close", "POST"):   ( 403,  404,  404,  200,  403,  403,  404,  401),
+    # Support-meeting figures: municipality-wide roles only (clerks see their department's).
+    ("api-reports-support-meetings", "GET"): ( 403,  403,  200,  200,  200,  200,  200,  401),
+    ("api-reports-support-meetings", "POST"): ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("meetings", "GET"):                     ( 200,  200,  200,  200,  200,  200,  200,  302),
+    ("meetings", "POST"):                    (R302, R302, R302,  302, R302, R302, R302, R302),
+    ("meeting_detail", "GET"):               ( 200,  404,  404,  200,  200,  200,  404,  302),
+    ("meeting_detail", "POST"):              ( 405,  405,  405,  405,  405,  405,  405, R302),
+    ("meeting_pledge", "GET"):               ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("meeting_pledge", "POST"):              (R302,  404,  404,  302,  302, R302,  404, R302),
+    ("meeting_case_add", "GET"):             ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("meeting_case_add", "POST"):            ( 302,  404,  404, R302, R302, R302,  404, R302),
+    ("meeting_member_add", "GET"):           ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("meeting_member_add", "POST"):          (R302,  404,  404,  302, R302, R302,  404, R302),
+    ("meeting_close", "GET"):                ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("meeting_close", "POST"):               (R302,  404,  404,  302, R302, R302,  404, R302),
+    # The printable record: pledged members and the privacy officer (others are sent to pledge).
+    ("meeting_record", "GET"):               ( 200,  404,  404,  302,  302,  200,  404,  302),
+    ("meeting_record", "POST"):              ( 405,  405,  405,  405,  405,  405,  405, R302),
 }
 # fmt: on
 
@@ -369,6 +402,7 @@ class World:
     sheet: int
     attachment: int
     review: int
+    meeting: int
     tokens: dict[str, str]
     sessions: dict[str, str]
 
@@ -382,6 +416,7 @@ class World:
             "attachment_id": self.attachment,
             "pk": self.review,
             "review_id": self.review,
+            "meeting_id": self.meeting,
             "action": "acknowledge",
             "passkey_id": 999_999,  # no such passkey
             "sign_in_id": 999_999,  # no such sign-in
@@ -448,6 +483,16 @@ def _build_world(demo: Demo) -> World:
         details={"categories": ["identity"], "recipient_desk": "seikatsu_hogo"},
     )
     review = DisclosureReview.objects.get(event=event)
+    meeting = meeting_services.convene(
+        demo.user("consult_lead"),
+        meeting_services.MeetingInput(
+            law="art9_jiritsu",
+            name="第1回 支援会議",
+            held_on=timezone.localdate(),
+            members=[demo.user("tax_clerk").pk, demo.user("hogo_staff").pk],
+        ),
+    )
+    meeting_services.pledge(tax_clerk, meeting.pk)
     tokens, sessions = {}, {}
     for role in ROLES[:-1]:
         user = demo.user(role)
@@ -463,6 +508,7 @@ def _build_world(demo: Demo) -> World:
         sheet.pk,
         attachment.pk,
         review.pk,
+        meeting.pk,
         tokens,
         sessions,
     )
@@ -501,6 +547,14 @@ def _consent_body(world: World) -> dict[str, Any]:
         "method": "verbal_witnessed",
         "witness": "同僚",
         "valid_until": (timezone.localdate() + datetime.timedelta(days=180)).isoformat(),
+    }
+
+
+def _meeting_body() -> dict[str, Any]:
+    return {
+        "law": "art9_jiritsu",
+        "name": "新しい会議",
+        "held_on": timezone.localdate().isoformat(),
     }
 
 
@@ -564,6 +618,11 @@ def request_data(route: str, method: str, role: str, world: World) -> tuple[str,
         "sheet_consent_withdraw": ("form", {"reason": "本人の申し出"}),
         "lead_assign": ("form", {"handler": world.demo.user("hogo_staff").pk}),
         "audit_review_decide": ("form", {"decision": "approve", "note": ""}),
+        "api-support-meetings": ("json", _meeting_body()),
+        "api-support-meeting-cases": ("json", {"resident": world.resident, "reason": "検討"}),
+        "meetings": ("form", _meeting_body()),
+        "meeting_case_add": ("form", {"resident": world.resident, "reason": "検討"}),
+        "meeting_member_add": ("form", {"user": world.demo.user("school_clerk").pk}),
     }
     if route == "api-sheets":
         body = sheet_body(_resident(world), None, to_desk="seikatsu_hogo")
@@ -619,6 +678,10 @@ def world_state() -> tuple:
         ApiToken.objects.filter(revoked_at__isnull=True).count(),
         Membership.objects.count(),
         InboxEvent.objects.count(),
+        list(SupportMeeting.objects.order_by("pk").values_list("pk", "status")),
+        MeetingMember.objects.count(),
+        Pledge.objects.count(),
+        MeetingCase.objects.count(),
     )
 
 

@@ -38,6 +38,7 @@ from referral_hub.audit.selectors import (
 from referral_hub.audit.verify import verify_chain
 from referral_hub.consent.models import Consent
 from referral_hub.handoffs.models import ConnectSheet
+from referral_hub.meetings.models import SupportMeeting
 
 SEARCH_PAGE_SIZE = 50
 
@@ -143,12 +144,20 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/privacy/search.html", context)
 
 
+def _meeting_names(reviews: list[DisclosureReview]) -> dict[int, SupportMeeting]:
+    """The support meetings the reviewed disclosures name (issue 17), by id."""
+    ids = {r.event.details.get("support_meeting") for r in reviews} - {None}
+    return SupportMeeting.objects.in_bulk([i for i in ids if isinstance(i, int)])
+
+
 def _review_context(request: HttpRequest, status: str, bound: dict[int, Any]) -> dict[str, Any]:
     reviews = list(review_queue(status)[:200])
     names = audit_access.place_names()
+    meetings = _meeting_names(reviews)
     items = [
         {
             "review": r,
+            "meeting": meetings.get(r.event.details.get("support_meeting")),
             "action_label": audit_access.describe_action(r.event.action),
             "basis_label": legal_basis_label(r.event.legal_basis),
             "place": audit_access.describe_places(r.event.actor_desk, names),

@@ -14,6 +14,7 @@ from frontend import consent_text, desk_guide, refusals, resident_lookup
 from frontend.forms.send import NEW, ConsentForm, ResidentSearchForm
 from frontend.send_flow import SendFlow
 from referral_hub.api_input import parse_id
+from referral_hub.meetings import selectors as meeting_selectors
 
 
 def _lookup(request: HttpRequest, search: ResidentSearchForm) -> resident_lookup.Lookup:
@@ -26,16 +27,24 @@ def _lookup(request: HttpRequest, search: ResidentSearchForm) -> resident_lookup
 
 def _consent_context(request: HttpRequest, resident_value: str, selected: str) -> dict:
     consents: list = []
+    meetings: list = []
     refusal = None
     resident_id = parse_id(resident_value)
     if resident_id is not None:
         consents, decision = resident_lookup.resident_consents(request.user, resident_id)
         if not decision.allowed:
             refusal = refusals.explain(decision)
+        else:
+            # Open meetings where the actor pledged and the resident is on the agenda.
+            meetings = meeting_selectors.open_meetings_for(request.user, resident_id)
     if not selected:
         selected = str(consents[0].pk) if consents else (NEW if resident_value else "")
     return {
         "consents": consents,
+        "meetings": meetings,
+        "selected_meeting": request.POST.get("support_meeting", "")
+        if request.method == "POST"
+        else "",
         "consent_refusal": refusal,
         "resident_value": resident_value,
         "selected_consent": selected,

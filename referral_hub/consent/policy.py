@@ -22,6 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from referral_hub.audit.log import record
+from referral_hub.consent import meeting_rule
 from referral_hub.consent.categories import ALL_CATEGORIES, Basis, Category
 from referral_hub.consent.decisions import (
     FEEDBACK_PURPOSE,
@@ -34,6 +35,7 @@ from referral_hub.consent.decisions import (
     SheetFacts,
     _refuse,
 )
+from referral_hub.consent.meeting_rule import MeetingFacts, register_meeting_source
 from referral_hub.consent.models import Consent, LegalBasis, Resident
 from referral_hub.consent.relationships import (
     CONSENT_PURPOSES,
@@ -85,6 +87,7 @@ __all__ = [
     "SEND_PURPOSES",
     "SENT_READ_PURPOSE",
     "Decision",
+    "MeetingFacts",
     "OpenSheetPlaces",
     "SheetFacts",
     "authorize",
@@ -99,6 +102,7 @@ __all__ = [
     "may_upload",
     "redirect_targets",
     "refuse_unknown",
+    "register_meeting_source",
     "register_open_sheet_places",
     "relationship",
     "sender_relation",
@@ -141,10 +145,11 @@ def _check_other_basis(
     actor: Any,
     purpose: str,
     basis: str,
+    resident: Resident,
     desk: Desk | None,
     wanted: frozenset[str],
     justification: str,
-    sender_department: Department | None,
+    support_meeting: int | None,
 ) -> Decision:
     legal = LegalBasis.objects.filter(code=basis).first()
     if legal is None or not legal.is_active:
@@ -152,21 +157,11 @@ def _check_other_basis(
     if (legal.requires_justification or basis != Basis.CONSENT) and not justification.strip():
         return _refuse(purpose, basis, "justification_required", wanted)
     if basis == Basis.SUPPORT_MEETING:
-        # Art. 9: information may be shared without consent only among meeting members.
-        if desk is not None and not desk.support_meeting_member:
-            return _refuse(
-                purpose, basis, "not_support_meeting_member", wanted, f"desk:{desk.code}"
-            )
-        if purpose in SEND_PURPOSES and not _actor_in_support_meeting(actor, sender_department):
-            return _refuse(purpose, basis, "not_support_meeting_member", wanted, "sender")
+        # Art. 9: only pledged members of an open meeting, about residents on its agenda.
+        return meeting_rule.decide(
+            actor, purpose, resident, desk, wanted, support_meeting, _check_consent
+        )
     return Decision(True, basis, purpose, "", wanted)
-
-
-def _actor_in_support_meeting(actor: Any, sender_department: Department | None) -> bool:
-    if sender_department is not None:
-        return sender_department.support_meeting_member
-    desk_ids = roles.desk_ids(actor)
-    return Desk.objects.filter(pk__in=desk_ids, support_meeting_member=True).exists()
 
 
 def authorize(
@@ -181,9 +176,11 @@ def authorize(
     justification: str = "",
     sender_department: Department | None = None,
     target: tuple[str, int | str] | None = None,
+    support_meeting: int | None = None,
 ) -> Decision:
     """Decide whether ``categories`` of ``resident``'s data may reach ``recipient_desk`` (the
-    actor's desk for reads; the destination for sends), and record the decision."""
+    actor's desk for reads; the destination for sends), and record the decision.
+    ``support_meeting``: the meeting a ``support_meeting`` basis names (``meeting_rule``)."""
     wanted = frozenset(categories)
     unknown = wanted - ALL_CATEGORIES
     if unknown:
@@ -198,6 +195,7 @@ def authorize(
         consent,
         justification,
         sender_department,
+        support_meeting,
     )
     if decision.allowed:  # the other rules first: a factor cannot turn a "no" into a "yes"
         decision = step_up.refusal(actor, purpose, basis, wanted) or decision
@@ -207,6 +205,8 @@ def authorize(
         details["recipient_desk"] = recipient_desk.code
     if decision.consent_id:
         details["consent"] = decision.consent_id
+    if basis == Basis.SUPPORT_MEETING and support_meeting is not None:
+        details["support_meeting"] = support_meeting  # the review queue names the meeting
     if decision.detail:
         details["refusal_detail"] = decision.detail
     details.update(step_up.audit_details(actor, purpose, basis, wanted))
@@ -235,6 +235,7 @@ def _decide(
     consent: Consent | None,
     justification: str,
     sender_department: Department | None,
+    support_meeting: int | None = None,
 ) -> Decision:
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return _refuse(purpose, basis, "not_authenticated", wanted)
@@ -255,7 +256,9 @@ def _decide(
         return _check_consent(purpose, resident, None, wanted | {Category.FEEDBACK}, consent)
     if basis == Basis.CONSENT:
         return _check_consent(purpose, resident, desk, wanted, consent)
-    return _check_other_basis(actor, purpose, basis, desk, wanted, justification, sender_department)
+    return _check_other_basis(
+        actor, purpose, basis, resident, desk, wanted, justification, support_meeting
+    )
 
 
 def authorize_action(
@@ -299,6 +302,7 @@ def redirect_targets(
     basis: str,
     consent: Consent | None,
     justification: str = "",
+    support_meeting: int | None = None,
 ) -> list[tuple[Desk, Decision]]:
     """For each of ``desks`` except the sheet's own, the answer a redirect there would get now:
     ``authorize_action``'s rule first (a desk the sheet left, or a third redirect, needs a lead:
@@ -313,7 +317,16 @@ def redirect_targets(
         decision = _decide_action(actor, "redirect", facts, None, desk.pk)
         if decision.allowed:
             decision = _decide(
-                actor, resident, desk, wanted, "sheet.redirect", basis, consent, justification, None
+                actor,
+                resident,
+                desk,
+                wanted,
+                "sheet.redirect",
+                basis,
+                consent,
+                justification,
+                None,
+                support_meeting,
             )
         answers.append((desk, decision))
     return answers
@@ -328,6 +341,7 @@ def may_upload(
     basis: str,
     consent: Consent | None,
     justification: str = "",
+    support_meeting: int | None = None,
 ) -> Decision:
     """The answer adding an attachment to the sheet would get now: the owner desk receives it
     (``attachment.upload``), the sending side sends it (``attachment.send``); either way the
@@ -338,7 +352,16 @@ def may_upload(
     purpose = "attachment.send" if sender else "attachment.upload"
     wanted = frozenset({Category.ATTACHMENTS.value})
     return _decide(
-        actor, resident, owner_desk, wanted, purpose, basis, consent, justification, None
+        actor,
+        resident,
+        owner_desk,
+        wanted,
+        purpose,
+        basis,
+        consent,
+        justification,
+        None,
+        support_meeting,
     )
 
 

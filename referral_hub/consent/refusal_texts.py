@@ -32,6 +32,22 @@ MESSAGES: dict[str, Promise] = {
     "not_support_meeting_member": _(
         "支援会議の構成員どうしでなければ、同意なしに情報を共有できません(法第9条)。"
     ),
+    "support_meeting_required": _(
+        "支援会議を根拠にするときは、本人が検討事例に載っている開催中の支援会議を選んでください。"
+        "会議がなければ、主任相談支援員に支援会議の開催を相談してください(法第9条)。"
+    ),
+    "support_meeting_closed": _(
+        "この支援会議の情報共有の期間は終わっています。本人同意を得るか、"
+        "改めて支援会議を開いてください。"
+    ),
+    "pledge_required": _(
+        "送る職員と受け取る窓口の双方が、この支援会議の構成員として守秘義務の誓約を"
+        "済ませている必要があります。支援会議のページで誓約してください。"
+    ),
+    "not_on_agenda": _(
+        "本人はこの支援会議の検討事例に載っていません。構成員が理由を添えて検討事例に"
+        "追加してから送ってください。"
+    ),
     "basis_inactive": _("この法的根拠は現在使用できません。個人情報保護担当に確認してください。"),
     "not_desk_member": _("この窓口の職員ではないため閲覧できません。"),
     "not_owner_desk": _("このシートを担当している窓口の職員だけが操作できます。"),
@@ -79,6 +95,10 @@ OPTION_REASONS: dict[str, Promise] = {
     "consent_expired": _("同意の期限切れ"),
     "lead_required": _("主任相談支援員のみ"),
     "not_support_meeting_member": _("支援会議の構成員ではない"),
+    "pledge_required": _("誓約した構成員ではない"),
+    "not_on_agenda": _("検討事例にない"),
+    "support_meeting_closed": _("共有期間の終了"),
+    "support_meeting_required": _("支援会議を選んでください"),
 }
 OPTION_REASON_OTHER = _("選べません")
 

@@ -30,7 +30,9 @@ from referral_hub.directory.models import Role
 # 本人確認 at a counter relates the staff member to the resident for one working day.
 COUNTER_LOOKUP_VALID = datetime.timedelta(hours=9)
 
-RESIDENT_PURPOSES = frozenset({"consent.record", "consent.list", "sheet.send"})
+RESIDENT_PURPOSES = frozenset(
+    {"consent.record", "consent.list", "sheet.send", "support_meeting.case_add"}
+)
 CONSENT_PURPOSES = frozenset({"consent.read", "consent.withdraw", "consent.evidence_add"})
 
 

@@ -55,6 +55,13 @@ class SheetIn(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     legal_basis = serializers.ChoiceField(choices=Basis.choices, default=Basis.CONSENT)
     consent = serializers.IntegerField(allow_null=True, required=False, default=None)
+    support_meeting = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        default=None,
+        min_value=1,
+        help_text="the support meeting's id; required with legal_basis support_meeting",
+    )
     justification = serializers.CharField(
         max_length=services.MAX_TEXT, allow_blank=True, default=""
     )
@@ -202,6 +209,7 @@ def _send(request: Request) -> Response:
             resident_words=data["resident_words"],
             consent=consent,
             justification=data["justification"],
+            support_meeting=data["support_meeting"],
             contact_preference=data["contact_preference"],
             details=data["details"],
         ),

@@ -25,6 +25,7 @@ def sheet_summary(sheet: ConnectSheet) -> dict[str, Any]:
         "concerns": [c.code for c in sheet.concerns.all()],
         "handoff_method": sheet.handoff_method,
         "legal_basis": sheet.legal_basis,
+        "support_meeting": sheet.support_meeting_id,
         "sent_at": sheet.sent_at,
         "ack_due_at": sheet.ack_due_at,
         "overdue": selectors.is_overdue(sheet),

@@ -90,6 +90,7 @@ def _authorize_upload(actor: Any, sheet: ConnectSheet) -> policy.Decision:
         basis=sheet.legal_basis,
         consent=sheet.consent,
         justification=sheet.justification,
+        support_meeting=sheet.support_meeting_id,
         target=("sheet", sheet.pk),
     )
 
@@ -176,6 +177,7 @@ def open_attachment(actor: Any, attachment_id: int) -> AttachmentContent:
             basis=sheet.legal_basis,
             consent=sheet.consent,
             justification=sheet.justification,
+            support_meeting=sheet.support_meeting_id,
             target=("attachment", attachment.pk),
         )
         gate(decision)

@@ -110,6 +110,7 @@ def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> Con
                 basis=sheet.legal_basis,
                 consent=sheet.consent,
                 justification=sheet.justification,
+                support_meeting=sheet.support_meeting_id,
                 target=("sheet", sheet.pk),
                 sender_department=None,
             )

@@ -109,6 +109,16 @@ class ConnectSheet(models.Model):
     consent = models.ForeignKey(
         "consent.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="sheets"
     )
+    # The meeting a ``support_meeting`` sheet was disclosed under. Null for every other basis,
+    # and for support-meeting sheets sent before meetings existed (consent/meeting_rule.py).
+    support_meeting = models.ForeignKey(
+        "meetings.SupportMeeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sheets",
+        verbose_name=_("支援会議"),
+    )
     status = models.CharField(
         _("状態"), max_length=16, choices=Status.choices, default=Status.SENT, db_index=True
     )

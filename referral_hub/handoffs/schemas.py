@@ -29,6 +29,9 @@ class SheetSummaryOut(serializers.Serializer):
     concerns = serializers.ListField(child=serializers.CharField(), help_text="concern codes")
     handoff_method = serializers.ChoiceField(choices=HandoffMethod.choices)
     legal_basis = serializers.ChoiceField(choices=Basis.choices)
+    support_meeting = serializers.IntegerField(
+        allow_null=True, help_text="the support meeting the sheet was disclosed under"
+    )
     sent_at = serializers.DateTimeField()
     ack_due_at = serializers.DateTimeField()
     overdue = serializers.BooleanField()

@@ -131,6 +131,7 @@ def view_sheet(actor: Any, sheet_id: int) -> SheetView:
             basis=sheet.legal_basis,
             consent=sheet.consent,
             justification=sheet.justification,
+            support_meeting=sheet.support_meeting_id,
             target=("sheet", sheet.pk),
         )
         require_allowed(decision)
@@ -214,6 +215,7 @@ def resident_for_desk(actor: Any, resident_id: int):
         basis=sheet.legal_basis if sheet else "consent",
         consent=sheet.consent if sheet else None,
         justification=sheet.justification if sheet else "",
+        support_meeting=sheet.support_meeting_id if sheet else None,
         target=("resident", resident_id),
     )
     require_allowed(decision)

@@ -42,6 +42,7 @@ class SheetInput:
     resident_words: str = ""
     consent: Consent | None = None
     justification: str = ""
+    support_meeting: int | None = None  # the meeting's id, with legal_basis support_meeting
     contact_preference: str = ""
     details: dict[str, str] = field(default_factory=dict)  # "tax" | "health" | "household" -> text
 
@@ -95,6 +96,7 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
     categories = sheet_categories(data)
     department_id, desk_id = roles.home_place(actor)
     department = Department.objects.filter(pk=department_id).first() if department_id else None
+    meeting_id = data.support_meeting if data.legal_basis == Basis.SUPPORT_MEETING else None
     with gated() as gate:
         # The gate decides on the consent as read under its lock (consent/locks.py).
         data = replace(data, consent=consent_locks.share_consent(data.consent))
@@ -109,6 +111,7 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
                 consent=data.consent if data.legal_basis == Basis.CONSENT else None,
                 justification=data.justification,
                 sender_department=department,
+                support_meeting=meeting_id,
             )
         )
         now = timezone.now()
@@ -131,6 +134,7 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
             handoff_method=data.handoff_method,
             legal_basis=data.legal_basis,
             consent=data.consent if data.legal_basis == Basis.CONSENT else None,
+            support_meeting_id=meeting_id,
             sent_at=now,
             owner_since=now,
             ack_due_at=sla.ack_due_at(now, data.urgency),
@@ -152,7 +156,11 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
             actor,
             sheet,
             "sheet.sent",
-            details={"to_desk": data.to_desk.code, "urgency": data.urgency},
+            details={
+                "to_desk": data.to_desk.code,
+                "urgency": data.urgency,
+                **({"support_meeting": meeting_id} if meeting_id else {}),
+            },
         )
         notify.sheet_received(sheet)
         assign_number(sheet, now)

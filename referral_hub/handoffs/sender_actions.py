@@ -27,6 +27,7 @@ def resend_sheet(actor: Any, sheet_id: int, note: str = "") -> ConnectSheet:
                 basis=sheet.legal_basis,
                 consent=sheet.consent,
                 justification=sheet.justification,
+                support_meeting=sheet.support_meeting_id,
                 target=("sheet", sheet.pk),
                 sender_department=sheet.from_department,
             )

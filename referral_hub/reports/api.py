@@ -8,14 +8,14 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import api_view, renderer_classes
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
-from referral_hub.reports import figures, periods
+from referral_hub.reports import figures, meeting_figures, periods
 from referral_hub.reports.csv_export import csv_filename, report_csv
 from referral_hub.reports.serializers import ErrorOut, FiscalYearReportOut, MonthlyReportOut
 from referral_hub.reports.visibility import ReportScope, report_scope
@@ -140,3 +140,63 @@ def fiscal_year(request: Request) -> Response:
         raise ApiError(invalid.code, invalid.message, status.HTTP_400_BAD_REQUEST) from None
     report = figures.fiscal_year_report(fy, department_ids=scope.as_filter())
     return _respond(request, report)
+
+
+class _DisclosuresOut(serializers.Serializer):
+    consent = serializers.IntegerField()
+    support_meeting = serializers.IntegerField()
+    vital_interest = serializers.IntegerField()
+
+
+class _MeetingMonthOut(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM (JST)")
+    meetings_held = serializers.IntegerField()
+    residents_discussed = serializers.IntegerField()
+    disclosures = _DisclosuresOut()
+
+
+class _MeetingTotalsOut(serializers.Serializer):
+    meetings_held = serializers.IntegerField()
+    residents_discussed = serializers.IntegerField()
+    disclosures = _DisclosuresOut()
+
+
+class SupportMeetingReportOut(serializers.Serializer):
+    fiscal_year = serializers.IntegerField()
+    as_of = serializers.DateTimeField()
+    months = _MeetingMonthOut(many=True)
+    totals = _MeetingTotalsOut()
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "year", str, description="fiscal year (年度) as YYYY; default: the current one"
+        )
+    ],
+    responses={200: SupportMeetingReportOut, **_errors("invalid_year")},
+    tags=["reports"],
+    operation_id="reports_support_meetings",
+)
+@api_view(["GET"])
+def support_meetings(request: Request) -> Response:
+    """Meetings held, residents discussed and disclosures per legal basis, per month (counts
+    only; municipality-wide, so a clerk whose figures are limited to a department gets 403)."""
+    if not _scope(request).municipality_wide:
+        raise ApiError(
+            "reports_forbidden",
+            "支援会議の集計は市全体の集計を見られる役割だけが見られます。",
+            status.HTTP_403_FORBIDDEN,
+        )
+    text = request.query_params.get("year")
+    try:
+        fy = (
+            periods.fiscal_year_of(timezone.localtime(timezone.now(), periods.TOKYO).date())
+            if text is None
+            else periods.parse_fiscal_year(text)
+        )
+    except periods.InvalidPeriod as invalid:
+        raise ApiError(invalid.code, invalid.message, status.HTTP_400_BAD_REQUEST) from None
+    response = Response(meeting_figures.support_meeting_report(fy))
+    response["Cache-Control"] = "private, no-store"
+    return response

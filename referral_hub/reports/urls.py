@@ -7,4 +7,5 @@ from referral_hub.reports import api
 urlpatterns = [
     path("reports/monthly/", api.monthly, name="api-reports-monthly"),
     path("reports/fiscal-year/", api.fiscal_year, name="api-reports-fiscal-year"),
+    path("reports/support-meetings/", api.support_meetings, name="api-reports-support-meetings"),
 ]

@@ -142,9 +142,10 @@ def test_other_bases_need_justification_membership_and_an_active_basis(
         expected = "basis_inactive"
     elif not justification.strip():
         expected = "justification_required"
-    elif basis == "support_meeting" and not (desk_member and department_member):
-        # Art. 9: only between members of the 支援会議.
-        expected = "not_support_meeting_member"
+    elif basis == "support_meeting":
+        # Art. 9: a send on this basis names a meeting (issue 17; the old yes/no flags on desks
+        # and departments no longer allow a send: tests/meetings/test_meeting_gate_hypothesis.py).
+        expected = "support_meeting_required"
     else:
         expected = ""
     assert (decision.allowed, decision.code) == (not expected, expected)

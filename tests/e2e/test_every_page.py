@@ -3,6 +3,7 @@ script error, usable at 1366×768 and at tablet width, and a screenshot for the 
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -24,6 +25,22 @@ def sheets(api):
         tax, unique_kana("ゼンガメン"), desks=["jiritsu"], categories=["identity", "concern"]
     )
     on_consent = send_sheet(tax, known["resident"]["id"], known["consent"]["id"], urgency="soon")
+    # Issue 17: the support-meeting basis names a meeting where both sides pledged.
+    meeting = api("consult_lead").post(
+        "/api/v1/support-meetings/",
+        {
+            "law": "art9_jiritsu",
+            "name": "第3回 支援会議",
+            "held_on": datetime.date.today().isoformat(),
+            "members": [tax.get("/api/v1/me/")["id"], api("consult1").get("/api/v1/me/")["id"]],
+        },
+    )
+    tax.post(f"/api/v1/support-meetings/{meeting['id']}/pledge/", {})
+    api("consult1").post(f"/api/v1/support-meetings/{meeting['id']}/pledge/", {})
+    tax.post(
+        f"/api/v1/support-meetings/{meeting['id']}/cases/",
+        {"resident": known["resident"]["id"], "reason": "支援方針の共有"},
+    )
     art9 = tax.post(
         "/api/v1/sheets/",
         {
@@ -35,6 +52,7 @@ def sheets(api):
             "legal_basis": "support_meeting",
             "justification": "支援会議(第3回)で支援方針を共有したため",
             "handoff_method": "sheet_only",
+            "support_meeting": meeting["id"],
         },
     )
     return {
@@ -65,7 +83,7 @@ def pages_by_role(sheets) -> dict[str, list[tuple[str, str]]]:
             ("desk-sheet", f"/sheets/{sheet}/"),
         ],
         "hogo_staff": [("desk-refused-sheet", f"/sheets/{sheet}/")],
-        "consult_lead": [("lead-board", "/lead/")],
+        "consult_lead": [("lead-board", "/lead/"), ("meetings", "/meetings/")],
         "privacy_officer": [
             ("privacy-disclosures", f"/audit/?resident={resident}"),
             ("privacy-search", f"/audit/search/?resident={resident}"),

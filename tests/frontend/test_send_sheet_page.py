@@ -11,6 +11,7 @@ from django.utils import timezone
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.handoffs.models import ConnectSheet
 from tests.fixtures_sheets import make_consent, make_resident
+from tests.meetings.helpers import meeting_ready
 
 from .conftest import text
 
@@ -118,8 +119,20 @@ def test_tax_details_need_the_tax_category(demo, browser_as):
 
 
 def test_support_meeting_basis_needs_a_reason_and_sends_without_consent(demo, browser_as):
+    """Issue 17: the form offers the open meetings where the resident is on the agenda and the
+    clerk pledged; the sheet names the chosen meeting."""
+    resident = make_resident(demo.user("tax_clerk"), family_kana="カイギ")
+    meeting = meeting_ready(demo, resident)
     clerk = browser_as("tax_clerk")
-    form = _form(demo, consent="other_basis", legal_basis="support_meeting")
+    offered = clerk.get("/send/consents/", {"resident": resident.pk})
+    assert f'value="{meeting.pk}"' in offered.content.decode() and meeting.name in text(offered)
+    form = _form(
+        demo,
+        resident=str(resident.pk),
+        consent="other_basis",
+        legal_basis="support_meeting",
+        support_meeting=str(meeting.pk),
+    )
     response = clerk.post("/send/", form)
     assert response.status_code == 400
     assert "理由" in text(response) and ConnectSheet.objects.count() == 0
@@ -128,4 +141,20 @@ def test_support_meeting_basis_needs_a_reason_and_sends_without_consent(demo, br
     assert response.status_code == 302
     sheet = ConnectSheet.objects.get()
     assert sheet.legal_basis == "support_meeting" and sheet.consent is None
+    assert sheet.support_meeting_id == meeting.pk
     assert Consent.objects.count() == 0
+
+
+def test_support_meeting_basis_without_a_meeting_is_refused_on_the_page(demo, browser_as):
+    resident = make_resident(demo.user("tax_clerk"), family_kana="カイギ")
+    form = _form(
+        demo,
+        resident=str(resident.pk),
+        consent="other_basis",
+        legal_basis="support_meeting",
+        justification="支援会議で共有済み",
+    )
+    response = browser_as("tax_clerk").post("/send/", form)
+    assert response.status_code == 400
+    assert "開催中の支援会議を選んでください" in text(response)
+    assert ConnectSheet.objects.count() == 0

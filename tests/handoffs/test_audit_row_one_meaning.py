@@ -16,6 +16,7 @@ from referral_hub.consent.reference_data import ensure_legal_bases
 from referral_hub.consent.services import ResidentInput, register_resident
 from referral_hub.inbox.models import InboxEvent
 from tests.fixtures_sheets import drive_to, send_ok
+from tests.meetings.helpers import meeting_ready
 
 
 def _client(username: str) -> APIClient:
@@ -24,7 +25,7 @@ def _client(username: str) -> APIClient:
     return client
 
 
-def _support_meeting_send(resident_id: int, summary: str) -> int:
+def _support_meeting_send(resident_id: int, summary: str, meeting_id: int) -> int:
     sent = _client("tax_clerk").post(
         "/api/v1/sheets/",
         {
@@ -35,6 +36,7 @@ def _support_meeting_send(resident_id: int, summary: str) -> int:
             "urgency": "urgent",
             "legal_basis": "support_meeting",
             "justification": "支援会議で共有済み",
+            "support_meeting": meeting_id,
         },
         format="json",
     )
@@ -49,8 +51,9 @@ def test_flagging_the_second_of_two_sheets_alerts_the_lead_about_the_second(demo
     resident = register_resident(
         clerk, ResidentInput("佐藤", "一", "サトウ", "ハジメ", datetime.date(1960, 5, 5))
     )
-    first = _support_meeting_send(resident.pk, "食料がない")
-    second = _support_meeting_send(resident.pk, "家賃の滞納")
+    meeting = meeting_ready(None, resident)  # issue 17: the basis names a meeting
+    first = _support_meeting_send(resident.pk, "食料がない", meeting.pk)
+    second = _support_meeting_send(resident.pk, "家賃の滞納", meeting.pk)
     reviews = list(DisclosureReview.objects.filter(status="pending").order_by("event_id"))
     assert [(r.event.target_type, r.event.target_id) for r in reviews] == [
         ("sheet", str(first)),

@@ -11,6 +11,7 @@ from referral_hub.consent.models import LegalBasis
 from referral_hub.consent.reference_data import ensure_legal_bases
 from referral_hub.consent.services import ResidentInput, register_resident
 from referral_hub.inbox.models import InboxEvent
+from tests.meetings.helpers import meeting_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,6 +29,7 @@ def test_flagging_a_support_meeting_disclosure_alerts_the_desk_lead(demo):
     resident = register_resident(
         clerk, ResidentInput("佐藤", "一", "サトウ", "ハジメ", datetime.date(1960, 5, 5))
     )
+    meeting = meeting_ready(None, resident)  # issue 17: the basis names a meeting
     sent = client_for("tax_clerk").post(
         "/api/v1/sheets/",
         {
@@ -38,6 +40,7 @@ def test_flagging_a_support_meeting_disclosure_alerts_the_desk_lead(demo):
             "urgency": "urgent",
             "legal_basis": "support_meeting",
             "justification": "支援会議で共有済み",
+            "support_meeting": meeting.pk,
         },
         format="json",
     )

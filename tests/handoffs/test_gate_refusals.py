@@ -13,12 +13,12 @@ from referral_hub.inbox.models import InboxEvent
 from tests.fixtures_sheets import (
     ALL_CATEGORIES,
     expire,
-    look_up,
     make_consent,
     make_resident,
     send,
     send_ok,
 )
+from tests.meetings.helpers import meeting_ready
 
 
 def assert_refused_send(reply, code: str) -> None:
@@ -126,36 +126,21 @@ def test_consent_is_valid_through_its_last_day(demo, api, resident, jiritsu_cons
 # --- sends on other legal bases ------------------------------------------------------------------
 
 
-def test_support_meeting_from_a_non_member_department_is_refused(demo, api, resident):
-    # 市民税課 is not a member of the 支援会議 in the demo municipality.
-    assert not Department.objects.get(code="shiminzei").support_meeting_member
-    demo.add_staff("shiminzei_clerk", "clerk", department="shiminzei")
-    look_up(demo.user("shiminzei_clerk"), resident)
-
-    reply = send(
-        api("shiminzei_clerk"),
-        resident,
-        None,
-        legal_basis="support_meeting",
-        justification="支援会議で共有済みの世帯",
-    )
-
-    assert_refused_send(reply, "not_support_meeting_member")
-
-
-def test_support_meeting_to_a_non_member_desk_is_refused(demo, api, resident):
-    Desk.objects.filter(code="houkatsu").update(support_meeting_member=False)
+def test_support_meeting_without_a_meeting_is_refused(demo, api, resident):
+    """Issue 17: the flags on desks and departments no longer allow a send; the basis names a
+    meeting (tests/meetings/ covers pledges, the agenda and access_until)."""
+    assert Department.objects.get(code="shuno").support_meeting_member
+    assert Desk.objects.get(code="jiritsu").support_meeting_member
 
     reply = send(
         api("tax_clerk"),
         resident,
         None,
-        to_desk="houkatsu",
         legal_basis="support_meeting",
         justification="支援会議で共有済みの世帯",
     )
 
-    assert_refused_send(reply, "not_support_meeting_member")
+    assert_refused_send(reply, "support_meeting_required")
 
 
 def test_support_meeting_without_justification_is_refused(demo, api, resident):
@@ -176,6 +161,8 @@ def test_vital_interest_without_justification_is_refused(demo, api, resident):
 def test_disclosure_without_consent_goes_to_the_privacy_officers_review_queue(
     demo, api, resident, basis
 ):
+    # Issue 17: the support-meeting basis names a meeting where both sides pledged.
+    meeting = meeting_ready(demo, resident) if basis == "support_meeting" else None
     sheet_id = send_ok(
         api("tax_clerk"),
         resident,
@@ -183,6 +170,7 @@ def test_disclosure_without_consent_goes_to_the_privacy_officers_review_queue(
         urgency="urgent",
         legal_basis=basis,
         justification="所持金がなく今夜泊まる場所がない",
+        support_meeting=meeting.pk if meeting else None,
     )
 
     send_event = AuditEvent.objects.get(action="sheet.send", allowed=True)

@@ -40,6 +40,8 @@ from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs import selectors, services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition
 from referral_hub.handoffs.models import ConnectSheet, SheetEvent
+from referral_hub.meetings import services as meeting_services
+from referral_hub.meetings.models import MeetingCase
 from tests.fixtures_sheets import look_up, make_consent, make_resident
 
 DESKS = ["jiritsu", "seikatsu_hogo", "kakei"]
@@ -166,11 +168,38 @@ class SheetLifecycle(RuleBasedStateMachine):
         for sender in SENDERS:  # each resident stood at every sender's counter
             for resident in residents:
                 look_up(self.users[sender], resident)
+        self.meeting = self.open_meeting(residents)
         self.consents: dict[int, ConsentModel] = {}
         self.sheets: dict[int, SheetModel] = {}
         self.successes = {action: 0 for action in GATED_ACTIONS}
         self.allowed_decisions = {action: 0 for action in GATED_ACTIONS}
         self.checked_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True)[0]
+
+    def open_meeting(self, residents) -> int:
+        """A 支援会議 where every actor pledged and both residents are on the agenda, open for
+        the whole run: the support-meeting basis then allows between any of them (its own
+        rule is tested in tests/meetings/test_meeting_gate_hypothesis.py)."""
+        lead = self.users["consult_lead"]
+        meeting = meeting_services.convene(
+            lead,
+            meeting_services.MeetingInput(
+                law="art9_jiritsu",
+                name="状態機械の会議",
+                held_on=timezone.localdate(),
+                members=[self.users[name].pk for name in ACTORS],
+            ),
+        )
+        for name in ACTORS:
+            meeting_services.pledge(self.users[name], meeting.pk)
+        for resident in residents:
+            MeetingCase.objects.create(
+                meeting=meeting,
+                resident=resident,
+                reason="検討事例",
+                added_by=lead,
+                added_at=timezone.now(),
+            )
+        return meeting.pk
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -254,7 +283,7 @@ class SheetLifecycle(RuleBasedStateMachine):
             resident_id = next(r for r in self.residents if r != resident_id)
         basis = mode if mode in OTHER_BASES else "consent"
         if basis != "consent":
-            # Every demo desk and both senders' departments sit in the 支援会議.
+            # Every actor pledged in the run's 支援会議, and every resident is on its agenda.
             consent_id = None
         categories = {"identity", "concern"} | ({"tax"} if tax else set())
         data = services.SheetInput(
@@ -267,6 +296,7 @@ class SheetLifecycle(RuleBasedStateMachine):
             summary="滞納と生活費の相談",
             justification="所持金がなく今夜の宿がない" if basis != "consent" else "",
             consent=Consent.objects.get(pk=consent_id) if consent_id else None,
+            support_meeting=self.meeting if basis == "support_meeting" else None,
             details={"tax": "滞納あり"} if tax else {},
         )
         if basis != "consent":

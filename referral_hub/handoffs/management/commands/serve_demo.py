@@ -13,6 +13,7 @@ from django.db import close_old_connections
 
 from referral_hub.audit.checkpoints import write_checkpoint
 from referral_hub.handoffs.services import sweep_overdue
+from referral_hub.meetings.services import sweep_meetings
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ def _periodic(stop: threading.Event) -> None:
             count = sweep_overdue()
             if count:
                 log.info("overdue sweep: %d sheets", count)
+            closed = sweep_meetings()
+            if closed:
+                log.info("support meetings closed: %d", closed)
             if elapsed % CHECKPOINT_SECONDS == 0:
                 checkpoint = write_checkpoint()
                 log.info("audit checkpoint at seq %s", checkpoint.seq)
