@@ -3,6 +3,7 @@ manager (cron, systemd timer); the demo process runs it itself."""
 
 from django.core.management.base import BaseCommand
 
+from referral_hub.handoffs.periodic import run_registered
 from referral_hub.handoffs.services import sweep_overdue
 
 
@@ -12,3 +13,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = sweep_overdue()
         self.stdout.write(f"overdue sheets recorded: {count}")
+        for name, done in run_registered().items():
+            self.stdout.write(f"{name}: {done}")
