@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referral_hub.api_errors import ApiError
 from referral_hub.api_input import IdField, NormalisedCharField, plausible_birth_date, validated
 from referral_hub.audit.serializers import ErrorSerializer
 from referral_hub.consent.kana import to_katakana
 from referral_hub.rights import lookup, selectors, services
 from referral_hub.rights.errors import not_found
-from referral_hub.rights.formats import package_csv, package_html
+from referral_hub.rights.formats import PackageCSVRenderer, PackageHTMLRenderer
 from referral_hub.rights.models import (
     DecisionKind,
     IdentityDocument,
@@ -46,6 +45,15 @@ class IdentityCheckIn(serializers.Serializer):
     document = serializers.ChoiceField(
         choices=IdentityDocument.choices, help_text="the kind of document seen; never its number"
     )
+
+    def to_internal_value(self, data: Any) -> Any:
+        # No document number, address or photo copy is kept: any other key is refused.
+        if hasattr(data, "keys") and set(data) - {"document"}:
+            raise serializers.ValidationError(
+                "本人確認書類は種類だけを記録します(番号は記録しません)。"
+                "/ Only the document type is recorded."
+            )
+        return super().to_internal_value(data)
 
 
 class ScopeIn(serializers.Serializer):
@@ -277,20 +285,16 @@ def package_for(actor: Any, request_id: int, output_format: str) -> dict[str, An
     },
 )
 @api_view(["GET"])
-def rights_request_package(request: Request, request_id: int) -> Response | HttpResponse:
-    output_format = request.query_params.get("format", "json") or "json"
-    if output_format not in FORMATS:
-        raise ApiError("invalid", "format must be json, html or csv", 400)
+@renderer_classes([JSONRenderer, PackageCSVRenderer, PackageHTMLRenderer])
+def rights_request_package(request: Request, request_id: int) -> Response:
+    output_format = request.accepted_renderer.format
     package = package_for(request.user, request_id, output_format)
+    response = Response(package)
     if output_format == "csv":
-        response = HttpResponse(package_csv(package), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="disclosure-package-{request_id}.csv"'
         )
-        return response
-    if output_format == "html":
-        return HttpResponse(package_html(package), content_type="text/html; charset=utf-8")
-    return Response(package)
+    return response
 
 
 class ExtendIn(serializers.Serializer):

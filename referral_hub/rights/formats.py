@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.template.loader import render_to_string
+from rest_framework.renderers import BaseRenderer
 
 from referral_hub.excel_csv import excel_csv
 
@@ -52,3 +55,48 @@ def package_csv(package: dict[str, Any]) -> bytes:
 
 def package_html(package: dict[str, Any], request: Any = None) -> str:
     return render_to_string("rights/package.html", {"package": package}, request=request)
+
+
+def _is_package(data: Any) -> bool:
+    return isinstance(data, Mapping) and "rows" in data and "proof" in data
+
+
+def _json_error(data: Any, renderer_context: Mapping[str, Any] | None) -> bytes:
+    # Errors stay JSON {"code","detail"} whatever format was asked for.
+    response = (renderer_context or {}).get("response")
+    if response is not None:
+        response["Content-Type"] = "application/json"
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+class PackageCSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if not _is_package(data):
+            return _json_error(data, renderer_context)
+        return package_csv(dict(data))
+
+
+class PackageHTMLRenderer(BaseRenderer):
+    media_type = "text/html"
+    format = "html"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if not _is_package(data):
+            return _json_error(data, renderer_context)
+        request = (renderer_context or {}).get("request")
+        return package_html(dict(data), request).encode("utf-8")
