@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend.views import account, lead, lists, privacy, send, sheet
+from frontend.views import account, lead, lists, privacy, rights, send, sheet
 from referral_hub import url_converters  # noqa: F401 - registers <id:…>
 
 urlpatterns = [
@@ -38,4 +38,14 @@ urlpatterns = [
     path("audit/integrity/", privacy.integrity_page, name="audit_integrity"),
     path("audit/anomalies/", privacy.anomalies_page, name="audit_anomalies"),
     path("audit/consents/<id:consent_id>/", privacy.consent_page, name="audit_consent"),
+    # Privacy officer: the residents' rights desk (開示・訂正・利用停止)
+    path("rights/", rights.register_page, name="rights_register"),
+    path("rights/<id:request_id>/", rights.request_page, name="rights_request"),
+    path(
+        "rights/<id:request_id>/actions/<slug:action>/",
+        rights.request_action,
+        name="rights_request_action",
+    ),
+    path("rights/<id:request_id>/package/", rights.package_page, name="rights_package"),
+    path("rights/<id:request_id>/letter/", rights.letter_page, name="rights_letter"),
 ]

@@ -24,6 +24,7 @@ from frontend.forms.audit import (
     ReviewDecisionForm,
 )
 from frontend.forms.base import error_summary
+from frontend.views.rights import deadline_alerts
 from referral_hub.audit.anomalies import anomalies_on
 from referral_hub.audit.models import DisclosureReview
 from referral_hub.audit.reviews import ReviewError, decide_review
@@ -38,6 +39,7 @@ from referral_hub.audit.selectors import (
 from referral_hub.audit.verify import verify_chain
 from referral_hub.consent.models import Consent
 from referral_hub.handoffs.models import ConnectSheet
+from referral_hub.rights import services
 
 SEARCH_PAGE_SIZE = 50
 
@@ -96,6 +98,7 @@ def disclosures_page(request: HttpRequest) -> HttpResponse:
         "resident_id": resident_id,
         "rows": rows,
         "generated_at": timezone.localtime(),
+        "rights_alerts": deadline_alerts() if services.is_officer(request.user) else None,
     }
     return render(request, "frontend/privacy/disclosures.html", context)
 

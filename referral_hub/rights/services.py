@@ -195,6 +195,12 @@ def record_package_read(actor: Any, request: RightsRequest, output_format: str, 
         _audit(actor, "rights_request.package_read", request, format=output_format, rows=rows)
 
 
+def record_letter_read(actor: Any, request: RightsRequest) -> None:
+    """The decision notice was opened for printing (``rights_request.letter_read``)."""
+    with transaction.atomic():
+        _audit(actor, "rights_request.letter_read", request)
+
+
 @dataclass(frozen=True)
 class Withheld:
     seq: int
