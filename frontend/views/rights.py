@@ -135,6 +135,9 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
+ACTIONS = ("extend", "decide", "lift")
+
+
 @login_required
 @require_POST
 def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
@@ -142,6 +145,8 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
         request, f"rights_request.{action}", target_type="rights_request", target_id=request_id
     )
     rights_request = _request_or_404(request_id)
+    if action not in ACTIONS:
+        raise not_found(request_id)
     bound: dict[str, Any] = {}
     try:
         if action == "extend":
@@ -164,14 +169,12 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
                 )
                 messages.success(request, _("決定を記録しました。"))
                 return redirect("rights_request", request_id=request_id)
-        elif action == "lift":
+        else:  # lift
             form = LiftForm(request.POST, prefix="lift")
             if form.is_valid():
                 services.lift_suspension(request.user, request_id, form.cleaned_data["reason"])
                 messages.success(request, _("利用停止を解除しました。"))
                 return redirect("rights_request", request_id=request_id)
-        else:
-            raise not_found(request_id)
     except RightsError as error:
         messages.error(request, error.message)
         return redirect("rights_request", request_id=request_id)
