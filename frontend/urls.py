@@ -35,6 +35,11 @@ urlpatterns = [
     path("audit/search/", privacy.search_page, name="audit_search"),
     path("audit/reviews/", privacy.reviews_page, name="audit_reviews"),
     path("audit/reviews/<id:review_id>/", privacy.review_decide, name="audit_review_decide"),
+    path(
+        "audit/reviews/<id:review_id>/disclosed/",
+        privacy.review_disclosed,
+        name="audit_review_disclosed",
+    ),
     path("audit/integrity/", privacy.integrity_page, name="audit_integrity"),
     path("audit/anomalies/", privacy.anomalies_page, name="audit_anomalies"),
     path("audit/consents/<id:consent_id>/", privacy.consent_page, name="audit_consent"),
