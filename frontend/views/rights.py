@@ -50,12 +50,12 @@ def deadline_alerts() -> dict[str, int]:
 @require_http_methods(["GET", "POST"])
 def register_page(request: HttpRequest) -> HttpResponse:
     _officer(request, "rights_request.list")
-    filters = RegisterFilterForm(request.GET or None)
+    filters = RegisterFilterForm(request.GET or None, auto_id="filter_%s")
     status, kind = "open", ""
     if filters.is_bound and filters.is_valid():
         status = filters.cleaned_data["status"] or "open"
         kind = filters.cleaned_data["kind"]
-    find = ResidentFindForm(request.GET if "kana" in request.GET else None, prefix="find")
+    find = ResidentFindForm(request.GET if "find-kana" in request.GET else None, prefix="find")
     found = None
     if find.is_bound and find.is_valid():
         found = lookup.find_resident(
