@@ -23,7 +23,11 @@ from referral_hub.audit.serializers import ErrorSerializer
 from referral_hub.consent.kana import to_katakana
 from referral_hub.rights import lookup, selectors, services
 from referral_hub.rights.errors import not_found
-from referral_hub.rights.formats import PackageCSVRenderer, PackageHTMLRenderer
+from referral_hub.rights.formats import (
+    PackageCSVRenderer,
+    PackageHTMLRenderer,
+    PackagePDFRenderer,
+)
 from referral_hub.rights.models import (
     DecisionKind,
     IdentityDocument,
@@ -255,7 +259,7 @@ class PackageOut(serializers.Serializer):
     proof = ProofOut()
 
 
-FORMATS = ("json", "html", "csv")
+FORMATS = ("json", "html", "csv", "pdf")
 
 
 def package_for(actor: Any, request_id: int, output_format: str) -> dict[str, Any]:
@@ -273,26 +277,27 @@ def package_for(actor: Any, request_id: int, output_format: str) -> dict[str, An
 @extend_schema(
     tags=["rights"],
     operation_id="rights_request_package",
-    summary="The disclosure package (JSON, printable HTML or CSV); every read is audited",
+    summary="The disclosure package (JSON, printable HTML, CSV or PDF); every read is audited",
     parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=list(FORMATS), required=False)],
     responses={
         (200, "application/json"): PackageOut,
         (200, "text/csv"): OpenApiTypes.STR,
         (200, "text/html"): OpenApiTypes.STR,
+        (200, "application/pdf"): OpenApiTypes.BINARY,
         403: _FORBIDDEN,
         404: _NOT_FOUND,
         503: OpenApiResponse(ErrorSerializer, description="`checkpoint_unavailable`"),
     },
 )
 @api_view(["GET"])
-@renderer_classes([JSONRenderer, PackageCSVRenderer, PackageHTMLRenderer])
+@renderer_classes([JSONRenderer, PackageCSVRenderer, PackageHTMLRenderer, PackagePDFRenderer])
 def rights_request_package(request: Request, request_id: int) -> Response:
     output_format = request.accepted_renderer.format
     package = package_for(request.user, request_id, output_format)
     response = Response(package)
-    if output_format == "csv":
+    if output_format in ("csv", "pdf"):
         response["Content-Disposition"] = (
-            f'attachment; filename="disclosure-package-{request_id}.csv"'
+            f'attachment; filename="disclosure-package-{request_id}.{output_format}"'
         )
     return response
 

@@ -53,8 +53,11 @@ def package_csv(package: dict[str, Any]) -> bytes:
     return excel_csv(CSV_HEADERS, rows)
 
 
-def package_html(package: dict[str, Any], request: Any = None) -> str:
-    return render_to_string("rights/package.html", {"package": package}, request=request)
+def package_html(package: dict[str, Any], request: Any = None, *, pdf: bool = False) -> str:
+    """``pdf``: without the page's links (the PDF gets its stylesheet directly)."""
+    return render_to_string(
+        "rights/package.html", {"package": package, "pdf": pdf}, request=request
+    )
 
 
 def _is_package(data: Any) -> bool:
@@ -100,3 +103,32 @@ class PackageHTMLRenderer(BaseRenderer):
             return _json_error(data, renderer_context)
         request = (renderer_context or {}).get("request")
         return package_html(dict(data), request).encode("utf-8")
+
+
+def package_pdf(package: dict[str, Any]) -> bytes:
+    """The printable page as PDF (WeasyPrint; Japanese glyphs from the system's Noto CJK fonts
+    through fontconfig: Debian ``fonts-noto-cjk``). The stylesheet is read from the static
+    files and the page's links are left out, so no URL is fetched."""
+    from django.contrib.staticfiles import finders
+    from weasyprint import CSS, HTML
+
+    stylesheet = finders.find("rights/package.css")
+    html = HTML(string=package_html(package, pdf=True))
+    return html.write_pdf(stylesheets=[CSS(filename=stylesheet)] if stylesheet else [])
+
+
+class PackagePDFRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if not _is_package(data):
+            return _json_error(data, renderer_context)
+        return package_pdf(dict(data))

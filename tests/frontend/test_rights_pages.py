@@ -40,9 +40,7 @@ def test_officer_finds_registers_builds_and_decides(demo, browser_as):
     send_ok(Api(clerk), resident, consent)
     officer = browser_as("privacy_officer")
 
-    found = officer.get(
-        "/rights/", {"find-kana": "ヤマダ タロウ", "find-birth_date": "1970-05-06"}
-    )
+    found = officer.get("/rights/", {"find-kana": "ヤマダ タロウ", "find-birth_date": "1970-05-06"})
     assert "山田 太郎" in text(found) and f"内部管理番号 {resident.pk}" in text(found)
 
     reply = officer.post(

@@ -158,3 +158,26 @@ def test_withheld_rows_are_listed_with_their_ground(api, disclosed):
     assert withheld[0]["ground_label"].startswith("本人以外の個人に関する情報")
     assert "staff_office" not in withheld[0]
     assert check_package(after).ok
+
+
+def test_package_as_pdf_carries_the_japanese_text(api, disclosed, tmp_path):
+    import shutil
+    import subprocess
+
+    response = api("privacy_officer").client.get(
+        f"/api/v1/rights-requests/{disclosed['request'].pk}/package/", {"format": "pdf"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    assert pdf.startswith(b"%PDF")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "package.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout.replace("\n", "")  # a table cell may wrap a word
+    for words in ("収納課", "自立相談支援窓口", "生活保護担当", "令和", "窓口担当職員"):
+        assert words in text, words
+    assert "tax_clerk" not in text
