@@ -71,7 +71,7 @@ CATEGORY_LABELS = {
     "attachments": "添付書類",
     "feedback": "支援の経過",
 }
-ROLE_TITLES = {
+ROLE_TITLES: dict[str, str] = {
     Role.CLERK: "窓口担当職員",
     Role.CONSULTANT: "相談支援員",
     Role.LEAD: "主任相談支援員",

@@ -33,6 +33,9 @@ def check_package(package: dict[str, Any]) -> ProofResult:
     proof = package.get("proof") or {}
     checkpoint = proof.get("checkpoint") or {}
     seq, head, key = checkpoint.get("seq"), checkpoint.get("head"), checkpoint.get("key_id")
+    request_id = package.get("request")
+    if not isinstance(seq, int) or not isinstance(request_id, int):
+        return ProofResult(False, "the package names no checkpoint or request")
     signed = any(
         line.checkpoint is not None
         and (line.checkpoint.seq, line.checkpoint.head, line.checkpoint.key_id) == (seq, head, key)
@@ -51,10 +54,10 @@ def check_package(package: dict[str, Any]) -> ProofResult:
         event = stored.get(listed_seq)
         if event is None or event.hash != listed_hash or event.computed_hash() != listed_hash:
             return ProofResult(False, f"record {listed_seq} differs from the audit log")
-    request = RightsRequest.objects.filter(pk=package.get("request")).first()
+    request = RightsRequest.objects.filter(pk=request_id).first()
     if request is None:
         return ProofResult(False, "the package names no known request")
-    expected = {e.seq for e in scoped_events(request, int(seq))}
+    expected = {e.seq for e in scoped_events(request, seq)}
     if expected != {s for s, _ in listed}:
         missing = sorted(expected - {s for s, _ in listed})
         return ProofResult(False, f"records missing from the package: {missing[:10]}")
