@@ -50,6 +50,8 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("meetings", _("支援会議")))
     if user.has_perm(AUDIT_PERMISSION):
         items.append(NavItem("audit_disclosures", _("開示記録")))
+        if roles.has_role(user, Role.PRIVACY_OFFICER):
+            items.append(NavItem("rights_register", _("開示等の請求")))
         items.append(NavItem("audit_search", _("監査ログ")))
         items.append(NavItem("audit_reviews", _("確認待ち")))
         items.append(NavItem("audit_integrity", _("改ざん検知")))

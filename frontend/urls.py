@@ -1,6 +1,17 @@
 from django.urls import path
 
-from frontend.views import account, lead, lists, meetings, privacy, security, send, sheet, signin
+from frontend.views import (
+    account,
+    lead,
+    lists,
+    meetings,
+    privacy,
+    rights,
+    security,
+    send,
+    sheet,
+    signin,
+)
 from referral_hub import url_converters  # noqa: F401 - registers <id:…>
 
 urlpatterns = [
@@ -76,7 +87,22 @@ urlpatterns = [
     path("audit/search/", privacy.search_page, name="audit_search"),
     path("audit/reviews/", privacy.reviews_page, name="audit_reviews"),
     path("audit/reviews/<id:review_id>/", privacy.review_decide, name="audit_review_decide"),
+    path(
+        "audit/reviews/<id:review_id>/disclosed/",
+        privacy.review_disclosed,
+        name="audit_review_disclosed",
+    ),
     path("audit/integrity/", privacy.integrity_page, name="audit_integrity"),
     path("audit/anomalies/", privacy.anomalies_page, name="audit_anomalies"),
     path("audit/consents/<id:consent_id>/", privacy.consent_page, name="audit_consent"),
+    # Privacy officer: the residents' rights desk (開示・訂正・利用停止)
+    path("rights/", rights.register_page, name="rights_register"),
+    path("rights/<id:request_id>/", rights.request_page, name="rights_request"),
+    path(
+        "rights/<id:request_id>/actions/<slug:action>/",
+        rights.request_action,
+        name="rights_request_action",
+    ),
+    path("rights/<id:request_id>/package/", rights.package_page, name="rights_package"),
+    path("rights/<id:request_id>/letter/", rights.letter_page, name="rights_letter"),
 ]

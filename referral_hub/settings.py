@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "referral_hub.handoffs",
     "referral_hub.inbox",
     "referral_hub.reports",
+    "referral_hub.rights",
     "referral_hub.idempotency",
     "referral_hub.signin",
     "frontend",
@@ -302,6 +303,10 @@ FILE_UPLOAD_HANDLERS = [
     "referral_hub.vault.uploads.SealedSpoolUploadHandler",
 ]
 RETENTION_YEARS = env_int("RETENTION_YEARS", 5)
+# Residents' rights desk (issue 18): days after a decision during which retention still
+# waits (legal hold), and the window folding repeated reads into one package row.
+RIGHTS_LEGAL_HOLD_DAYS = env_int("RIGHTS_LEGAL_HOLD_DAYS", 365)
+RIGHTS_GROUP_MINUTES = env_int("RIGHTS_GROUP_MINUTES", 30)
 # Resident searches per staff member per hour (each may reveal and relate residents).
 RESIDENT_SEARCH_PER_HOUR = env_int("RESIDENT_SEARCH_PER_HOUR", 60)
 # Days after a support meeting's day during which information shared under it may be used

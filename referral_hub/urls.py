@@ -76,6 +76,7 @@ api_v1 = [
     path("", include("referral_hub.inbox.urls")),
     path("", include("referral_hub.reports.urls")),
     path("", include("referral_hub.meetings.urls")),
+    path("", include("referral_hub.rights.urls")),
     path("schema/", api_docs.SchemaView.as_view(), name="api-schema"),
     path("docs/", api_docs.DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,6 +49,8 @@ from referral_hub.handoffs.models import Attachment, ConnectSheet, SheetEvent, S
 from referral_hub.inbox.models import InboxEvent
 from referral_hub.meetings import services as meeting_services
 from referral_hub.meetings.models import MeetingCase, MeetingMember, Pledge, SupportMeeting
+from referral_hub.rights import services as rights_services
+from referral_hub.rights.models import RightsRequest, UseSuspension
 from tests.fixtures_sheets import (
     ALL_CATEGORIES,
     DEMO_PASSWORD,
@@ -146,6 +150,22 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("api-residents", "GET"):                ( 200,  200,  200,  200,  200,  403,  403,  401),
     ("api-residents", "POST"):               ( 201,  201,  201,  201,  201,  403,  403,  401),
     # The desk view, and the sending department's feedback view (the consent covers feedback).
+    ("api-rights-request", "GET"):           ( 403,  403,  403,  403,  403,  200,  403,  401),
+    ("api-rights-request", "POST"):          ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-rights-request-decide", "GET"):    ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-rights-request-decide", "POST"):   ( 403,  403,  403,  403,  403,  200,  403,  401),
+    ("api-rights-request-extend", "GET"):    ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-rights-request-extend", "POST"):   ( 403,  403,  403,  403,  403,  200,  403,  401),
+    ("api-rights-request-lift", "GET"):      ( 405,  405,  405,  405,  405,  405,  405,  401),
+    # The world's request suspends nothing: lifting is a 409 (not_suspended) even for the officer.
+    ("api-rights-request-lift", "POST"):     ( 403,  403,  403,  403,  403,  409,  403,  401),
+    # The package names the resident: privacy officers only, every read audited (issue 18).
+    ("api-rights-request-package", "GET"):   ( 403,  403,  403,  403,  403,  200,  403,  401),
+    ("api-rights-request-package", "POST"):  ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-rights-requests", "GET"):          ( 403,  403,  403,  403,  403,  200,  403,  401),
+    ("api-rights-requests", "POST"):         ( 403,  403,  403,  403,  403,  201,  403,  401),
+    ("api-rights-resident-search", "GET"):   ( 403,  403,  403,  403,  403,  200,  403,  401),
+    ("api-rights-resident-search", "POST"):  ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-sheet", "GET"):                    ( 200,  403,  403,  403,  200,  403,  403,  401),
     ("api-sheet", "POST"):                   ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-sheet-accept", "GET"):             ( 405,  405,  405,  405,  405,  405,  405,  401),
@@ -205,6 +225,9 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("audit_integrity", "POST"):             ( 405,  405,  405,  405,  405,  405,  405, R302),
     ("audit_review_decide", "GET"):          ( 405,  405,  405,  405,  405,  405,  405,  302),
     ("audit_review_decide", "POST"):         ( 403,  403,  403,  403,  403,  302,  403, R302),
+    # What a reviewed disclosure showed: the officer reviewing it (issue 18), audited.
+    ("audit_review_disclosed", "GET"):       ( 403,  403,  403,  403,  403,  200,  403,  302),
+    ("audit_review_disclosed", "POST"):      ( 405,  405,  405,  405,  405,  405,  405, R302),
     ("audit_reviews", "GET"):                ( 403,  403,  403,  403,  403,  200,  403,  302),
     ("audit_reviews", "POST"):               ( 405,  405,  405,  405,  405,  405,  405, R302),
     ("audit_search", "GET"):                 ( 403,  403,  403,  403,  403,  200,  403,  302),
@@ -224,6 +247,18 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("logout", "POST"):                      ( 302,  302,  302,  302,  302,  302,  302, R302),
     ("reports-monthly", "GET"):              ( 200,  200,  200,  200,  200,  200,  200,  302),
     ("reports-monthly", "POST"):             ( 405,  405,  405,  405,  405,  405,  405, R302),
+    ("rights_letter", "GET"):                ( 403,  403,  403,  403,  403,  200,  403,  302),
+    ("rights_letter", "POST"):               ( 405,  405,  405,  405,  405,  405,  405, R302),
+    ("rights_package", "GET"):               ( 403,  403,  403,  403,  403,  200,  403,  302),
+    ("rights_package", "POST"):              ( 405,  405,  405,  405,  405,  405,  405, R302),
+    # An empty form: the officer sees the register again with the errors.
+    ("rights_register", "GET"):              ( 403,  403,  403,  403,  403,  200,  403,  302),
+    ("rights_register", "POST"):             ( 403,  403,  403,  403,  403,  200,  403, R302),
+    ("rights_request", "GET"):               ( 403,  403,  403,  403,  403,  200,  403,  302),
+    ("rights_request", "POST"):              ( 405,  405,  405,  405,  405,  405,  405, R302),
+    ("rights_request_action", "GET"):        ( 405,  405,  405,  405,  405,  405,  405,  302),
+    # The matrix's action slug ("acknowledge") is no rights action: 404 for the officer.
+    ("rights_request_action", "POST"):       ( 403,  403,  403,  403,  403,  404,  403, R302),
     ("send_consent_options", "GET"):         ( 200,  200,  200,  200,  200,  200,  200,  302),
     ("send_consent_options", "POST"):        ( 405,  405,  405,  405,  405,  405,  405, R302),
     ("send_consent_print", "GET"):           ( 200,  200,  200,  200,  200,  200,  200,  302),
@@ -403,6 +438,7 @@ class World:
     attachment: int
     review: int
     meeting: int
+    rights_request: int
     tokens: dict[str, str]
     sessions: dict[str, str]
 
@@ -417,6 +453,7 @@ class World:
             "pk": self.review,
             "review_id": self.review,
             "meeting_id": self.meeting,
+            "request_id": self.rights_request,
             "action": "acknowledge",
             "passkey_id": 999_999,  # no such passkey
             "sign_in_id": 999_999,  # no such sign-in
@@ -493,6 +530,15 @@ def _build_world(demo: Demo) -> World:
         ),
     )
     meeting_services.pledge(tax_clerk, meeting.pk)
+    rights_request = rights_services.register_request(
+        demo.user("privacy_officer"),
+        rights_services.NewRequest(
+            resident_id=resident.pk,
+            kind="disclosure",
+            received_on=timezone.localdate(),
+            identity_document="my_number_card",
+        ),
+    )
     tokens, sessions = {}, {}
     for role in ROLES[:-1]:
         user = demo.user(role)
@@ -509,6 +555,7 @@ def _build_world(demo: Demo) -> World:
         attachment.pk,
         review.pk,
         meeting.pk,
+        rights_request.pk,
         tokens,
         sessions,
     )
@@ -520,7 +567,13 @@ def world(django_db_setup: Any, django_db_blocker: Any):
     its own savepoint (pytest-django), so an allowed write never leaks into the next cell."""
     from django.test import override_settings
 
-    hashers = override_settings(PASSWORD_HASHERS=FAST_HASHERS)
+    # The rights package signs a checkpoint; the rolled-back world must not leave it in the
+    # checkpoint file other tests verify against.
+    checkpoints = tempfile.mkdtemp(prefix="matrix-checkpoints-")
+    hashers = override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS,
+        AUDIT_CHECKPOINT_PATH=Path(checkpoints) / "audit-checkpoints.jsonl",
+    )
     hashers.enable()
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -587,6 +640,10 @@ def request_data(route: str, method: str, role: str, world: World) -> tuple[str,
             "audit_search": {"resident": world.resident},
             "api-inbox-events": {"since": 0},
             "audit-events": {"resident": world.resident},
+            "api-rights-resident-search": {
+                "kana": FAMILY_KANA + " " + GIVEN_KANA,
+                "birth_date": BIRTH.isoformat(),
+            },
         }
         return "query", queries.get(route, {})
     bodies: dict[str, tuple[str, Any]] = {
@@ -623,6 +680,17 @@ def request_data(route: str, method: str, role: str, world: World) -> tuple[str,
         "meetings": ("form", _meeting_body()),
         "meeting_case_add": ("form", {"resident": world.resident, "reason": "検討"}),
         "meeting_member_add": ("form", {"user": world.demo.user("school_clerk").pk}),
+        "api-rights-requests": (
+            "json",
+            {
+                "resident": world.resident,
+                "kind": "disclosure",
+                "received_on": timezone.localdate().isoformat(),
+                "identity_check": {"document": "passport"},
+            },
+        ),
+        "api-rights-request-extend": ("json", {"reason": "記録が多いため"}),
+        "api-rights-request-decide": ("json", {"decision": "disclose", "note": ""}),
     }
     if route == "api-sheets":
         body = sheet_body(_resident(world), None, to_desk="seikatsu_hogo")
@@ -682,6 +750,8 @@ def world_state() -> tuple:
         MeetingMember.objects.count(),
         Pledge.objects.count(),
         MeetingCase.objects.count(),
+        list(RightsRequest.objects.order_by("pk").values_list("pk", "decision", "extended_until")),
+        UseSuspension.objects.filter(lifted_at__isnull=True).count(),
     )
 
 
@@ -722,7 +792,9 @@ def test_cell(world: World, route: str, method: str, role: str):
     if any(marker in text for marker in (CONSENT_PURPOSE, WITNESS)):
         assert role in CONSENT_READERS, "the consent's content reached an unrelated place"
     if any(marker in text for marker in (SUMMARY, RESIDENT_WORDS)):
-        assert role in STORY_READERS, "the sheet's story reached someone outside the sheet"
+        # The privacy officer opens what a disclosure under review showed (issue 18).
+        reviewing = route == "audit_review_disclosed" and role == "privacy_officer"
+        assert role in STORY_READERS or reviewing, "the sheet's story reached someone outside"
     leaked = [s for s in IDENTITY if s in text]
     if leaked:
         assert role != "anonymous", leaked
@@ -733,7 +805,10 @@ def test_cell(world: World, route: str, method: str, role: str):
             e
             for e in decisions
             if e.resident_id == world.resident
-            or (e.action == "resident.search" and world.resident in e.details["residents"])
+            or (
+                e.action in ("resident.search", "rights.resident_search")
+                and world.resident in e.details["residents"]
+            )
         ]
         assert about_resident, f"{leaked} returned without an allowing decision in the log"
 

@@ -28,7 +28,7 @@ ACTION_CHOICES = [
 
 class DisclosureLookupForm(AccessibleForm):
     resident = forms.IntegerField(
-        label=_("住民番号"),
+        label=_("内部管理番号"),
         required=False,
         min_value=1,
         max_value=MAX_ID,
@@ -44,13 +44,13 @@ class DisclosureLookupForm(AccessibleForm):
     def clean(self):
         data = super().clean()
         if not data.get("resident") and not (data.get("sheet_number") or "").strip():
-            raise forms.ValidationError(_("住民番号かシート番号を入力してください。"))
+            raise forms.ValidationError(_("内部管理番号かシート番号を入力してください。"))
         return data
 
 
 class AuditSearchForm(AccessibleForm):
     resident = forms.IntegerField(
-        label=_("住民番号"), required=False, min_value=1, max_value=MAX_ID
+        label=_("内部管理番号"), required=False, min_value=1, max_value=MAX_ID
     )
     actor = forms.CharField(label=_("職員(ユーザー名)"), required=False, max_length=150)
     desk = forms.CharField(

@@ -24,9 +24,10 @@ from frontend.forms.audit import (
     ReviewDecisionForm,
 )
 from frontend.forms.base import error_summary
+from frontend.views.rights import deadline_alerts
 from referral_hub.audit.anomalies import anomalies_on
 from referral_hub.audit.models import DisclosureReview
-from referral_hub.audit.reviews import ReviewError, decide_review
+from referral_hub.audit.reviews import ReviewError, decide_review, review_facts
 from referral_hub.audit.selectors import (
     consent_of,
     disclosure_rows,
@@ -39,6 +40,7 @@ from referral_hub.audit.verify import verify_chain
 from referral_hub.consent.models import Consent
 from referral_hub.handoffs.models import ConnectSheet
 from referral_hub.meetings.models import SupportMeeting
+from referral_hub.rights import services
 
 SEARCH_PAGE_SIZE = 50
 
@@ -97,6 +99,7 @@ def disclosures_page(request: HttpRequest) -> HttpResponse:
         "resident_id": resident_id,
         "rows": rows,
         "generated_at": timezone.localtime(),
+        "rights_alerts": deadline_alerts() if services.is_officer(request.user) else None,
     }
     return render(request, "frontend/privacy/disclosures.html", context)
 
@@ -162,6 +165,7 @@ def _review_context(request: HttpRequest, status: str, bound: dict[int, Any]) ->
             "basis_label": legal_basis_label(r.event.legal_basis),
             "place": audit_access.describe_places(r.event.actor_desk, names),
             "form": bound.get(r.pk) or ReviewDecisionForm(auto_id=f"review{r.pk}_%s"),
+            "facts": review_facts(r.event),
         }
         for r in reviews
     ]
@@ -295,3 +299,45 @@ def consent_page(request: HttpRequest, consent_id: int) -> HttpResponse:
         "evidence": sorted(consent.evidence.all(), key=lambda item: item.pk),
     }
     return render(request, "frontend/privacy/consent.html", context)
+
+
+@login_required
+@require_GET
+def review_disclosed(request: HttpRequest, review_id: int) -> HttpResponse:
+    """What the reviewed disclosure showed (the sheet as the desk received it), so 承認/指摘
+    is not decided blind. Audited as a review read (``disclosure_review.read``)."""
+    audit_access.require(
+        request.user,
+        REVIEW_PERMISSION,
+        "disclosure_review.read",
+        target_type="disclosure_review",
+        target_id=review_id,
+    )
+    review = review_queue().filter(pk=review_id).first()
+    if review is None:
+        raise Http404
+    facts = review_facts(review.event)
+    sheet = None
+    if facts.sheet_id is not None:
+        sheet = (
+            ConnectSheet.objects.select_related(
+                "data_key", "resident__data_key", "from_department", "from_desk", "sent_by"
+            )
+            .filter(pk=facts.sheet_id)
+            .first()
+        )
+    audit_access.log_read(
+        request.user,
+        "disclosure_review.read",
+        target_type="disclosure_review",
+        target_id=review_id,
+        resident_id=review.event.resident_id,
+        details={"event_seq": review.event_id, "sheet": facts.sheet_id},
+    )
+    context = {
+        "review": review,
+        "facts": facts,
+        "sheet": sheet,
+        "consent": sheet.consent if sheet is not None else None,
+    }
+    return render(request, "frontend/privacy/review_disclosed.html", context)

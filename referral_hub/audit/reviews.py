@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from referral_hub.audit.log import record
-from referral_hub.audit.models import DisclosureReview
+from referral_hub.audit.models import AuditEvent, DisclosureReview
 from referral_hub.audit.signals import disclosure_flagged
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """What a review card shows besides the event (issue 18): the clerk's written reason, the
+    sheet number, the categories disclosed, who sent and who received. Supplied by the app
+    that owns the disclosed object (handoffs, for sheets), registered with
+    :func:`register_review_facts`, because this app knows no domain app."""
+
+    sheet_number: str = ""
+    justification: str = ""
+    categories: list[str] = field(default_factory=list)
+    sender: str = ""
+    recipient: str = ""
+    sheet_id: int | None = None
+
+
+def _categories_only(event: AuditEvent) -> ReviewFacts:
+    details = event.details if isinstance(event.details, dict) else {}
+    return ReviewFacts(categories=[str(c) for c in details.get("categories") or []])
+
+
+_review_facts: Callable[[AuditEvent], ReviewFacts] = _categories_only
+
+
+def register_review_facts(source: Callable[[AuditEvent], ReviewFacts]) -> None:
+    global _review_facts
+    _review_facts = source
+
+
+def review_facts(event: AuditEvent) -> ReviewFacts:
+    """The card's facts for the reviewed disclosure ``event``."""
+    return _review_facts(event)
+
 
 DECISIONS = {"approve": DisclosureReview.Status.APPROVED, "flag": DisclosureReview.Status.FLAGGED}
 

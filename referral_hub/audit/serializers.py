@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from referral_hub.api_input import MAX_ID, plausible_query_date
 from referral_hub.audit.models import AuditEvent, DisclosureReview
+from referral_hub.audit.reviews import review_facts
 from referral_hub.audit.selectors import EventFilters
 
 
@@ -152,14 +155,39 @@ class ReviewEventSerializer(serializers.ModelSerializer[AuditEvent]):
         read_only_fields = fields
 
 
+class ReviewFactsSerializer(serializers.Serializer[dict[str, Any]]):
+    sheet_number = serializers.CharField(allow_blank=True)
+    justification = serializers.CharField(
+        allow_blank=True, help_text="the written reason for disclosing without consent"
+    )
+    categories = serializers.ListField(child=serializers.CharField())
+    sender = serializers.CharField(allow_blank=True, help_text="sending place and staff member")
+    recipient = serializers.CharField(allow_blank=True, help_text="receiving desk")
+    sheet_id = serializers.IntegerField(allow_null=True)
+
+
 class DisclosureReviewSerializer(serializers.ModelSerializer[DisclosureReview]):
     event = ReviewEventSerializer(read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    facts = serializers.SerializerMethodField()
 
     class Meta:
         model = DisclosureReview
-        fields = ["id", "status", "created_at", "decided_by", "decided_at", "note", "event"]
+        fields = [
+            "id",
+            "status",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "note",
+            "event",
+            "facts",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(ReviewFactsSerializer)
+    def get_facts(self, review: DisclosureReview) -> dict[str, Any]:
+        return asdict(review_facts(review.event))
 
 
 class ReviewQuerySerializer(serializers.Serializer[dict[str, Any]]):

@@ -49,6 +49,7 @@ from referral_hub.consent.relationships import (
     register_open_sheet_places,
     relationship,
 )
+from referral_hub.consent.rights_hooks import suspension_refusal
 from referral_hub.consent.sheet_rules import (
     DESK_ACTIONS,
     SENDER_ACTIONS,
@@ -239,6 +240,8 @@ def _decide(
 ) -> Decision:
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return _refuse(purpose, basis, "not_authenticated", wanted)
+    if suspended := suspension_refusal(resident.pk, purpose, basis, wanted):  # 利用停止
+        return suspended
     if purpose in READ_PURPOSES and (desk is None or not _actor_may_receive_for(actor, desk)):
         return _refuse(purpose, basis, "not_desk_member", wanted)
     if purpose == "sheet.send":

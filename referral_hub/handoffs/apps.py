@@ -11,6 +11,9 @@ class HandoffsConfig(AppConfig):
         from referral_hub.handoffs import selectors
 
         policy.register_open_sheet_places(selectors.open_sheet_places)
+        from referral_hub.audit.reviews import register_review_facts
+
+        register_review_facts(selectors.review_facts)
 
         def _notify(sender, consent_id: int, **kwargs) -> None:
             from referral_hub.handoffs import services

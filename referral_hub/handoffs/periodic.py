@@ -1,8 +1,12 @@
-"""Work that runs on a schedule rather than a request (the ``sweep_overdue`` command)."""
+"""Work that runs on a schedule rather than a request (the ``sweep_overdue`` command).
+
+Apps above handoffs add their own scheduled work with :func:`register_periodic` (the rights
+desk's deadline alerts), so one sweep runs everything and handoffs imports none of them."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,3 +51,18 @@ def sweep_overdue(now: datetime.datetime | None = None) -> int:
             notify.sheet_overdue(sheet)
             count += 1
     return count
+
+
+PeriodicJob = Callable[[datetime.datetime], int]
+_jobs: dict[str, PeriodicJob] = {}
+
+
+def register_periodic(name: str, job: PeriodicJob) -> None:
+    """Run ``job(now)`` (returns a count) in every sweep after the overdue sheets."""
+    _jobs[name] = job
+
+
+def run_registered(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Run every registered job; ``{name: count}``."""
+    now = now or timezone.now()
+    return {name: job(now) for name, job in sorted(_jobs.items())}

@@ -220,3 +220,41 @@ def resident_for_desk(actor: Any, resident_id: int):
     )
     require_allowed(decision)
     return resident
+
+
+def review_facts(event: Any) -> Any:
+    """The facts a disclosure review card shows (``audit.reviews.ReviewFacts``) for a gate
+    decision about a sheet: sheet number, the written justification, categories, the sending
+    place and staff member, the receiving desk."""
+    from referral_hub.audit.reviews import ReviewFacts
+    from referral_hub.directory.models import Desk
+
+    details = event.details if isinstance(event.details, dict) else {}
+    categories = [str(c) for c in details.get("categories") or []]
+    recipient_code = str(details.get("recipient_desk") or "")
+    recipient = Desk.objects.filter(code=recipient_code).values_list("name", flat=True).first()
+    sheet = None
+    if event.target_type == "sheet" and str(event.target_id).isdecimal():
+        sheet = (
+            ConnectSheet.objects.select_related(
+                "data_key", "from_department", "from_desk", "sent_by"
+            )
+            .filter(pk=int(event.target_id))
+            .first()
+        )
+    if sheet is None:
+        return ReviewFacts(categories=categories, recipient=recipient or "")
+    place = sheet.from_department or sheet.from_desk
+    person = f"{sheet.sent_by.last_name} {sheet.sent_by.first_name}".strip()
+    try:
+        justification = sheet.justification
+    except Exception:  # noqa: BLE001 - shredded at retention: the card still shows the rest
+        justification = ""
+    return ReviewFacts(
+        sheet_number=sheet.number or "",
+        justification=justification,
+        categories=categories or list(sheet.categories),
+        sender=" ".join(part for part in (place.name if place else "", person) if part),
+        recipient=recipient or "",
+        sheet_id=sheet.pk,
+    )

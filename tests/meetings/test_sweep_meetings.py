@@ -37,5 +37,5 @@ def test_the_periodic_sweep_runs_the_meeting_sweep_too(demo):
 
     call_command("sweep_overdue", stdout=out)
 
-    assert "support meetings closed: 1" in out.getvalue()
+    assert "support_meetings_closed: 1" in out.getvalue()
     assert SupportMeeting.objects.get(pk=expired.pk).status == MeetingStatus.CLOSED

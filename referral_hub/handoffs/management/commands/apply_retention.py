@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from referral_hub.audit.log import record
 from referral_hub.consent.models import Consent, ConsentEvidence, Resident
+from referral_hub.consent.rights_hooks import legal_holds
 from referral_hub.handoffs.models import ConnectSheet, Status
 from referral_hub.vault.keys import shred
 from referral_hub.vault.storage import delete_stored
@@ -153,15 +154,32 @@ class Command(BaseCommand):
                 f"apply_retention: {expired_residents(cutoff).count()} resident(s) would be shredded"
             )
             return
+        # A pending rights request (and a while after its decision) holds the resident's data.
+        sheet_residents = dict(
+            ConnectSheet.objects.filter(pk__in=ids).values_list("pk", "resident_id")
+        )
+        holds = legal_holds(set(sheet_residents.values()))
         done = 0
         for position, sheet_id in enumerate(ids, start=1):
-            if shred_sheet(sheet_id, years=years):
+            resident_id = sheet_residents.get(sheet_id)
+            if resident_id in holds:
+                self.stdout.write(
+                    f"skipped sheet {sheet_id} (resident {resident_id}): legal hold, "
+                    f"{holds[resident_id]}"
+                )
+            elif shred_sheet(sheet_id, years=years):
                 done += 1
             if position % 100 == 0 or position == len(ids):
                 self.stderr.write(f"apply_retention: {position}/{len(ids)} processed")
         self.stdout.write(f"{done} sheet(s) shredded.")
         residents = list(expired_residents(cutoff).values_list("pk", flat=True))
-        shredded_residents = sum(shred_resident(pk, years=years) for pk in residents)
+        resident_holds = legal_holds(residents)
+        for pk in residents:
+            if pk in resident_holds:
+                self.stdout.write(f"skipped resident {pk}: legal hold, {resident_holds[pk]}")
+        shredded_residents = sum(
+            shred_resident(pk, years=years) for pk in residents if pk not in resident_holds
+        )
         self.stdout.write(f"{shredded_residents} resident(s) shredded.")
 
 

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from referral_hub.audit.checkpoints import write_checkpoint
+from referral_hub.handoffs.periodic import run_registered
 from referral_hub.handoffs.services import sweep_overdue
-from referral_hub.meetings.services import sweep_meetings
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,7 @@ def _periodic(stop: threading.Event) -> None:
             count = sweep_overdue()
             if count:
                 log.info("overdue sweep: %d sheets", count)
-            closed = sweep_meetings()
-            if closed:
-                log.info("support meetings closed: %d", closed)
+            run_registered()
             if elapsed % CHECKPOINT_SECONDS == 0:
                 checkpoint = write_checkpoint()
                 log.info("audit checkpoint at seq %s", checkpoint.seq)

@@ -4,8 +4,8 @@ systemd timer); the demo process runs it itself."""
 
 from django.core.management.base import BaseCommand
 
+from referral_hub.handoffs.periodic import run_registered
 from referral_hub.handoffs.services import sweep_overdue
-from referral_hub.meetings.services import sweep_meetings
 
 
 class Command(BaseCommand):
@@ -14,5 +14,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = sweep_overdue()
         self.stdout.write(f"overdue sheets recorded: {count}")
-        # The periodic work that has a schedule runs here, so one cron line covers it.
-        self.stdout.write(f"support meetings closed: {sweep_meetings()}")
+        for name, done in run_registered().items():
+            self.stdout.write(f"{name}: {done}")
