@@ -7,6 +7,7 @@ from referral_hub import api_docs, health, url_converters  # noqa: F401 - regist
 from referral_hub.consent import api as consent_api
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
+from referral_hub.handoffs import api_loop as loop_api
 from referral_hub.handoffs import attachments as attachments_api
 
 sheet_actions = [
@@ -22,6 +23,8 @@ sheet_actions = [
     path("events/", sheets_api.sheet_events, name="api-sheet-events"),
     path("messages/", sheets_api.sheet_messages, name="api-sheet-messages"),
     path("attachments/", attachments_api.sheet_attachments, name="api-sheet-attachments"),
+    path("handout/", loop_api.sheet_handout, name="api-sheet-handout"),
+    path("arrived/", loop_api.sheet_arrived, name="api-sheet-arrived"),
 ]
 
 api_v1 = [

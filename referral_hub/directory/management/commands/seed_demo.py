@@ -10,6 +10,7 @@ from django.db import transaction
 from referral_hub.directory import services
 from referral_hub.directory.models import Concern, Department, Desk, Membership, Municipality
 from referral_hub.directory.reference_data import (
+    DEMO_HANDOUT_FIELDS,
     CONCERN_NAMES_EN,
     CONCERNS,
     DEMO_DEPARTMENTS,
@@ -82,6 +83,7 @@ class Command(BaseCommand):
                     "external_organisation": external,
                     "support_meeting_member": member,
                     "phone": "046-000-0000",
+                    **DEMO_HANDOUT_FIELDS.get(code, {}),
                 },
             )
             desk.concerns.set(Concern.objects.filter(code__in=concern_codes))
