@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from referral_hub import api_docs, health, url_converters  # noqa: F401 - registers <id:…>
 from referral_hub.consent import api as consent_api
+from referral_hub.consent import api_receipt
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
 from referral_hub.handoffs import api_loop as loop_api
@@ -54,6 +55,12 @@ api_v1 = [
         consent_api.consent_evidence_content,
         name="api-consent-evidence-content",
     ),
+    path(
+        "consents/<id:consent_id>/receipt/",
+        api_receipt.consent_receipt,
+        name="api-consent-receipt",
+    ),
+    path("consents/<id:consent_id>/record/", api_receipt.consent_record, name="api-consent-record"),
     path(
         "consents/<id:consent_id>/withdraw/",
         consent_api.consent_withdraw,
