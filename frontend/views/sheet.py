@@ -22,8 +22,9 @@ from referral_hub.directory import roles
 from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import selectors, sent_copy, services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
-from referral_hub.handoffs.models import EventKind, Status
+from referral_hub.handoffs.models import OPEN_STATUSES, EventKind, Status
 from referral_hub.inbox.read_state import mark_sheet_read
+from referral_hub.resident_texts.languages import choices as resident_language_choices
 from referral_hub.vault.errors import VaultError
 
 MILESTONES = [
@@ -32,6 +33,7 @@ MILESTONES = [
     ("accepted_at", EventKind.ACCEPTED.label),
     ("contacted_at", EventKind.CONTACTED.label),
     ("connected_at", EventKind.CONNECTED.label),
+    ("arrived_at", EventKind.ARRIVED.label),
     ("closed_at", EventKind.CLOSED.label),
 ]
 
@@ -122,6 +124,8 @@ def _detail_context(
         "errors": summary,
         "attachments": list(sheet.attachments.all()) if on_desk else [],
         "consent": sheet.consent,
+        "handout_languages": resident_language_choices(),
+        "open_statuses": OPEN_STATUSES,
     }
 
 
