@@ -129,9 +129,8 @@ class SendFlow:
                     "family_name_kana", _("新しく登録するときは氏(フリガナ)が必要です。")
                 )
                 valid = False
-            if self.search.cleaned_data["birth_date"] is None:
-                self.search.add_error("birth_date", _("新しく登録するときは生年月日が必要です。"))
-                valid = False
+            # No birth date is allowed: a resident who does not know it or will not give it
+            # is still registered (the API allows it too; issue 19).
         return valid
 
     @cached_property

@@ -7,6 +7,7 @@ go to the chosen desk, is decided by the services (the policy gate) when the pag
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.urls import reverse_lazy
@@ -20,6 +21,7 @@ from frontend.forms.base import (
     NormalisedField,
 )
 from frontend.forms.files import ScanField, ScansField
+from referral_hub import wareki
 from referral_hub.api_input import parse_id, plausible_birth_date, plausible_valid_until
 from referral_hub.consent.categories import Basis, Category, Method
 from referral_hub.consent.kana import to_katakana, to_phone
@@ -33,6 +35,23 @@ DEFAULT_PURPOSE = _("生活の困りごとについて、窓口で相談・支�
 # Feedback to the referrer is minimal unless the resident chooses more (DOMAIN.md): the status
 # and outcome always reach the clerk; 「つないだ職員への経過報告」 is ticked only on request.
 DEFAULT_CATEGORIES = [Category.IDENTITY, Category.CONCERN]
+
+
+class WarekiDateField(forms.DateField):
+    """A date typed as a clerk writes it: 和暦 (昭和55年4月1日, S55.4.1, R2/1/1, 令和元年5月1日)
+    or 西暦 (1980-04-01, 1980/4/1). The rules are ``referral_hub.wareki``'s, shared with the API."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return wareki.parse_date(str(value))
+        except wareki.InvalidDate as invalid:
+            raise forms.ValidationError(invalid.message, code="invalid") from None
 
 
 class DateInput(forms.DateInput):
@@ -88,11 +107,14 @@ class ResidentSearchForm(AccessibleForm):
         required=False,
         widget=forms.TextInput(attrs=_search_attrs()),
     )
-    birth_date = forms.DateField(
+    birth_date = WarekiDateField(
         label=_("生年月日"),
         required=False,
         validators=[plausible_birth_date],
-        widget=DateInput(attrs=_search_attrs()),
+        help_text=_("和暦でも入力できます(例: 昭和55年4月1日、S55.4.1、R2/1/1)。わからないときは空欄のままで登録できます。"),
+        widget=forms.TextInput(
+            attrs=_search_attrs(placeholder=_("例: S55.4.1"), inputmode="text")
+        ),
     )
 
     def kana(self) -> str:

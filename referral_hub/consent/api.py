@@ -18,6 +18,7 @@ from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
 from referral_hub.api_input import (
     IdField,
     NormalisedCharField,
+    WarekiDateField,
     plausible_birth_date,
     plausible_valid_until,
     validated,
@@ -38,8 +39,12 @@ class ResidentIn(serializers.Serializer):
     given_name_kana = NormalisedCharField(
         normalise=to_katakana, max_length=100, allow_blank=True, default=""
     )
-    birth_date = serializers.DateField(
-        allow_null=True, required=False, default=None, validators=[plausible_birth_date]
+    birth_date = WarekiDateField(
+        allow_null=True,
+        required=False,
+        default=None,
+        validators=[plausible_birth_date],
+        help_text="YYYY-MM-DD or 和暦 (昭和55年4月1日, S55.4.1, R2/1/1); null: not given",
     )
     address = serializers.CharField(max_length=300, allow_blank=True, default="")
     phone = NormalisedCharField(normalise=to_phone, max_length=32, allow_blank=True, default="")
@@ -92,9 +97,7 @@ def residents(request: Request) -> Response:
 def _find_residents(request: Request) -> Response:
     decision = policy.authorize_registration(request.user, "resident.search")
     require_allowed(decision)
-    birth = serializers.DateField(
-        allow_null=True, validators=[plausible_birth_date]
-    ).run_validation(request.query_params.get("birth_date") or None)
+    birth = WarekiDateField(allow_null=True, validators=[plausible_birth_date]).run_validation(request.query_params.get("birth_date") or None)
     matches = services.find_possible_duplicates(
         request.user, request.query_params.get("q", ""), birth
     )
@@ -128,7 +131,7 @@ class ConsentIn(serializers.Serializer):
     purpose = serializers.CharField(max_length=500)
     method = serializers.ChoiceField(choices=Method.choices)
     witness = serializers.CharField(max_length=100, allow_blank=True, default="")
-    valid_until = serializers.DateField(validators=[plausible_valid_until])
+    valid_until = WarekiDateField(validators=[plausible_valid_until])
     notice_version = serializers.CharField(
         max_length=32,
         allow_blank=True,
