@@ -123,14 +123,17 @@ class SendFlow:
 
     def is_valid(self) -> bool:
         valid = all(form.is_valid() for form in self.active_forms())
-        if self.resident_value == NEW and self.search.is_valid():
-            if not self.search.cleaned_data["family_name_kana"].strip():
-                self.search.add_error(
-                    "family_name_kana", _("新しく登録するときは氏(フリガナ)が必要です。")
-                )
-                valid = False
-            # No birth date is allowed: a resident who does not know it or will not give it
-            # is still registered (the API allows it too; issue 19).
+        # No birth date is allowed: a resident who does not know it or will not give it is
+        # still registered (the API allows it too; issue 19). The kana is needed.
+        if (
+            self.resident_value == NEW
+            and self.search.is_valid()
+            and not self.search.cleaned_data["family_name_kana"].strip()
+        ):
+            self.search.add_error(
+                "family_name_kana", _("新しく登録するときは氏(フリガナ)が必要です。")
+            )
+            valid = False
         return valid
 
     @cached_property

@@ -38,8 +38,10 @@ class _DocumentRenderer(BaseRenderer):
         renderer_context: dict[str, Any] | None = None,
     ) -> bytes:
         response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400 or not isinstance(
-            data, (bytes, str)
+        if (
+            response is not None
+            and response.status_code >= 400
+            or not isinstance(data, (bytes, str))
         ):
             if response is not None:
                 response["Content-Type"] = "application/json"

@@ -16,7 +16,9 @@ import unicodedata
 
 from japanera import ERA_DATA_GENERAL, EraDate
 
-_ERAS = {e.kanji: e for e in ERA_DATA_GENERAL if e.kanji in ("明治", "大正", "昭和", "平成", "令和")}
+_ERAS = {
+    e.kanji: e for e in ERA_DATA_GENERAL if e.kanji in ("明治", "大正", "昭和", "平成", "令和")
+}
 _ABBREVIATIONS = {
     "M": "明治",
     "T": "大正",

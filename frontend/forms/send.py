@@ -111,10 +111,10 @@ class ResidentSearchForm(AccessibleForm):
         label=_("生年月日"),
         required=False,
         validators=[plausible_birth_date],
-        help_text=_("和暦でも入力できます(例: 昭和55年4月1日、S55.4.1、R2/1/1)。わからないときは空欄のままで登録できます。"),
-        widget=forms.TextInput(
-            attrs=_search_attrs(placeholder=_("例: S55.4.1"), inputmode="text")
+        help_text=_(
+            "和暦でも入力できます(例: 昭和55年4月1日、S55.4.1、R2/1/1)。わからないときは空欄のままで登録できます。"
         ),
+        widget=forms.TextInput(attrs=_search_attrs(placeholder=_("例: S55.4.1"), inputmode="text")),
     )
 
     def kana(self) -> str:

@@ -13,9 +13,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from frontend import navigation
+from referral_hub import wareki
 from referral_hub.consent.categories import Basis, Category, Method
 from referral_hub.handoffs.models import EventKind, HandoffMethod, Outcome, Status, Urgency
-from referral_hub import wareki
 from referral_hub.inbox.read_state import last_seq, unread_counts
 
 register = template.Library()

@@ -97,7 +97,9 @@ def residents(request: Request) -> Response:
 def _find_residents(request: Request) -> Response:
     decision = policy.authorize_registration(request.user, "resident.search")
     require_allowed(decision)
-    birth = WarekiDateField(allow_null=True, validators=[plausible_birth_date]).run_validation(request.query_params.get("birth_date") or None)
+    birth = WarekiDateField(allow_null=True, validators=[plausible_birth_date]).run_validation(
+        request.query_params.get("birth_date") or None
+    )
     matches = services.find_possible_duplicates(
         request.user, request.query_params.get("q", ""), birth
     )

@@ -149,9 +149,7 @@ class Consent(models.Model):
         _("署名した人"), max_length=32, choices=Signatory.choices, default=Signatory.SELF
     )
     signatory_name = EncryptedTextField(_("署名者の氏名"), key_field="data_key", blank=True)
-    signatory_document = EncryptedTextField(
-        _("確認した書類"), key_field="data_key", blank=True
-    )
+    signatory_document = EncryptedTextField(_("確認した書類"), key_field="data_key", blank=True)
 
     class Meta:
         verbose_name = _("本人同意")

@@ -30,7 +30,7 @@ from referral_hub.resident_texts import Words, plain
 
 TS27560_SCHEMA = "ISO/IEC TS 27560:2023"
 CATEGORY_KEYS = {code: f"cat_{code}" for code in Category.values}
-SIGNATORY_KEYS = {
+SIGNATORY_KEYS: dict[str, str] = {
     Signatory.SELF: "sig_self",
     Signatory.LEGAL_REPRESENTATIVE: "sig_legal_representative",
     Signatory.PROXY: "sig_proxy",
@@ -86,7 +86,9 @@ def build_receipt(consent: Consent, language: str) -> Receipt:
         consent_id=consent.pk,
         recorded_on=_date(words, timezone.localtime(consent.recorded_at).date()),
         desks=[d.name for d in consent.recipients.all().order_by("pk")],
-        categories=[words.text(CATEGORY_KEYS[c]) for c in Category.values if c in consent.categories],
+        categories=[
+            words.text(CATEGORY_KEYS[c]) for c in Category.values if c in consent.categories
+        ],
         purpose=consent.purpose,
         valid_until=_date(words, consent.valid_until),
         withdraw=words.text("withdraw_text", phone=phone or "—", place=place or "—"),
@@ -150,7 +152,9 @@ def ts27560_record(consent: Consent) -> dict[str, Any]:
         "consent_language": consent.language,
         "consent_type": "explicit",
         "collection_method": consent.method,
-        "purposes": [{"purpose": "connect_to_consultation_support", "description": consent.purpose}],
+        "purposes": [
+            {"purpose": "connect_to_consultation_support", "description": consent.purpose}
+        ],
         "pii_categories": list(consent.categories),
         "recipients": [
             {"id": f"desk:{d.code}", "name": d.name} for d in consent.recipients.order_by("pk")

@@ -137,9 +137,7 @@ class Desk(EnglishNamed):
     temporary_notice = models.TextField(
         _("臨時のお知らせ"), blank=True, help_text=_("例: 5月7日は午後のみ受付")
     )
-    temporary_notice_until = models.DateField(
-        _("臨時のお知らせの掲載期限"), null=True, blank=True
-    )
+    temporary_notice_until = models.DateField(_("臨時のお知らせの掲載期限"), null=True, blank=True)
     concerns = models.ManyToManyField(
         Concern, blank=True, related_name="desks", verbose_name=_("対応する困りごと")
     )

@@ -44,9 +44,7 @@ def arrival_figures(
     if connections[sheets.db].vendor == "postgresql":
         median = timed.aggregate(m=PercentileCont("arrival_seconds", 0.5))["m"]
     else:
-        median = window_percentiles(timed.values("arrival_seconds"), "arrival_seconds", (0.5,))[
-            0.5
-        ]
+        median = window_percentiles(timed.values("arrival_seconds"), "arrival_seconds", (0.5,))[0.5]
     by_department = [
         {
             "department_id": r["from_department"],

@@ -122,7 +122,8 @@ def _arrival_rows(arrivals: dict[str, Any]) -> list[list[Any]]:
             "来所",
             "送信から来所までの中央値(秒)",
             "",
-            "" if arrivals["median_seconds_to_arrival"] is None
+            ""
+            if arrivals["median_seconds_to_arrival"] is None
             else arrivals["median_seconds_to_arrival"],
         ],
     ]

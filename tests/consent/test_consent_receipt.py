@@ -144,7 +144,10 @@ def test_ts27560_record_has_the_consent_in_ids_and_codes(api, resident):
     assert record["record_id"] == f"consent:{body['id']}"
     assert record["pii_principal_id"] == f"resident:{resident.pk}"
     assert record["notice"]["notice_version"] == FIRST_VERSION
-    assert record["notice"]["notice_hash"] == {"algorithm": "sha-256", "value": body["notice_sha256"]}
+    assert record["notice"]["notice_hash"] == {
+        "algorithm": "sha-256",
+        "value": body["notice_sha256"],
+    }
     assert record["pii_categories"] == ["concern", "health", "identity"]
     assert record["recipients"][0]["id"] == "desk:jiritsu"
     assert record["delegation"] == {"signatory": "proxy", "document_seen": True}

@@ -22,9 +22,7 @@ CASE_TEXTS = {
 
 @pytest.fixture
 def sheet_id(demo, api, resident):
-    consent = make_consent(
-        demo.user("tax_clerk"), resident, ["jiritsu"], list(ALL_CATEGORIES)
-    )
+    consent = make_consent(demo.user("tax_clerk"), resident, ["jiritsu"], list(ALL_CATEGORIES))
     return send_ok(api("tax_clerk"), resident, consent, **CASE_TEXTS)
 
 

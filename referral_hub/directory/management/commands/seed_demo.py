@@ -10,11 +10,11 @@ from django.db import transaction
 from referral_hub.directory import services
 from referral_hub.directory.models import Concern, Department, Desk, Membership, Municipality
 from referral_hub.directory.reference_data import (
-    DEMO_HANDOUT_FIELDS,
     CONCERN_NAMES_EN,
     CONCERNS,
     DEMO_DEPARTMENTS,
     DEMO_DESKS,
+    DEMO_HANDOUT_FIELDS,
     DEMO_MUNICIPALITY,
     DEMO_USERS,
     DEPARTMENT_NAMES_EN,
