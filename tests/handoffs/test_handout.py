@@ -3,6 +3,9 @@ language, carries no case content, and falls back to やさしい日本語."""
 
 from __future__ import annotations
 
+import re
+import zlib
+
 import pytest
 
 from referral_hub.audit.models import AuditEvent
@@ -95,11 +98,25 @@ def test_missing_string_falls_back_to_easy_japanese(settings, tmp_path, api, she
         catalogue.cache_clear()
 
 
-def test_handout_pdf_is_a_pdf(api, sheet_id):
+def _embedded_fonts(pdf: bytes) -> set[str]:
+    names = set()
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            names.update(re.findall(rb"/FontName\s*/([A-Za-z+_-]+)", zlib.decompress(stream[1])))
+        except zlib.error:
+            continue
+    return {name.decode().split("+", 1)[-1] for name in names}
+
+
+def test_handout_pdf_is_set_in_noto_cjk(api, sheet_id):
     response = _handout(api, "tax_clerk", sheet_id, lang="ja", format="pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    # Japanese is set in Debian's Noto CJK (fonts-noto-cjk), not a fallback without kana.
+    assert "Noto-Sans-CJK-JP" in _embedded_fonts(response.content)
+    receipt = _handout(api, "tax_clerk", sheet_id, lang="vi", format="pdf", paper="receipt")
+    assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
 
 
 def test_handout_is_for_sender_and_owner_desk_only(api, sheet_id):
