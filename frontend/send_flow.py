@@ -41,7 +41,7 @@ from referral_hub.consent import evidence as consent_evidence
 from referral_hub.consent import policy
 from referral_hub.consent import services as consent_services
 from referral_hub.consent.categories import Basis
-from referral_hub.consent.models import Consent, Resident
+from referral_hub.consent.models import Consent, Resident, Signatory
 from referral_hub.consent.refusals import require_allowed
 from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import services as sheet_services
@@ -251,6 +251,11 @@ class SendFlow:
                 method=scope["method"],
                 witness=scope["witness"],
                 valid_until=scope["valid_until"],
+                language=scope.get("language") or "ja",
+                read_aloud=scope.get("read_aloud", False),
+                signatory=scope.get("signatory") or Signatory.SELF,
+                signatory_name=scope.get("signatory_name", ""),
+                signatory_document=scope.get("signatory_document", ""),
             ),
         )
         self.consent_id = consent.pk

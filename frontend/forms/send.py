@@ -25,8 +25,10 @@ from referral_hub import wareki
 from referral_hub.api_input import parse_id, plausible_birth_date, plausible_valid_until
 from referral_hub.consent.categories import Basis, Category, Method
 from referral_hub.consent.kana import to_katakana, to_phone
+from referral_hub.consent.models import Signatory
 from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs.models import HandoffMethod, Urgency
+from referral_hub.resident_texts.languages import choices as resident_language_choices
 
 NEW = "new"
 OTHER_BASIS = "other_basis"
@@ -219,6 +221,34 @@ class ConsentForm(AccessibleForm):
         required=False,
         help_text=_("署名した同意書で同意を得たときに添付します。暗号化して保存されます。"),
     )
+    # The notice as shown or read aloud, and who signed (issue 19; consent/notices.py).
+    language = forms.ChoiceField(
+        label=_("説明した言語"),
+        choices=resident_language_choices(),
+        initial="ja",
+        required=False,
+        help_text=_("同意書の控えもこの言語で印刷できます。"),
+    )
+    read_aloud = forms.BooleanField(label=_("説明文を読み上げた"), required=False)
+    signatory = forms.ChoiceField(
+        label=_("署名・同意した人"),
+        choices=Signatory.choices,
+        initial=Signatory.SELF,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    signatory_name = forms.CharField(
+        label=_("代理人の氏名"),
+        max_length=100,
+        required=False,
+        help_text=_("法定代理人・代理人が同意したときに記入します。暗号化して保存されます。"),
+    )
+    signatory_document = forms.CharField(
+        label=_("確認した書類"),
+        max_length=200,
+        required=False,
+        help_text=_("例: 委任状、成年後見登記事項証明書"),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -236,6 +266,15 @@ class ConsentForm(AccessibleForm):
             and "evidence" not in self.errors
         ):
             self.add_error("evidence", _("署名した同意書のスキャンか写真を添付してください。"))
+        if (data.get("signatory") or Signatory.SELF) != Signatory.SELF:
+            if not data.get("signatory_name", "").strip():
+                self.add_error(
+                    "signatory_name", _("代理人が同意したときは、その人の氏名を記入してください。")
+                )
+            if not data.get("signatory_document", "").strip():
+                self.add_error(
+                    "signatory_document", _("代理の根拠として確認した書類を記入してください。")
+                )
         return data
 
 

@@ -125,6 +125,9 @@ def _detail_context(
         "attachments": list(sheet.attachments.all()) if on_desk else [],
         "consent": sheet.consent,
         "handout_languages": resident_language_choices(),
+        # Both sides of a sheet relate to its resident (policy.relationship), so they may read
+        # the consent; the receipt's own request asks the gate (consent.read, audited).
+        "consent_readable": sheet.consent_id is not None,
         "open_statuses": OPEN_STATUSES,
     }
 
