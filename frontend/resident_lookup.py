@@ -29,14 +29,19 @@ class Lookup:
     matches: list[Match]
     searched: bool
     refusal: policy.Decision | None = None
+    # Kana typed without a birth date: nothing can be searched (the blind indexes need both),
+    # but the resident can still be registered without one.
+    kana_only: bool = False
 
 
 def find_residents(actor: Any, kana: str, birth_date: datetime.date | None) -> Lookup:
     """Possible duplicates by kana + birth date, each with its active consents. Both are
     needed: the blind indexes key on them together, and every search is audited, so half a
     name typed without a date is not sent to the search at all."""
-    if not kana.strip() or birth_date is None:
+    if not kana.strip():
         return Lookup([], searched=False)
+    if birth_date is None:
+        return Lookup([], searched=False, kana_only=True)
 
     decision = policy.authorize_registration(actor, "resident.search")
     if not decision.allowed:

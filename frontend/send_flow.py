@@ -41,7 +41,7 @@ from referral_hub.consent import evidence as consent_evidence
 from referral_hub.consent import policy
 from referral_hub.consent import services as consent_services
 from referral_hub.consent.categories import Basis
-from referral_hub.consent.models import Consent, Resident
+from referral_hub.consent.models import Consent, Resident, Signatory
 from referral_hub.consent.refusals import require_allowed
 from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import services as sheet_services
@@ -123,15 +123,17 @@ class SendFlow:
 
     def is_valid(self) -> bool:
         valid = all(form.is_valid() for form in self.active_forms())
-        if self.resident_value == NEW and self.search.is_valid():
-            if not self.search.cleaned_data["family_name_kana"].strip():
-                self.search.add_error(
-                    "family_name_kana", _("新しく登録するときは氏(フリガナ)が必要です。")
-                )
-                valid = False
-            if self.search.cleaned_data["birth_date"] is None:
-                self.search.add_error("birth_date", _("新しく登録するときは生年月日が必要です。"))
-                valid = False
+        # No birth date is allowed: a resident who does not know it or will not give it is
+        # still registered (the API allows it too; issue 19). The kana is needed.
+        if (
+            self.resident_value == NEW
+            and self.search.is_valid()
+            and not self.search.cleaned_data["family_name_kana"].strip()
+        ):
+            self.search.add_error(
+                "family_name_kana", _("新しく登録するときは氏(フリガナ)が必要です。")
+            )
+            valid = False
         return valid
 
     @cached_property
@@ -249,6 +251,11 @@ class SendFlow:
                 method=scope["method"],
                 witness=scope["witness"],
                 valid_until=scope["valid_until"],
+                language=scope.get("language") or "ja",
+                read_aloud=scope.get("read_aloud", False),
+                signatory=scope.get("signatory") or Signatory.SELF,
+                signatory_name=scope.get("signatory_name", ""),
+                signatory_document=scope.get("signatory_document", ""),
             ),
         )
         self.consent_id = consent.pk

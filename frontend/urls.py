@@ -4,6 +4,7 @@ from frontend.views import (
     account,
     lead,
     lists,
+    loop,
     meetings,
     privacy,
     rights,
@@ -63,6 +64,7 @@ urlpatterns = [
     path("sheets/<id:sheet_id>/", sheet.sheet_detail, name="sheet_detail"),
     path("sheets/<id:sheet_id>/actions/<slug:action>/", sheet.sheet_action, name="sheet_action"),
     path("sheets/<id:sheet_id>/messages/", sheet.sheet_message, name="sheet_message"),
+    path("sheets/<id:sheet_id>/arrived/", loop.sheet_arrived, name="sheet_arrived"),
     path("sheets/<id:sheet_id>/attachments/", sheet.sheet_attachment, name="sheet_attachment"),
     path(
         "sheets/<id:sheet_id>/consent/withdraw/",

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from rest_framework import serializers
 
+from referral_hub import wareki
 from referral_hub.api_errors import ApiError
 from referral_hub.url_converters import MAX_ID
 from referral_hub.vault.filenames import drop_invisible
@@ -122,6 +123,21 @@ def plausible_query_date(value: Any) -> None:
         LATEST_QUERY_DATE,
         "1900年から2199年までの日付を指定してください。/ Use a date between 1900 and 2199.",
     )(value)
+
+
+class WarekiDateField(serializers.DateField):
+    """A date as ISO 8601 or as clerks type it in 和暦 (昭和55年4月1日, S55.4.1, R2/1/1, 元年;
+    ``referral_hub.wareki``). An invalid era date (昭和65年) is refused with why."""
+
+    def to_internal_value(self, value: Any) -> datetime.date:
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        try:
+            return wareki.parse_date(value)
+        except wareki.InvalidDate as invalid:
+            raise serializers.ValidationError(invalid.message, code="invalid") from None
 
 
 def plausible_birth_date(value: Any) -> None:

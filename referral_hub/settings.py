@@ -294,6 +294,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- Domain settings ------------------------------------------------------------------------
 OFFICE_HOURS = env_str("OFFICE_HOURS", "08:30-17:15")
+# The resident's handout and consent receipt (issue 19): a folder of corrected catalogues
+# (<lang>.po) that override the shipped ones, and the phone number to withdraw a consent by.
+RESIDENT_TEXTS_DIR = env_str("RESIDENT_TEXTS_DIR", "")
+CONSENT_WITHDRAWAL_PHONE = env_str("CONSENT_WITHDRAWAL_PHONE", "")
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -5,8 +5,10 @@ from django.urls import include, path
 
 from referral_hub import api_docs, health, url_converters  # noqa: F401 - registers <id:…>
 from referral_hub.consent import api as consent_api
+from referral_hub.consent import api_receipt
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
+from referral_hub.handoffs import api_loop as loop_api
 from referral_hub.handoffs import attachments as attachments_api
 from referral_hub.signin import api as signin_api
 
@@ -23,6 +25,8 @@ sheet_actions = [
     path("events/", sheets_api.sheet_events, name="api-sheet-events"),
     path("messages/", sheets_api.sheet_messages, name="api-sheet-messages"),
     path("attachments/", attachments_api.sheet_attachments, name="api-sheet-attachments"),
+    path("handout/", loop_api.sheet_handout, name="api-sheet-handout"),
+    path("arrived/", loop_api.sheet_arrived, name="api-sheet-arrived"),
 ]
 
 api_v1 = [
@@ -59,6 +63,12 @@ api_v1 = [
         consent_api.consent_evidence_content,
         name="api-consent-evidence-content",
     ),
+    path(
+        "consents/<id:consent_id>/receipt/",
+        api_receipt.consent_receipt,
+        name="api-consent-receipt",
+    ),
+    path("consents/<id:consent_id>/record/", api_receipt.consent_record, name="api-consent-record"),
     path(
         "consents/<id:consent_id>/withdraw/",
         consent_api.consent_withdraw,

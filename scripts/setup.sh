@@ -36,6 +36,15 @@ if ! command -v msgfmt >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# The handout and receipt PDFs (WeasyPrint) need Pango and the Noto CJK fonts (issue 19).
+if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK JP" || ! fc-list 2>/dev/null | grep -q -e "Lohit Devanagari" -e "Noto Sans Devanagari" || ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Pango and Noto CJK fonts for the handout PDF (Japanese, Chinese, Korean, Nepali)"
+    apt-get update -qq >/dev/null && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-lohit-deva >/dev/null
+  else
+    echo "note: the handout PDF needs libpango and fonts-noto-cjk (HTML works without)." >&2
+  fi
+fi
 if [ -d locale ]; then
   DEBUG=1 .venv/bin/python manage.py compilemessages --ignore=.venv -v0
 fi

@@ -118,6 +118,11 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("api-consent-evidence", "POST"):        ( 201,  403,  403,  403,  403,  403,  403,  401),
     ("api-consent-evidence-content", "GET"): ( 403,  403,  403,  403,  403,  200,  403,  401),
     ("api-consent-evidence-content", "POST"): ( 405,  405,  405,  405,  405,  405,  405,  401),
+    # The receipt and the TS 27560 record: whoever may read the consent (issue 19).
+    ("api-consent-receipt", "GET"):          ( 200,  403,  403,  403,  200,  200,  403,  401),
+    ("api-consent-receipt", "POST"):         ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-consent-record", "GET"):           ( 200,  403,  403,  403,  200,  200,  403,  401),
+    ("api-consent-record", "POST"):          ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-consent-withdraw", "GET"):         ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-consent-withdraw", "POST"):        ( 200,  403,  403,  403,  200,  200,  403,  401),
     ("api-consents", "GET"):                 ( 405,  405,  405,  405,  405,  405,  405,  401),
@@ -181,6 +186,12 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("api-sheet-connected", "POST"):         ( 403,  403,  403,  403,  409,  403,  403,  401),
     ("api-sheet-contacted", "GET"):          ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-sheet-contacted", "POST"):         ( 403,  403,  403,  403,  409,  403,  403,  401),
+    # The resident's handout: the sending side and the owner desk, as the sheet read (issue 19).
+    ("api-sheet-handout", "GET"):            ( 200,  403,  403,  403,  200,  403,  403,  401),
+    ("api-sheet-handout", "POST"):           ( 405,  405,  405,  405,  405,  405,  405,  401),
+    # 来所: the owner desk only.
+    ("api-sheet-arrived", "GET"):            ( 405,  405,  405,  405,  405,  405,  405,  401),
+    ("api-sheet-arrived", "POST"):           ( 403,  403,  403,  403,  200,  403,  403,  401),
     ("api-sheet-events", "GET"):             ( 200,  403,  403,  403,  200,  403,  403,  401),
     ("api-sheet-events", "POST"):            ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-sheet-messages", "GET"):           ( 200,  403,  403,  403,  200,  403,  403,  401),
@@ -275,6 +286,9 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("sent_list", "POST"):                   ( 405,  405,  405,  405,  405,  405,  405, R302),
     ("sheet_action", "GET"):                 ( 405,  405,  405,  405,  405,  405,  405,  302),
     ("sheet_action", "POST"):                ( 403,  403,  403,  403,  302,  403,  403, R302),
+    ("sheet_arrived", "GET"):                ( 405,  405,  405,  405,  405,  405,  405,  302),
+    # The page redirects back either way; only the owner desk's arrival is recorded.
+    ("sheet_arrived", "POST"):               (R302, R302, R302, R302,  302, R302, R302, R302),
     ("sheet_attachment", "GET"):             ( 405,  405,  405,  405,  405,  405,  405,  302),
     ("sheet_attachment", "POST"):            ( 302,  403,  403,  403,  302,  403,  403, R302),
     ("sheet_consent_withdraw", "GET"):       ( 405,  405,  405,  405,  405,  405,  405,  302),
@@ -666,6 +680,8 @@ def request_data(route: str, method: str, role: str, world: World) -> tuple[str,
         "api-sheet-withdraw": ("json", {"reason": "本人が来所しなかった"}),
         "api-sheet-messages": ("json", {"body": "ご連絡ありがとうございます。"}),
         "api-sheet-attachments": ("multipart", _upload()),
+        "api-sheet-arrived": ("json", {"code": _arrival_code(world)}),
+        "sheet_arrived": ("form", {"code": _arrival_code(world)}),
         "api-inbox-read": ("json", {"sheet": world.sheet}),
         "audit-review-detail": ("json", {"decision": "approve", "note": ""}),
         "login": ("form", _credentials(role)),
@@ -697,6 +713,10 @@ def request_data(route: str, method: str, role: str, world: World) -> tuple[str,
         body["consent"] = world.consent
         return "json", body
     return bodies.get(route, ("json", {}) if route.startswith("api-") else ("form", {}))
+
+
+def _arrival_code(world: World) -> str:
+    return ConnectSheet.objects.get(pk=world.sheet).arrival_code
 
 
 def _resident(world: World) -> Resident:

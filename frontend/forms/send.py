@@ -7,6 +7,7 @@ go to the chosen desk, is decided by the services (the policy gate) when the pag
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.urls import reverse_lazy
@@ -20,11 +21,14 @@ from frontend.forms.base import (
     NormalisedField,
 )
 from frontend.forms.files import ScanField, ScansField
+from referral_hub import wareki
 from referral_hub.api_input import parse_id, plausible_birth_date, plausible_valid_until
 from referral_hub.consent.categories import Basis, Category, Method
 from referral_hub.consent.kana import to_katakana, to_phone
+from referral_hub.consent.models import Signatory
 from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs.models import HandoffMethod, Urgency
+from referral_hub.resident_texts.languages import choices as resident_language_choices
 
 NEW = "new"
 OTHER_BASIS = "other_basis"
@@ -33,6 +37,23 @@ DEFAULT_PURPOSE = _("生活の困りごとについて、窓口で相談・支�
 # Feedback to the referrer is minimal unless the resident chooses more (DOMAIN.md): the status
 # and outcome always reach the clerk; 「つないだ職員への経過報告」 is ticked only on request.
 DEFAULT_CATEGORIES = [Category.IDENTITY, Category.CONCERN]
+
+
+class WarekiDateField(forms.DateField):
+    """A date typed as a clerk writes it: 和暦 (昭和55年4月1日, S55.4.1, R2/1/1, 令和元年5月1日)
+    or 西暦 (1980-04-01, 1980/4/1). The rules are ``referral_hub.wareki``'s, shared with the API."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return wareki.parse_date(str(value))
+        except wareki.InvalidDate as invalid:
+            raise forms.ValidationError(invalid.message, code="invalid") from None
 
 
 class DateInput(forms.DateInput):
@@ -88,11 +109,14 @@ class ResidentSearchForm(AccessibleForm):
         required=False,
         widget=forms.TextInput(attrs=_search_attrs()),
     )
-    birth_date = forms.DateField(
+    birth_date = WarekiDateField(
         label=_("生年月日"),
         required=False,
         validators=[plausible_birth_date],
-        widget=DateInput(attrs=_search_attrs()),
+        help_text=_(
+            "和暦でも入力できます(例: 昭和55年4月1日、S55.4.1、R2/1/1)。わからないときは空欄のままで登録できます。"
+        ),
+        widget=forms.TextInput(attrs=_search_attrs(placeholder=_("例: S55.4.1"), inputmode="text")),
     )
 
     def kana(self) -> str:
@@ -197,6 +221,34 @@ class ConsentForm(AccessibleForm):
         required=False,
         help_text=_("署名した同意書で同意を得たときに添付します。暗号化して保存されます。"),
     )
+    # The notice as shown or read aloud, and who signed (issue 19; consent/notices.py).
+    language = forms.ChoiceField(
+        label=_("説明した言語"),
+        choices=resident_language_choices(),
+        initial="ja",
+        required=False,
+        help_text=_("同意書の控えもこの言語で印刷できます。"),
+    )
+    read_aloud = forms.BooleanField(label=_("説明文を読み上げた"), required=False)
+    signatory = forms.ChoiceField(
+        label=_("署名・同意した人"),
+        choices=Signatory.choices,
+        initial=Signatory.SELF,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    signatory_name = forms.CharField(
+        label=_("代理人の氏名"),
+        max_length=100,
+        required=False,
+        help_text=_("法定代理人・代理人が同意したときに記入します。暗号化して保存されます。"),
+    )
+    signatory_document = forms.CharField(
+        label=_("確認した書類"),
+        max_length=200,
+        required=False,
+        help_text=_("例: 委任状、成年後見登記事項証明書"),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -214,6 +266,15 @@ class ConsentForm(AccessibleForm):
             and "evidence" not in self.errors
         ):
             self.add_error("evidence", _("署名した同意書のスキャンか写真を添付してください。"))
+        if (data.get("signatory") or Signatory.SELF) != Signatory.SELF:
+            if not data.get("signatory_name", "").strip():
+                self.add_error(
+                    "signatory_name", _("代理人が同意したときは、その人の氏名を記入してください。")
+                )
+            if not data.get("signatory_document", "").strip():
+                self.add_error(
+                    "signatory_document", _("代理の根拠として確認した書類を記入してください。")
+                )
         return data
 
 

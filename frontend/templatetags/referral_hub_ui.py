@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from frontend import navigation
+from referral_hub import wareki
 from referral_hub.consent.categories import Basis, Category, Method
 from referral_hub.handoffs.models import EventKind, HandoffMethod, Outcome, Status, Urgency
 from referral_hub.inbox.read_state import last_seq, unread_counts
@@ -71,6 +72,17 @@ def long_date(value: datetime.date | None) -> str:
     if get_language() in (None, "ja"):
         return f"{value.year}年{value.month}月{value.day}日"
     return date_format(value, "j F Y")
+
+
+@register.filter
+def both_eras(value: datetime.date | None) -> str:
+    """「1980年4月1日(昭和55年4月1日)」: 西暦 and 和暦, as clerks read dates back."""
+    if not value:
+        return ""
+    if get_language() in (None, "ja"):
+        return wareki.both_eras(value)
+    era = wareki.era_text(value)
+    return f"{date_format(value, 'j F Y')} ({era})" if era else date_format(value, "j F Y")
 
 
 @register.inclusion_tag("frontend/partials/header.html", takes_context=True)

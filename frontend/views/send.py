@@ -117,16 +117,21 @@ def _initial_consent_data(form: ConsentForm) -> QueryDict:
 @require_GET
 def resident_matches(request: HttpRequest) -> HttpResponse:
     """Duplicate suggestions; the consent choices follow the resident now selected (out of band)."""
-    lookup = _lookup(request, ResidentSearchForm(request.GET))
+    search = ResidentSearchForm(request.GET)
+    lookup = _lookup(request, search)
+    typed_birth = search.cleaned_data.get("birth_date") if search.is_valid() else None
+    birth_errors = search.errors.get("birth_date", []) if request.GET.get("birth_date") else []
     selected = request.GET.get("resident", "")
     if selected != NEW and parse_id(selected) not in {m.resident.pk for m in lookup.matches}:
         selected = ""
-    if lookup.searched and not lookup.matches:
+    if (lookup.searched or lookup.kana_only) and not lookup.matches:
         selected = NEW
     context = {
         "lookup": lookup,
         "selected_resident": selected,
         "oob": True,
+        "typed_birth": typed_birth,
+        "birth_errors": birth_errors,
         **_consent_context(request, selected, ""),
     }
     return render(request, "frontend/partials/resident_matches.html", context)

@@ -23,9 +23,10 @@ from referral_hub.directory import roles
 from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import selectors, sent_copy, services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
-from referral_hub.handoffs.models import EventKind, Status
+from referral_hub.handoffs.models import OPEN_STATUSES, EventKind, Status
 from referral_hub.inbox.read_state import mark_sheet_read
 from referral_hub.signin import step_up
+from referral_hub.resident_texts.languages import choices as resident_language_choices
 from referral_hub.vault.errors import VaultError
 
 MILESTONES = [
@@ -34,6 +35,7 @@ MILESTONES = [
     ("accepted_at", EventKind.ACCEPTED.label),
     ("contacted_at", EventKind.CONTACTED.label),
     ("connected_at", EventKind.CONNECTED.label),
+    ("arrived_at", EventKind.ARRIVED.label),
     ("closed_at", EventKind.CLOSED.label),
 ]
 
@@ -137,6 +139,11 @@ def _detail_context(
         "errors": summary,
         "attachments": list(sheet.attachments.all()) if on_desk else [],
         "consent": sheet.consent,
+        "handout_languages": resident_language_choices(),
+        # Both sides of a sheet relate to its resident (policy.relationship), so they may read
+        # the consent; the receipt's own request asks the gate (consent.read, audited).
+        "consent_readable": sheet.consent_id is not None,
+        "open_statuses": OPEN_STATUSES,
     }
 
 

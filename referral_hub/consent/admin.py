@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from referral_hub.audit.log import record
-from referral_hub.consent.models import LegalBasis
+from referral_hub.consent.models import ConsentNotice, LegalBasis
 from referral_hub.directory import roles
 
 
@@ -39,4 +39,34 @@ class LegalBasisAdmin(admin.ModelAdmin):
                 target_type="legal_basis",
                 target_id=obj.pk,
                 details={"code": obj.code, "fields": sorted(form.changed_data)},
+            )
+
+
+@admin.register(ConsentNotice)
+class ConsentNoticeAdmin(admin.ModelAdmin):
+    """The consent notice texts: a new wording is added as a new version; a published text is
+    shown read-only (a receipt must reproduce what the resident heard, consent/notices.py)."""
+
+    list_display = ["version", "language", "published_at", "sha256"]
+    list_filter = ["language"]
+    fields = ["version", "language", "text", "published_at", "sha256"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["sha256"] if obj is None else self.fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # read-only: nothing to save
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            record(
+                "consent_notice.published",
+                actor=request.user,
+                actor_desk=roles.place_label(request.user),
+                target_type="consent_notice",
+                target_id=obj.version,
+                details={"languages": [obj.language], "sha256": {obj.language: obj.sha256}},
             )

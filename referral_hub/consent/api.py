@@ -18,6 +18,7 @@ from referral_hub.api_files import file_errors, max_upload_bytes, single_upload
 from referral_hub.api_input import (
     IdField,
     NormalisedCharField,
+    WarekiDateField,
     plausible_birth_date,
     plausible_valid_until,
     validated,
@@ -25,9 +26,10 @@ from referral_hub.api_input import (
 from referral_hub.consent import evidence, policy, services
 from referral_hub.consent.categories import Category, Method
 from referral_hub.consent.kana import to_katakana, to_phone
-from referral_hub.consent.models import Consent, LegalBasis, Resident
+from referral_hub.consent.models import Consent, LegalBasis, Resident, Signatory
 from referral_hub.consent.refusals import require_allowed
 from referral_hub.idempotency.api import idempotent
+from referral_hub.resident_texts.languages import choices as resident_language_choices
 
 
 class ResidentIn(serializers.Serializer):
@@ -37,8 +39,12 @@ class ResidentIn(serializers.Serializer):
     given_name_kana = NormalisedCharField(
         normalise=to_katakana, max_length=100, allow_blank=True, default=""
     )
-    birth_date = serializers.DateField(
-        allow_null=True, required=False, default=None, validators=[plausible_birth_date]
+    birth_date = WarekiDateField(
+        allow_null=True,
+        required=False,
+        default=None,
+        validators=[plausible_birth_date],
+        help_text="YYYY-MM-DD or 和暦 (昭和55年4月1日, S55.4.1, R2/1/1); null: not given",
     )
     address = serializers.CharField(max_length=300, allow_blank=True, default="")
     phone = NormalisedCharField(normalise=to_phone, max_length=32, allow_blank=True, default="")
@@ -91,9 +97,9 @@ def residents(request: Request) -> Response:
 def _find_residents(request: Request) -> Response:
     decision = policy.authorize_registration(request.user, "resident.search")
     require_allowed(decision)
-    birth = serializers.DateField(
-        allow_null=True, validators=[plausible_birth_date]
-    ).run_validation(request.query_params.get("birth_date") or None)
+    birth = WarekiDateField(allow_null=True, validators=[plausible_birth_date]).run_validation(
+        request.query_params.get("birth_date") or None
+    )
     matches = services.find_possible_duplicates(
         request.user, request.query_params.get("q", ""), birth
     )
@@ -127,7 +133,30 @@ class ConsentIn(serializers.Serializer):
     purpose = serializers.CharField(max_length=500)
     method = serializers.ChoiceField(choices=Method.choices)
     witness = serializers.CharField(max_length=100, allow_blank=True, default="")
-    valid_until = serializers.DateField(validators=[plausible_valid_until])
+    valid_until = WarekiDateField(validators=[plausible_valid_until])
+    notice_version = serializers.CharField(
+        max_length=32,
+        allow_blank=True,
+        default="",
+        help_text="the consent notice version shown or read aloud; default: the latest",
+    )
+    language = serializers.ChoiceField(
+        choices=resident_language_choices(), default="ja", help_text="the notice's language"
+    )
+    read_aloud = serializers.BooleanField(default=False)
+    signatory = serializers.ChoiceField(choices=Signatory.choices, default=Signatory.SELF)
+    signatory_name = serializers.CharField(
+        max_length=100,
+        allow_blank=True,
+        default="",
+        help_text="required unless signatory is self (stored encrypted)",
+    )
+    signatory_document = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        default="",
+        help_text="the document seen for a representative or proxy (委任状, 登記事項証明書 …)",
+    )
 
 
 class ConsentOut(serializers.Serializer):
@@ -144,6 +173,13 @@ class ConsentOut(serializers.Serializer):
     status = serializers.CharField()
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     evidence = serializers.SerializerMethodField()
+    notice_version = serializers.CharField()
+    notice_sha256 = serializers.CharField(help_text="SHA-256 of the notice text, hex")
+    language = serializers.CharField()
+    read_aloud = serializers.BooleanField()
+    signatory = serializers.ChoiceField(choices=Signatory.choices)
+    signatory_name = serializers.CharField()
+    signatory_document = serializers.CharField()
 
     def get_evidence(self, consent: Consent) -> list[dict]:
         return [
@@ -195,6 +231,12 @@ def consents(request: Request) -> Response:
             method=data["method"],
             witness=data["witness"],
             valid_until=data["valid_until"],
+            notice_version=data["notice_version"],
+            language=data["language"],
+            read_aloud=data["read_aloud"],
+            signatory=data["signatory"],
+            signatory_name=data["signatory_name"],
+            signatory_document=data["signatory_document"],
         ),
     )
     return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +15,46 @@ from django.utils.translation import gettext_lazy as _
 from referral_hub.consent.categories import Basis, Method
 from referral_hub.vault.fields import EncryptedDateField, EncryptedTextField
 from referral_hub.vault.keys import new_data_key
+
+
+class Signatory(models.TextChoices):
+    SELF = "self", _("本人")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("法定代理人")
+    PROXY = "proxy", _("代理人(任意)")
+
+
+class ConsentNotice(models.Model):
+    """One version of the consent notice (同意の説明文) in one language. Never edited: a new
+    wording is a new version, so a receipt shows the words the resident actually heard."""
+
+    version = models.CharField(_("版"), max_length=32)
+    language = models.CharField(_("言語"), max_length=16)
+    text = models.TextField(_("本文"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    published_at = models.DateTimeField(_("公開日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("同意の説明文")
+        verbose_name_plural = _("同意の説明文")
+        ordering = ["language", "-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="consent_notice_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.language})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("a published notice is never edited; publish a new version")
+        self.sha256 = notice_digest(self.text)
+        super().save(*args, **kwargs)
+
+
+def notice_digest(text: str) -> str:
+    """SHA-256 (hex) of the notice text as UTF-8, normalised to NFC with LF line ends."""
+    normal = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
 class Resident(models.Model):
@@ -89,6 +131,25 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdrawal_reason = EncryptedTextField(_("撤回の理由"), key_field="data_key", blank=True)
+    # The exact notice shown or read aloud (the receipt reproduces it, consent/notices.py):
+    # its version and SHA-256 are kept on the consent, the text once per version.
+    notice = models.ForeignKey(
+        "consent.ConsentNotice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("説明文"),
+    )
+    notice_version = models.CharField(_("説明文の版"), max_length=32, blank=True)
+    notice_sha256 = models.CharField(_("説明文のハッシュ"), max_length=64, blank=True)
+    language = models.CharField(_("説明の言語"), max_length=16, blank=True)
+    read_aloud = models.BooleanField(_("読み上げた"), default=False)
+    signatory = models.CharField(
+        _("署名した人"), max_length=32, choices=Signatory.choices, default=Signatory.SELF
+    )
+    signatory_name = EncryptedTextField(_("署名者の氏名"), key_field="data_key", blank=True)
+    signatory_document = EncryptedTextField(_("確認した書類"), key_field="data_key", blank=True)
 
     class Meta:
         verbose_name = _("本人同意")

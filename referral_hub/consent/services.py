@@ -15,12 +15,14 @@ from referral_hub.consent import locks as consent_locks
 from referral_hub.consent import policy
 from referral_hub.consent.categories import ALL_CATEGORIES, Method
 from referral_hub.consent.kana import kana_readings, normalise_kana
-from referral_hub.consent.models import Consent, CounterLookup, Resident
+from referral_hub.consent.models import Consent, CounterLookup, Resident, Signatory
+from referral_hub.consent.notices import notice_for
 from referral_hub.consent.refusals import gated, require_allowed
 from referral_hub.consent.signals import consent_withdrawn
 from referral_hub.directory import roles
 from referral_hub.directory.models import Desk
 from referral_hub.domain_errors import DomainError
+from referral_hub.resident_texts.languages import resident_language
 from referral_hub.vault.blind_index import blind_index
 from referral_hub.vault.keys import new_data_key
 
@@ -219,6 +221,30 @@ class ConsentInput:
     method: str
     witness: str
     valid_until: datetime.date
+    # The consent notice and who signed (issue 19): see consent/notices.py and Signatory.
+    notice_version: str = ""
+    language: str = "ja"
+    read_aloud: bool = False
+    signatory: str = Signatory.SELF
+    signatory_name: str = ""
+    signatory_document: str = ""
+
+
+def _check_signatory(data: ConsentInput) -> None:
+    if data.signatory not in Signatory.values:
+        raise InvalidInput("invalid_signatory", "署名した人を選んでください。", "signatory")
+    if data.signatory != Signatory.SELF and not data.signatory_name.strip():
+        raise InvalidInput(
+            "signatory_name_required",
+            "代理人が署名したときは、その人の氏名を記入してください。",
+            "signatory_name",
+        )
+    if data.signatory != Signatory.SELF and not data.signatory_document.strip():
+        raise InvalidInput(
+            "signatory_document_required",
+            "代理の根拠として確認した書類(委任状、登記事項証明書など)を記入してください。",
+            "signatory_document",
+        )
 
 
 def record_consent(actor: Any, data: ConsentInput) -> Consent:
@@ -246,6 +272,8 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
         )
     if not data.purpose.strip():
         raise InvalidInput("purpose_required", "目的を記入してください。", "purpose")
+    _check_signatory(data)
+    notice = notice_for(data.notice_version, data.language)
     with gated() as gate:
         gate(policy.authorize_resident(actor, data.resident.pk, "consent.record")[0])
         department_id, desk_id = roles.home_place(actor)
@@ -259,6 +287,14 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
             recorded_department_id=department_id,
             recorded_desk_id=desk_id,
             valid_until=data.valid_until,
+            notice=notice,
+            notice_version=notice.version,
+            notice_sha256=notice.sha256,
+            language=resident_language(data.language),
+            read_aloud=data.read_aloud,
+            signatory=data.signatory,
+            signatory_name=data.signatory_name.strip(),
+            signatory_document=data.signatory_document.strip(),
         )
         consent.recipients.set(data.recipients)
         record(
@@ -274,6 +310,11 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
                 "categories": categories,
                 "method": data.method,
                 "valid_until": data.valid_until.isoformat(),
+                "notice_version": notice.version,
+                "notice_sha256": notice.sha256,
+                "language": consent.language,
+                "read_aloud": data.read_aloud,
+                "signatory": data.signatory,
             },
         )
     return consent

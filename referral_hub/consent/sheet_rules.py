@@ -19,6 +19,7 @@ DESK_ACTIONS = frozenset(
         "return",
         "close",
         "desk_message",
+        "arrival",  # 来所: the resident came to the owner desk with the handout
     }
 )
 SENDER_ACTIONS = frozenset({"withdraw", "resend", "sender_message"})

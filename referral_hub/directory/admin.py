@@ -91,6 +91,39 @@ class DeskAdmin(AuditedAdmin):
     list_filter = ["support_meeting_member", "is_active"]
     search_fields = ["code", "name", "name_en"]
     filter_horizontal = ["concerns"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "municipality",
+                    "code",
+                    "name",
+                    "name_en",
+                    "department",
+                    "external_organisation",
+                    "concerns",
+                    "support_meeting_member",
+                    "is_active",
+                ]
+            },
+        ),
+        (
+            _("本人への案内(つなぎ先のご案内)に載せること"),
+            {
+                "fields": [
+                    ("building", "floor", "room"),
+                    "phone",
+                    "office_hours",
+                    "opening_hours",
+                    "required_documents",
+                    "languages_spoken",
+                    "accessibility_notes",
+                    ("temporary_notice", "temporary_notice_until"),
+                ]
+            },
+        ),
+    ]
 
 
 @admin.register(Concern)

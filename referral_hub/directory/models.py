@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from referral_hub.directory.desk_hours import validate_language_codes, validate_opening_hours
+
 
 class EnglishNamed(models.Model):
     """A name kept in Japanese (``name``, the source of truth) with an optional English name
@@ -104,6 +106,38 @@ class Desk(EnglishNamed):
     external_organisation = models.CharField(_("外部機関"), max_length=100, blank=True)
     phone = models.CharField(_("電話番号"), max_length=32, blank=True)
     office_hours = models.CharField(_("受付時間"), max_length=64, blank=True, default="08:30-17:15")
+    # What the resident's handout (つなぎ先のご案内, handoffs/handout.py) prints. Entered in
+    # Japanese by the municipality; the handout's own words come from its translation catalogues.
+    building = models.CharField(_("建物"), max_length=100, blank=True)
+    floor = models.CharField(_("階"), max_length=32, blank=True)
+    room = models.CharField(_("部屋・窓口番号"), max_length=64, blank=True)
+    opening_hours = models.JSONField(
+        _("受付時間(曜日ごと)"),
+        default=list,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text=_(
+            '例: [{"weekdays": [0, 1, 2, 3, 4], "opens": "08:30", "closes": "17:15"}]'
+            "(0=月曜 … 6=日曜)。祝日と年末年始(12月29日〜1月3日)は休みです。"
+        ),
+    )
+    required_documents = models.TextField(
+        _("持ち物"), blank=True, help_text=_("1行に1つ。例: 本人確認書類、印鑑")
+    )
+    languages_spoken = models.JSONField(
+        _("対応できる言語"),
+        default=list,
+        blank=True,
+        validators=[validate_language_codes],
+        help_text=_('言語コードの一覧。例: ["ja", "en", "vi"]'),
+    )
+    accessibility_notes = models.TextField(
+        _("バリアフリー・配慮"), blank=True, help_text=_("例: 車いす用スロープは北側入口")
+    )
+    temporary_notice = models.TextField(
+        _("臨時のお知らせ"), blank=True, help_text=_("例: 5月7日は午後のみ受付")
+    )
+    temporary_notice_until = models.DateField(_("臨時のお知らせの掲載期限"), null=True, blank=True)
     concerns = models.ManyToManyField(
         Concern, blank=True, related_name="desks", verbose_name=_("対応する困りごと")
     )

@@ -148,3 +148,26 @@ DESK_NAMES_EN: dict[str, str] = {
     "houkatsu": "Community General Support Centre",
     "kodomo": "Child and Family Consultation",
 }
+
+
+# What the resident's handout prints for the demo desks (Desk directory fields, issue 19).
+_WEEKDAYS = {"weekdays": [0, 1, 2, 3, 4], "opens": "08:30", "closes": "17:15"}
+DEMO_HANDOUT_FIELDS: dict[str, dict[str, object]] = {
+    "jiritsu": {
+        "building": "本庁舎",
+        "floor": "2階",
+        "room": "23番窓口",
+        "opening_hours": [_WEEKDAYS],
+        "required_documents": "本人確認書類(在留カード・運転免許証など)\nこの案内の紙",
+        "languages_spoken": ["ja", "easy_ja", "en", "vi"],
+        "accessibility_notes": "エレベーターは正面玄関の右にあります。",
+    },
+    "seikatsu_hogo": {
+        "building": "本庁舎",
+        "floor": "1階",
+        "room": "12番窓口",
+        "opening_hours": [_WEEKDAYS],
+        "required_documents": "本人確認書類\n通帳\n印鑑",
+        "languages_spoken": ["ja", "easy_ja"],
+    },
+}

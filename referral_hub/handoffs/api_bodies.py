@@ -33,6 +33,8 @@ def sheet_summary(sheet: ConnectSheet) -> dict[str, Any]:
         "handler": sheet.handler_id,
         "outcome": sheet.outcome or None,
         "version": sheet.version,
+        "arrival_code": sheet.arrival_code,
+        "arrived_at": sheet.arrived_at,
     }
 
 

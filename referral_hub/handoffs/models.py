@@ -139,6 +139,11 @@ class ConnectSheet(models.Model):
     connected_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # 来所: the resident showed the handout's arrival code at the owner desk (handoffs/arrival.py).
+    # The code is derived from the number (arrival_codes.py): printed for the resident, checked
+    # by the desk; a typing check, not a secret.
+    arrival_code = models.CharField(_("来所コード"), max_length=16, blank=True, db_index=True)
+    arrived_at = models.DateTimeField(_("来所日時"), null=True, blank=True)
     redirect_count = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -163,6 +168,7 @@ class EventKind(models.TextChoices):
     ACCEPTED = "accepted", pgettext_lazy("sheet event", "担当決定")
     CONTACTED = "contacted", pgettext_lazy("sheet event", "連絡済")
     CONNECTED = "connected", pgettext_lazy("sheet event", "つながった")
+    ARRIVED = "arrived", pgettext_lazy("sheet event", "来所")
     REDIRECTED = "redirected", pgettext_lazy("sheet event", "転送")
     RETURNED = "returned", pgettext_lazy("sheet event", "差戻し")
     RESENT = "resent", pgettext_lazy("sheet event", "再送")

@@ -39,6 +39,10 @@ class SheetSummaryOut(serializers.Serializer):
     handler = serializers.IntegerField(allow_null=True, help_text="user id")
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_null=True)
     version = serializers.IntegerField()
+    arrival_code = serializers.CharField(help_text="the handout's arrival code (26-0123-5)")
+    arrived_at = serializers.DateTimeField(
+        allow_null=True, help_text="来所: when the owner desk recorded the resident's arrival"
+    )
 
 
 class SheetPageOut(serializers.Serializer):

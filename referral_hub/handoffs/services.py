@@ -3,6 +3,7 @@
 - ``send``: ``send_sheet`` (and ``SheetInput``, ``sheet_categories``);
 - ``desk_actions``: ``acknowledge``, ``accept``, ``mark_contacted``, ``mark_connected``,
   ``redirect_sheet``, ``return_sheet``, ``close_sheet``;
+- ``arrival``: ``record_arrival`` (来所, a milestone without a status change);
 - ``sender_actions``: ``resend_sheet``, ``withdraw_sheet``;
 - ``messages``: ``post_message``;
 - ``periodic``: ``sweep_overdue``;
@@ -18,6 +19,7 @@ from here.
 
 from __future__ import annotations
 
+from referral_hub.handoffs.arrival import record_arrival
 from referral_hub.handoffs.desk_actions import (
     accept,
     acknowledge,
@@ -55,6 +57,7 @@ __all__ = [
     "on_consent_withdrawn",
     "on_disclosure_flagged",
     "post_message",
+    "record_arrival",
     "redirect_sheet",
     "resend_sheet",
     "return_sheet",

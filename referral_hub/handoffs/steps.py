@@ -24,6 +24,7 @@ from referral_hub.consent.refusals import Gate
 from referral_hub.directory import roles
 from referral_hub.directory.models import Desk
 from referral_hub.handoffs import lifecycle
+from referral_hub.handoffs.arrival_codes import arrival_code
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound
 from referral_hub.handoffs.models import ConnectSheet, SheetCounter, SheetEvent
 from referral_hub.handoffs.selectors import facts_of
@@ -49,7 +50,10 @@ def assign_number(sheet: ConnectSheet, now: datetime.datetime) -> None:
             row = cursor.fetchone()
         if row is not None:
             sheet.number = f"{year}-{row[0]:06d}"
-            ConnectSheet.objects.filter(pk=sheet.pk).update(number=sheet.number)
+            sheet.arrival_code = arrival_code(sheet.number)
+            ConnectSheet.objects.filter(pk=sheet.pk).update(
+                number=sheet.number, arrival_code=sheet.arrival_code
+            )
             return
         SheetCounter.objects.get_or_create(year=year)  # the year's first sheet
     raise RuntimeError("sheet counter row missing")  # pragma: no cover - created just above

@@ -89,6 +89,7 @@ def report_rows(report: dict[str, Any]) -> list[list[str]]:
         ["転送", "転送の回数", "", redirects["total"]],
         ["転送", "転送されたシート", "", redirects["sheets_redirected"]],
         ["転送", "2回以上転送されたシート", "", redirects["sheets_redirected_twice_or_more"]],
+        *_arrival_rows(report["arrivals"]),
         [f"{end_label}時点", "時点", "", report["open_at_period_end"]["at"]],
         [
             f"{end_label}時点",
@@ -110,3 +111,23 @@ def csv_filename(report: dict[str, Any]) -> str:
     period = report["period"]
     label = period["label"] if period["kind"] == "month" else f"fy{period['label']}"
     return f"referrals-{label}.csv"
+
+
+def _arrival_rows(arrivals: dict[str, Any]) -> list[list[Any]]:
+    """来所: the arrival rate by sending department and the median time to arrival."""
+    rows: list[list[Any]] = [
+        ["来所", "来所したシート", "", arrivals["arrived"]],
+        ["来所", "来所率(%)", "", _percent(arrivals["rate"])],
+        [
+            "来所",
+            "送信から来所までの中央値(秒)",
+            "",
+            ""
+            if arrivals["median_seconds_to_arrival"] is None
+            else arrivals["median_seconds_to_arrival"],
+        ],
+    ]
+    for row in arrivals["by_department"]:
+        label = row["code"] or "部署以外"
+        rows.append(["来所率(送った部署別、%)", label, "", _percent(row["rate"])])
+    return rows

@@ -82,6 +82,26 @@ class MonthCountOut(serializers.Serializer):
     sheets = serializers.IntegerField()
 
 
+class ArrivalDepartmentOut(serializers.Serializer):
+    department_id = serializers.IntegerField(allow_null=True, help_text="null: sent by a desk")
+    code = serializers.CharField()
+    sheets = serializers.IntegerField()
+    arrived = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class ArrivalsOut(serializers.Serializer):
+    """来所: sheets whose resident arrived at the desk (recorded by arrival code)."""
+
+    sheets = serializers.IntegerField()
+    arrived = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    median_seconds_to_arrival = serializers.FloatField(
+        allow_null=True, help_text="median seconds from sending to the recorded arrival"
+    )
+    by_department = ArrivalDepartmentOut(many=True)
+
+
 class MonthlyReportOut(serializers.Serializer):
     period = PeriodOut()
     scope = ScopeOut()
@@ -99,6 +119,7 @@ class MonthlyReportOut(serializers.Serializer):
     time_to_first_contact = TimeToContactOut()
     overdue = serializers.IntegerField()
     redirects = RedirectsOut()
+    arrivals = ArrivalsOut()
     open_at_period_end = OpenAtEndOut()
 
 

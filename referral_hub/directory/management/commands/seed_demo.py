@@ -14,6 +14,7 @@ from referral_hub.directory.reference_data import (
     CONCERNS,
     DEMO_DEPARTMENTS,
     DEMO_DESKS,
+    DEMO_HANDOUT_FIELDS,
     DEMO_MUNICIPALITY,
     DEMO_USERS,
     DEPARTMENT_NAMES_EN,
@@ -89,6 +90,7 @@ class Command(BaseCommand):
                     "external_organisation": external,
                     "support_meeting_member": member,
                     "phone": "046-000-0000",
+                    **DEMO_HANDOUT_FIELDS.get(code, {}),
                 },
             )
             desk.concerns.set(Concern.objects.filter(code__in=concern_codes))

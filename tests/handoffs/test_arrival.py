@@ -1,0 +1,77 @@
+"""来所 (issue 19): the owner desk records the resident's arrival with the handout's code; the
+milestone is recorded once, and the sending side hears of it (ids only)."""
+
+from __future__ import annotations
+
+from referral_hub.audit.models import AuditEvent
+from referral_hub.handoffs.models import ConnectSheet, SheetEvent
+from referral_hub.inbox.models import InboxEvent
+from tests.fixtures_sheets import drive_to, send_ok
+
+
+def _code(sheet_id: int) -> str:
+    return ConnectSheet.objects.get(pk=sheet_id).arrival_code
+
+
+def test_arrival_records_the_milestone_once_and_the_sender_hears_of_it(
+    demo, api, resident, jiritsu_consent
+):
+    sheet_id = send_ok(api("tax_clerk"), resident, jiritsu_consent)
+    sender = demo.user("tax_clerk")
+    before = InboxEvent.objects.filter(user=sender, sheet_id=sheet_id).count()
+
+    first = api("consult1").post(f"/sheets/{sheet_id}/arrived/", {"code": _code(sheet_id)})
+    second = api("consult1").post(
+        f"/sheets/{sheet_id}/arrived/", {"code": _code(sheet_id).replace("-", "")}
+    )
+
+    assert first.status == 200, first.body
+    assert first.body["recorded"] is True and first.body["arrived_at"]
+    assert first.body["status"] == "sent"  # a milestone, not a state change
+    assert (second.status, second.body["recorded"]) == (200, False)
+    assert second.body["arrived_at"] == first.body["arrived_at"]
+    assert SheetEvent.objects.filter(sheet_id=sheet_id, kind="arrived").count() == 1
+    assert AuditEvent.objects.filter(action="sheet.arrived", target_id=str(sheet_id)).count() == 1
+    events = InboxEvent.objects.filter(user=sender, sheet_id=sheet_id).order_by("seq")
+    assert events.count() == before + 1
+    event = events.last()
+    assert (event.type, event.box) == ("sheet.updated", "sent")
+    assert event.extra["milestone"] == "arrived"
+    assert set(event.extra) == {"owner_desk", "urgency", "milestone"}
+
+
+def test_wrong_code_is_refused_and_records_nothing(api, resident, jiritsu_consent):
+    sheet_id = send_ok(api("tax_clerk"), resident, jiritsu_consent)
+    code = _code(sheet_id)
+    wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
+
+    reply = api("consult1").post(f"/sheets/{sheet_id}/arrived/", {"code": wrong})
+
+    assert (reply.status, reply.code) == (400, "arrival_code_mismatch")
+    assert ConnectSheet.objects.get(pk=sheet_id).arrived_at is None
+    assert not SheetEvent.objects.filter(sheet_id=sheet_id, kind="arrived").exists()
+
+
+def test_only_the_owner_desk_records_an_arrival(api, resident, jiritsu_consent):
+    sheet_id = send_ok(api("tax_clerk"), resident, jiritsu_consent)
+    for user in ("tax_clerk", "nhi_clerk"):
+        reply = api(user).post(f"/sheets/{sheet_id}/arrived/", {"code": _code(sheet_id)})
+        assert (reply.status, reply.code) == (403, "not_owner_desk")
+    refusal = AuditEvent.objects.filter(action="sheet.arrival", allowed=False)
+    assert refusal.count() == 2
+    assert ConnectSheet.objects.get(pk=sheet_id).arrived_at is None
+
+
+def test_a_closed_sheet_takes_no_arrival(demo, api, resident, jiritsu_consent):
+    sheet_id = send_ok(api("tax_clerk"), resident, jiritsu_consent)
+    drive_to(demo, sheet_id, "closed")
+    reply = api("consult1").post(f"/sheets/{sheet_id}/arrived/", {"code": _code(sheet_id)})
+    assert (reply.status, reply.code) == (409, "invalid_transition")
+
+
+def test_arrival_is_on_the_timeline_the_sender_reads(api, resident, jiritsu_consent):
+    sheet_id = send_ok(api("tax_clerk"), resident, jiritsu_consent)
+    api("consult1").post(f"/sheets/{sheet_id}/arrived/", {"code": _code(sheet_id)})
+    timeline = api("tax_clerk").get(f"/sheets/{sheet_id}/events/")
+    assert timeline.status == 200
+    assert [e["kind"] for e in timeline.body][-1] == "arrived"
