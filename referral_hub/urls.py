@@ -7,6 +7,7 @@ from referral_hub import api_docs, health, url_converters  # noqa: F401 - regist
 from referral_hub.consent import api as consent_api
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
+from referral_hub.handoffs import api_attempts
 from referral_hub.handoffs import attachments as attachments_api
 
 sheet_actions = [
@@ -21,6 +22,11 @@ sheet_actions = [
     path("withdraw/", sheets_api.withdraw, name="api-sheet-withdraw"),
     path("events/", sheets_api.sheet_events, name="api-sheet-events"),
     path("messages/", sheets_api.sheet_messages, name="api-sheet-messages"),
+    path(
+        "contact-attempts/",
+        api_attempts.sheet_contact_attempts,
+        name="api-sheet-contact-attempts",
+    ),
     path("attachments/", attachments_api.sheet_attachments, name="api-sheet-attachments"),
 ]
 

@@ -101,10 +101,21 @@ class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=services.MAX_TEXT)
 
 
+class LeadApprovalIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.MAX_TEXT)
+
+
 class CloseIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     note = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
     share_with_sender = serializers.BooleanField(default=False, help_text=SHARE_HELP)
+    lead_approval = LeadApprovalIn(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a lead of the owner desk approves `unreachable`/`declined` without the "
+        "evidence of contact attempts (else 409 attempts_required; a non-lead 403 lead_required)",
+    )
 
 
 class MessageIn(serializers.Serializer):
@@ -328,6 +339,7 @@ def close(request: Request, sheet_id: int) -> Response:
         data["outcome"],
         data["note"],
         share_with_sender=data["share_with_sender"],
+        lead_approval_reason=(data["lead_approval"] or {}).get("reason", ""),
     )
     return _action_response(request, sheet)
 

@@ -36,7 +36,7 @@ def facts_of(sheet: ConnectSheet) -> policy.SheetFacts:
 
 def _base() -> QuerySet[ConnectSheet]:
     return ConnectSheet.objects.select_related(
-        "owner_desk", "from_department", "from_desk"
+        "owner_desk", "from_department", "from_desk", "consent"
     ).prefetch_related("concerns")
 
 
@@ -114,6 +114,8 @@ class SheetView:
     role: str  # "desk" (owner desk: full content) or "sender" (feedback view)
     feedback: bool  # the sender may see case notes (consent covers `feedback`)
     allowed_actions: list[str]
+    # Desk view: the other sheets of the case at this desk the gate let the desk read (issue 20).
+    case: tuple[ConnectSheet, ...] = ()
 
 
 def view_sheet(actor: Any, sheet_id: int) -> SheetView:
@@ -135,7 +137,7 @@ def view_sheet(actor: Any, sheet_id: int) -> SheetView:
         )
         require_allowed(decision)
         actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.DESK_ACTIONS]
-        return SheetView(sheet, "desk", True, actions)
+        return SheetView(sheet, "desk", True, actions, _readable_case(actor, sheet))
     if policy.sender_relation(actor, facts):
         actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.SENDER_ACTIONS]
         return SheetView(sheet, "sender", _feedback_allowed(actor, sheet), actions)
@@ -151,6 +153,48 @@ def view_sheet(actor: Any, sheet_id: int) -> SheetView:
         target=("sheet", sheet.pk),
     )
     raise Refused(decision)
+
+
+def _readable_case(actor: Any, sheet: ConnectSheet) -> tuple[ConnectSheet, ...]:
+    """The case's other sheets at this desk whose reading the gate allows (each read audited)."""
+    from referral_hub.handoffs import cases
+
+    others = [
+        s
+        for s in cases.case_sheets(sheet)
+        if s.pk != sheet.pk and s.owner_desk_id == sheet.owner_desk_id
+    ]
+    readable = []
+    for other in others:
+        other = get_sheet(other.pk)
+        decision = policy.authorize(
+            actor,
+            other.resident,
+            other.owner_desk,
+            other.categories,
+            "sheet.read",
+            basis=other.legal_basis,
+            consent=other.consent,
+            justification=other.justification,
+            target=("sheet", other.pk),
+        )
+        if decision.allowed:
+            readable.append(other)
+    return tuple(readable)
+
+
+def refuse_desk_read(actor: Any, sheet: ConnectSheet) -> policy.Decision:
+    """Record and return the gate's refusal of a desk-only read by someone not on the desk."""
+    return policy.authorize(
+        actor,
+        sheet.resident,
+        sheet.owner_desk,
+        sheet.categories,
+        "sheet.read",
+        basis=sheet.legal_basis,
+        consent=sheet.consent,
+        target=("sheet", sheet.pk),
+    )
 
 
 def _feedback_allowed(actor: Any, sheet: ConnectSheet) -> bool:
@@ -170,10 +214,18 @@ def _feedback_allowed(actor: Any, sheet: ConnectSheet) -> bool:
     return decision.allowed
 
 
+# The desk's own follow-up (issue 20): the ladder, the stall flag and a lead's approval reason
+# stay with the desk; the sender sees the desk's attempts and the milestones.
+DESK_ONLY_EVENTS = frozenset({EventKind.ESCALATED, EventKind.STALLED, EventKind.CLOSE_APPROVED})
+
+
 def timeline(view: SheetView) -> list[SheetEvent]:
-    return list(
-        SheetEvent.objects.filter(sheet=view.sheet).select_related("from_desk", "to_desk", "actor")
+    rows = SheetEvent.objects.filter(sheet=view.sheet).select_related(
+        "from_desk", "to_desk", "actor"
     )
+    if view.role == "sender":
+        rows = rows.exclude(kind__in=DESK_ONLY_EVENTS)
+    return list(rows)
 
 
 def messages(view: SheetView) -> list[SheetMessage]:
