@@ -30,6 +30,7 @@ urlpatterns = [
     # Desk lead
     path("lead/", lead.lead_board_page, name="lead_board"),
     path("lead/assign/<id:sheet_id>/", lead.assign_handler, name="lead_assign"),
+    path("lead/runaround/<id:sheet_id>/", lead.acknowledge_runaround, name="lead_runaround_ack"),
     # Privacy officer
     path("audit/", privacy.disclosures_page, name="audit_disclosures"),
     path("audit/search/", privacy.search_page, name="audit_search"),

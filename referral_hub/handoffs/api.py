@@ -240,7 +240,9 @@ def sheet_detail_view(request: Request, sheet_id: int) -> Response:
 )
 @api_view(["GET"])
 def sheet_events(request: Request, sheet_id: int) -> Response:
-    view = selectors.view_sheet(request.user, sheet_id)
+    """The timeline: the owner desk's, the sender's (feedback rules), or a lead of a desk the
+    sheet passed through (without notes; issue 20)."""
+    view = selectors.view_sheet(request.user, sheet_id, trail=True)
     return Response([event_out(e, view) for e in selectors.timeline(view)])
 
 

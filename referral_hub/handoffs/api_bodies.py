@@ -138,8 +138,9 @@ def case_words(view: selectors.SheetView) -> list[dict[str, Any]]:
 def event_out(event, view: selectors.SheetView) -> dict[str, Any]:
     # The sender reads a desk note only if the desk shared it and the consent covers feedback;
     # the reason for a return (the desk's question) and its own notes always.
-    show_note = view.role == "desk" or policy.sender_sees_note(
-        event.kind, event.shared_with_sender, view.feedback
+    show_note = view.role == "desk" or (
+        view.role == "sender"
+        and policy.sender_sees_note(event.kind, event.shared_with_sender, view.feedback)
     )
     # An attempt's result (no answer, refused...) is case detail: the sender without consent to
     # feedback sees only that the desk is trying.

@@ -13,7 +13,7 @@ from django.utils import timezone
 from referral_hub.consent import policy
 from referral_hub.consent.refusals import gated
 from referral_hub.directory.models import Desk
-from referral_hub.handoffs import cases, close_evidence, lifecycle, notify, sla
+from referral_hub.handoffs import cases, close_evidence, lifecycle, notify, sla, staffing
 from referral_hub.handoffs.errors import AttemptsRequired, InvalidInput, InvalidTransition
 from referral_hub.handoffs.models import (
     OPEN_STATUSES,
@@ -115,6 +115,7 @@ def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> Con
             raise InvalidInput("same_desk", "すでにこの窓口のシートです。", "to_desk")
         if not to_desk.is_active:
             raise InvalidInput("desk_inactive", "この窓口は現在受け付けていません。", "to_desk")
+        staffing.require_staffed(to_desk, exclude={sheet.owner_desk_id})
         gate(
             policy.authorize(
                 actor,

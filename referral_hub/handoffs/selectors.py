@@ -111,16 +111,20 @@ class SheetView:
     """What one reader may see of one sheet."""
 
     sheet: ConnectSheet
-    role: str  # "desk" (owner desk: full content) or "sender" (feedback view)
+    # "desk" (owner desk: full content), "sender" (feedback view) or "passage" (a lead of a desk
+    # the sheet passed through: its trail only)
+    role: str
     feedback: bool  # the sender may see case notes (consent covers `feedback`)
     allowed_actions: list[str]
     # Desk view: the other sheets of the case at this desk the gate let the desk read (issue 20).
     case: tuple[ConnectSheet, ...] = ()
 
 
-def view_sheet(actor: Any, sheet_id: int) -> SheetView:
+def view_sheet(actor: Any, sheet_id: int, *, trail: bool = False) -> SheetView:
     """The owner desk sees everything (gate: sheet.read, audited); the sending side sees the
-    feedback view, with case notes only when the consent covers `feedback`."""
+    feedback view, with case notes only when the consent covers `feedback`. With ``trail``, a
+    lead of a desk the sheet passed through gets the ``"passage"`` view (timeline without
+    notes; gate ``sheet.trail_read``, issue 20)."""
     sheet = get_sheet(sheet_id)
     facts = facts_of(sheet)
     if sheet.owner_desk_id in roles.desk_ids(actor):
@@ -141,6 +145,9 @@ def view_sheet(actor: Any, sheet_id: int) -> SheetView:
     if policy.sender_relation(actor, facts):
         actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.SENDER_ACTIONS]
         return SheetView(sheet, "sender", _feedback_allowed(actor, sheet), actions)
+    if trail and policy.passed_desks_led_by(actor, facts):
+        require_allowed(policy.authorize_passage(actor, facts, "sheet.trail_read", None))
+        return SheetView(sheet, "passage", False, [])
     # Neither side: record the refused read and refuse.
     decision = policy.authorize(
         actor,
@@ -223,7 +230,7 @@ def timeline(view: SheetView) -> list[SheetEvent]:
     rows = SheetEvent.objects.filter(sheet=view.sheet).select_related(
         "from_desk", "to_desk", "actor"
     )
-    if view.role == "sender":
+    if view.role != "desk":
         rows = rows.exclude(kind__in=DESK_ONLY_EVENTS)
     return list(rows)
 

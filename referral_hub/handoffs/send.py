@@ -16,7 +16,7 @@ from referral_hub.consent.models import Consent, Resident
 from referral_hub.consent.refusals import gated
 from referral_hub.directory import roles
 from referral_hub.directory.models import Concern, Department, Desk
-from referral_hub.handoffs import notify, sla
+from referral_hub.handoffs import notify, sla, staffing
 from referral_hub.handoffs.errors import InvalidInput
 from referral_hub.handoffs.models import (
     ConnectSheet,
@@ -92,6 +92,7 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
     """A clerk sends the resident's situation to a desk (one request once consent exists).
     Raises ``InvalidInput`` (nothing recorded) or ``Refused`` (the refusal is recorded)."""
     _validate(data)
+    staffing.require_staffed(data.to_desk, exclude=roles.desk_ids(actor))
     categories = sheet_categories(data)
     department_id, desk_id = roles.home_place(actor)
     department = Department.objects.filter(pk=department_id).first() if department_id else None

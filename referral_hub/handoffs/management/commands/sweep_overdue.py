@@ -3,6 +3,7 @@ manager (cron, systemd timer); the demo process runs it itself."""
 
 from django.core.management.base import BaseCommand
 
+from referral_hub.handoffs.periodic import sweep_escalations
 from referral_hub.handoffs.services import sweep_overdue
 
 
@@ -12,3 +13,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = sweep_overdue()
         self.stdout.write(f"overdue sheets recorded: {count}")
+        # The first-contact ladder and the stall flag (docs/operations/escalation.md).
+        ladder = sweep_escalations()
+        self.stdout.write(
+            f"escalation rungs recorded: {ladder['escalated']}, stalled sheets: {ladder['stalled']}"
+        )
