@@ -82,7 +82,7 @@ def test_lead_of_a_passed_desk_reads_the_trail_without_content(demo, api, bounce
 
 
 def test_no_send_or_redirect_to_a_desk_without_staff(demo, api, resident):
-    empty = Desk.objects.create(
+    Desk.objects.create(
         municipality=demo.desk("jiritsu").municipality, code="empty_desk", name="無人窓口"
     )
     consent = make_consent(demo.user("tax_clerk"), resident, ["jiritsu", "empty_desk"])
