@@ -18,7 +18,7 @@ from django.utils import timezone
 from referral_hub import office_calendar
 from referral_hub.consent import policy
 from referral_hub.consent.refusals import gated
-from referral_hub.handoffs import desk_actions, notify
+from referral_hub.handoffs import desk_actions, lifecycle, notify
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition
 from referral_hub.handoffs.models import (
     ConnectSheet,
@@ -32,8 +32,7 @@ from referral_hub.handoffs.models import (
 from referral_hub.handoffs.selectors import facts_of
 from referral_hub.handoffs.steps import MAX_TEXT, audit_sheet, lock_sheet
 
-# An attempt is made on a sheet that has a handler (担当決定) and is still open.
-ATTEMPT_STATUSES = frozenset({Status.ACCEPTED, Status.CONTACTED, Status.CONNECTED})
+ATTEMPT_STATUSES = lifecycle.ATTEMPT_STATUSES
 NOTE_MAX = 1000
 
 

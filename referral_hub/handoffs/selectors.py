@@ -141,6 +141,8 @@ def view_sheet(actor: Any, sheet_id: int, *, trail: bool = False) -> SheetView:
         )
         require_allowed(decision)
         actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.DESK_ACTIONS]
+        if sheet.status in lifecycle.ATTEMPT_STATUSES:
+            actions.insert(0, "contact_attempt")
         return SheetView(sheet, "desk", True, actions, _readable_case(actor, sheet))
     if policy.sender_relation(actor, facts):
         actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.SENDER_ACTIONS]
