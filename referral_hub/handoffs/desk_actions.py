@@ -229,6 +229,9 @@ def close_sheet(
         now = timezone.now()
         _close(actor, sheet, outcome, note, now, shared, approval)
         for linked in cases.open_linked_for_update(sheet):
+            # Each linked sheet is closed by the same desk, asked of the gate on its own; its
+            # sender hears the outcome through its own sheet, within its own consent.
+            gate(policy.authorize_action(actor, "close", facts_of(linked)))
             _close(actor, linked, outcome, "", now, False)
     return sheet
 

@@ -15,7 +15,7 @@ class Clock:
     """``timezone.now()`` frozen at a chosen Japan-time moment; ``advance`` moves it."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = timezone.now()
+        self.real = self.now = timezone.now()
         monkeypatch.setattr(timezone, "now", lambda: self.now)
 
     def set(self, *args: int) -> datetime.datetime:
