@@ -1,5 +1,7 @@
-"""The desk lead's board: overdue and bounced sheets, sheets without a handler, and how many
-open sheets each member of the desk holds."""
+"""The desk lead's board: overdue and bounced sheets, sheets without a handler, how many open
+sheets each member of the desk holds, and (issue 20) the first-contact ladder by rung and the
+stalled sheets. Bounced sheets are every open sheet redirected twice that the desk holds or
+passed on (``handoffs.runaround``), until a lead of the desk acknowledges the alert."""
 
 from __future__ import annotations
 
@@ -11,10 +13,8 @@ from django.db.models import Count, QuerySet
 
 from referral_hub.directory import roles
 from referral_hub.directory.models import Desk, Role
-from referral_hub.handoffs import selectors
+from referral_hub.handoffs import escalation, runaround, selectors
 from referral_hub.handoffs.models import ConnectSheet, Status
-
-BOUNCED_AFTER = 2  # redirects: the runaround alert threshold (DESIGN.md invariant 2)
 
 
 @dataclass
@@ -35,6 +35,9 @@ class DeskBoard:
     unassigned: list[ConnectSheet]
     members: list[Any]
     workload: list[Workload]
+    # First contact late, by rung (1 handler, 2 leads, 3 section chief), and stalled sheets.
+    ladder: dict[int, list[ConnectSheet]] = field(default_factory=dict)
+    stalled: list[ConnectSheet] = field(default_factory=list)
 
 
 def lead_desks(user: Any) -> list[Desk]:
@@ -67,7 +70,7 @@ def board_for(user: Any, desk: Desk) -> DeskBoard:
     return DeskBoard(
         desk=desk,
         overdue=list(selectors.filter_sheets(rows, overdue=True).order_by("ack_due_at")),
-        bounced=list(rows.filter(redirect_count__gte=BOUNCED_AFTER).order_by("-redirect_count")),
+        bounced=list(runaround.bounced_through(desk.pk)),
         unassigned=list(
             rows.filter(
                 status__in=[Status.SENT, Status.ACKNOWLEDGED], handler__isnull=True
@@ -75,4 +78,9 @@ def board_for(user: Any, desk: Desk) -> DeskBoard:
         ),
         members=members,
         workload=[by_user[m.pk] for m in members],
+        ladder={
+            rung: list(rows.filter(escalation_rung=rung).order_by("first_contact_due_at"))
+            for rung in (escalation.HANDLER, escalation.LEADS, escalation.SECTION_CHIEF)
+        },
+        stalled=list(rows.filter(stalled_at__isnull=False).order_by("stalled_at")),
     )

@@ -21,6 +21,7 @@ from frontend.forms.actions import (
     SHOWN_TO_SENDER,
     AcceptForm,
     CloseForm,
+    ContactAttemptForm,
     DeskNoteForm,
     EmptyForm,
     NoteForm,
@@ -29,7 +30,7 @@ from frontend.forms.actions import (
 )
 from referral_hub.consent import policy, refusal_texts
 from referral_hub.directory.models import Desk
-from referral_hub.handoffs import selectors, services
+from referral_hub.handoffs import contact_attempts, selectors, services
 from referral_hub.handoffs.models import ConnectSheet
 
 
@@ -85,6 +86,13 @@ ACTIONS: dict[str, Action] = {
             ReasonForm,
             _("差し戻す"),
             _("%(number)s を送った部署へ差し戻しました。"),
+        ),
+        Action(
+            "contact_attempt",
+            _("連絡を記録"),
+            ContactAttemptForm,
+            _("記録する"),
+            _("%(number)s に連絡の記録を追加しました。"),
         ),
         Action("close", _("終結"), CloseForm, _("終結する"), _("%(number)s を終結しました。")),
         Action("resend", _("再送"), NoteForm, _("再送する"), _("%(number)s を再送しました。")),
@@ -215,8 +223,22 @@ def perform(actor: Any, sheet_id: int, action: str, data: dict[str, Any]) -> Con
         return services.return_sheet(actor, sheet_id, data["reason"])
     if action == "close":
         return services.close_sheet(
-            actor, sheet_id, data["outcome"], data.get("note", ""), share_with_sender=share
+            actor,
+            sheet_id,
+            data["outcome"],
+            data.get("note", ""),
+            share_with_sender=share,
+            lead_approval_reason=data.get("lead_approval_reason", ""),
         )
+    if action == "contact_attempt":
+        attempt = contact_attempts.record_attempt(
+            actor,
+            sheet_id,
+            channel=data["channel"],
+            result=data["result"],
+            note=data.get("note", ""),
+        )
+        return attempt.sheet
     if action == "resend":
         return services.resend_sheet(actor, sheet_id, data.get("note", ""))
     if action == "withdraw":

@@ -48,6 +48,35 @@ class SentFilterForm(ListFilterForm):
     )
 
 
+class DeskFilterForm(ListFilterForm):
+    """受信箱: every status, closed and withdrawn included, consent withdrawn, and a search by
+    sheet number or by the resident's kana and birth date (issue 20; audited)."""
+
+    status = forms.ChoiceField(
+        label=_("状態"),
+        required=False,
+        choices=[
+            ("", _("対応中すべて")),
+            *Status.choices,
+            ("consent_withdrawn", _("同意撤回")),
+        ],
+    )
+    number = forms.CharField(label=_("シート番号"), required=False, max_length=16)
+    kana = forms.CharField(label=_("本人のカナ氏名"), required=False, max_length=60)
+    birth_date = forms.DateField(
+        label=_("生年月日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def wants_whole_record(self) -> bool:
+        """Closed or withdrawn sheets, or a search: the desk's whole record, not the inbox."""
+        if not self.is_valid():
+            return False
+        data = self.cleaned_data
+        return data.get("status") in (Status.CLOSED, Status.WITHDRAWN) or bool(
+            data.get("number") or (data.get("kana") and data.get("birth_date"))
+        )
+
+
 # Page orders, each ending in the unique id (keyset pagination, handoffs/keyset.py).
 INBOX_ORDER = ("urgency_rank", "ack_due_at", "pk")
 SENT_ORDER = ("-sent_at", "-pk")
@@ -72,6 +101,9 @@ def apply_filters(rows: QuerySet[ConnectSheet], form: ListFilterForm) -> QuerySe
         return rows
     data = form.cleaned_data
     status = data.get("status", "")
+    if status == "consent_withdrawn":
+        rows = rows.filter(consent__withdrawn_at__isnull=False)
+        status = ""
     if status == "open":
         rows = rows.exclude(status__in=[Status.CLOSED, Status.WITHDRAWN])
         status = ""

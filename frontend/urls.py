@@ -84,6 +84,7 @@ urlpatterns = [
     ),
     path("meetings/<id:meeting_id>/close/", meetings.meeting_close, name="meeting_close"),
     path("meetings/<id:meeting_id>/record/", meetings.meeting_record, name="meeting_record"),
+    path("lead/runaround/<id:sheet_id>/", lead.acknowledge_runaround, name="lead_runaround_ack"),
     # Privacy officer
     path("audit/", privacy.disclosures_page, name="audit_disclosures"),
     path("audit/search/", privacy.search_page, name="audit_search"),

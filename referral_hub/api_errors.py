@@ -46,6 +46,8 @@ def domain_api_error(exc: DomainError) -> ApiError:
     error = ApiError(exc.code, exc.message, exc.http_status)
     if exc.field:
         error.field = exc.field  # type: ignore[attr-defined]
+    if exc.extra:
+        error.extra = exc.extra  # type: ignore[attr-defined]
     return error
 
 
@@ -137,6 +139,8 @@ def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
         body["detail"] = str(detail)
     if getattr(exc, "field", ""):
         body["field"] = exc.field  # type: ignore[attr-defined]
+    for key, value in (getattr(exc, "extra", None) or {}).items():
+        body.setdefault(key, value)
     response.data = body
     if isinstance(exc, ApiError):
         with_retry_after(response, exc)

@@ -29,3 +29,6 @@ class DomainError(Exception):
     http_status: int = 400
     message: str = "要求を処理できません。/ The request cannot be processed."
     field: str = ""
+    # Further keys of the API body that help the client act (``attempts_required``: what is
+    # still missing; ``desk_unstaffed``: the desks that can take the sheet). Ids and counts only.
+    extra: dict | None = None

@@ -311,6 +311,21 @@ RETENTION_YEARS = env_int("RETENTION_YEARS", 5)
 # waits (legal hold), and the window folding repeated reads into one package row.
 RIGHTS_LEGAL_HOLD_DAYS = env_int("RIGHTS_LEGAL_HOLD_DAYS", 365)
 RIGHTS_GROUP_MINUTES = env_int("RIGHTS_GROUP_MINUTES", 30)
+# No drop (issue 20, docs/operations/escalation.md): first contact due after accept, in working
+# days by urgency (0 = the same working day); the escalation ladder's later rungs, in working
+# days after the deadline; stalled after this many days without a contact attempt; evidence an
+# `unreachable` close needs (attempts, distinct days, span in days).
+FIRST_CONTACT_WORKING_DAYS = {
+    "urgent": env_int("FIRST_CONTACT_DAYS_URGENT", 0),
+    "soon": env_int("FIRST_CONTACT_DAYS_SOON", 1),
+    "normal": env_int("FIRST_CONTACT_DAYS_NORMAL", 3),
+}
+ESCALATE_TO_LEADS_AFTER_WORKING_DAYS = env_int("ESCALATE_TO_LEADS_AFTER_WORKING_DAYS", 1)
+ESCALATE_TO_CHIEF_AFTER_WORKING_DAYS = env_int("ESCALATE_TO_CHIEF_AFTER_WORKING_DAYS", 3)
+STALLED_AFTER_DAYS = env_int("STALLED_AFTER_DAYS", 30)
+UNREACHABLE_MIN_ATTEMPTS = env_int("UNREACHABLE_MIN_ATTEMPTS", 3)
+UNREACHABLE_MIN_DAYS = env_int("UNREACHABLE_MIN_DAYS", 2)
+UNREACHABLE_MIN_SPAN_DAYS = env_int("UNREACHABLE_MIN_SPAN_DAYS", 14)
 # Resident searches per staff member per hour (each may reveal and relate residents).
 RESIDENT_SEARCH_PER_HOUR = env_int("RESIDENT_SEARCH_PER_HOUR", 60)
 # Days after a support meeting's day during which information shared under it may be used

@@ -9,6 +9,7 @@ from referral_hub.consent import api_receipt
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
 from referral_hub.handoffs import api_loop as loop_api
+from referral_hub.handoffs import api_attempts
 from referral_hub.handoffs import attachments as attachments_api
 from referral_hub.signin import api as signin_api
 
@@ -24,6 +25,11 @@ sheet_actions = [
     path("withdraw/", sheets_api.withdraw, name="api-sheet-withdraw"),
     path("events/", sheets_api.sheet_events, name="api-sheet-events"),
     path("messages/", sheets_api.sheet_messages, name="api-sheet-messages"),
+    path(
+        "contact-attempts/",
+        api_attempts.sheet_contact_attempts,
+        name="api-sheet-contact-attempts",
+    ),
     path("attachments/", attachments_api.sheet_attachments, name="api-sheet-attachments"),
     path("handout/", loop_api.sheet_handout, name="api-sheet-handout"),
     path("arrived/", loop_api.sheet_arrived, name="api-sheet-arrived"),

@@ -184,6 +184,9 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("api-sheet-close", "POST"):             ( 403,  403,  403,  403,  409,  403,  403,  401),
     ("api-sheet-connected", "GET"):          ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-sheet-connected", "POST"):         ( 403,  403,  403,  403,  409,  403,  403,  401),
+    # Contact attempts are the owner desk's record (issue 20); the sheet is not accepted yet.
+    ("api-sheet-contact-attempts", "GET"):   ( 403,  403,  403,  403,  200,  403,  403,  401),
+    ("api-sheet-contact-attempts", "POST"):  ( 403,  403,  403,  403,  409,  403,  403,  401),
     ("api-sheet-contacted", "GET"):          ( 405,  405,  405,  405,  405,  405,  405,  401),
     ("api-sheet-contacted", "POST"):         ( 403,  403,  403,  403,  409,  403,  403,  401),
     # The resident's handout: the sending side and the owner desk, as the sheet read (issue 19).
@@ -672,6 +675,7 @@ def request_data(route: str, method: str, role: str, world: World) -> tuple[str,
         "api-sheet-acknowledge": ("json", {}),
         "api-sheet-accept": ("json", {}),
         "api-sheet-contacted": ("json", {"note": ""}),
+        "api-sheet-contact-attempts": ("json", {"channel": "phone", "result": "no_answer"}),
         "api-sheet-connected": ("json", {"note": ""}),
         "api-sheet-redirect": ("json", {"to_desk": "jiritsu", "reason": "より適切な窓口へ"}),
         "api-sheet-return": ("json", {"reason": "連絡先を確認してください"}),

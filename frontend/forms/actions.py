@@ -12,7 +12,7 @@ from frontend.forms.base import AccessibleForm, IdChoiceField
 from frontend.forms.files import ScansField
 from frontend.forms.send import DeskChoiceField
 from referral_hub.directory.models import Desk, Role
-from referral_hub.handoffs.models import Outcome
+from referral_hub.handoffs.models import ContactChannel, ContactResult, Outcome
 
 NOTE_MAX = 4000
 
@@ -174,8 +174,43 @@ class CloseForm(DeskNoteForm):
         label=_("結果"),
         choices=[("", _("選んでください")), *Outcome.choices],
         error_messages={"required": _("終結の結果を選んでください。")},
+        help_text=_(
+            "「連絡がとれない」は別の日に3回以上、最初の試みから14日以上にわたる連絡の記録が、"
+            "「本人が希望しない」は本人が断った連絡の記録が必要です(または主任相談支援員の承認)。"
+        ),
     )
-    field_order = ["outcome", "note", "share_with_sender"]
+    lead_approval_reason = forms.CharField(
+        label=_("主任相談支援員の承認理由"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "主任相談支援員だけが記入できます。窓口の記録として残り、送った職員には表示されません。"
+        ),
+    )
+    field_order = ["outcome", "note", "share_with_sender", "lead_approval_reason"]
+
+
+class ContactAttemptForm(AccessibleForm):
+    """連絡の記録 (issue 20): one try to reach the resident, now."""
+
+    channel = forms.ChoiceField(
+        label=_("方法"),
+        choices=[("", _("選んでください")), *ContactChannel.choices],
+        error_messages={"required": _("連絡の方法を選んでください。")},
+    )
+    result = forms.ChoiceField(
+        label=_("結果"),
+        choices=[("", _("選んでください")), *ContactResult.choices],
+        error_messages={"required": _("連絡の結果を選んでください。")},
+    )
+    note = forms.CharField(
+        label=_("メモ"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("窓口の記録です。送った職員には表示されません。"),
+    )
 
 
 class MessageForm(AccessibleForm):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from frontend import lead_board, refusals
 from referral_hub.api_input import parse_id
-from referral_hub.handoffs import services
+from referral_hub.handoffs import runaround, services
 from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
 from referral_hub.handoffs.models import ConnectSheet, Status
 from referral_hub.handoffs.selectors import get_sheet
@@ -58,4 +58,22 @@ def assign_handler(request: HttpRequest, sheet_id: int) -> HttpResponse:
             _("%(number)s の担当者を %(name)s さんにしました。")
             % {"number": sheet.number, "name": full},
         )
+    return redirect("lead_board")
+
+
+@login_required
+@require_POST
+def acknowledge_runaround(request: HttpRequest, sheet_id: int) -> HttpResponse:
+    """「確認した」: the runaround alert leaves this desk's board (issue 20)."""
+    desk_id = parse_id(request.POST.get("desk", ""))
+    try:
+        if desk_id is None:
+            raise NotFound()
+        runaround.acknowledge_runaround(request.user, sheet_id, desk_id)
+        messages.success(request, _("たらい回しの警告を確認しました。"))
+    except NotFound:
+        messages.error(request, _("シートが見つかりません。"))
+    except Refused as refused:
+        explanation = refusals.explain(refused.decision)
+        messages.error(request, f"{explanation.message} {explanation.hint}".strip())
     return redirect("lead_board")

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from frontend import sheet_lists
-from referral_hub.handoffs import selectors
+from referral_hub.handoffs import desk_search, selectors
 
 
 def _render_list(
@@ -44,8 +44,18 @@ def _render_list(
 @login_required
 @require_GET
 def inbox_page(request: HttpRequest) -> HttpResponse:
-    form = sheet_lists.ListFilterForm(request.GET or None)
-    rows = selectors.inbox(request.user).select_related("handler")
+    form = sheet_lists.DeskFilterForm(request.GET or None)
+    if form.wants_whole_record():
+        data = form.cleaned_data
+        rows = desk_search.search(
+            request.user,
+            desk_search.held_by_desk(request.user),
+            number=data.get("number") or "",
+            kana=data.get("kana") or "",
+            birth_date=data.get("birth_date"),
+        ).select_related("handler")
+    else:
+        rows = selectors.inbox(request.user).select_related("handler")
     rows = sheet_lists.urgent_first(sheet_lists.apply_filters(rows, form))
     # A sheet resent or redirected to the desk mid-walk restarts its deadline: it is news
     # (announced live) and waits for the first page, instead of showing up twice.

@@ -22,7 +22,14 @@ from referral_hub.consent import services as consent_services
 from referral_hub.directory import roles
 from referral_hub.handoffs import attachments as sheet_attachments
 from referral_hub.handoffs import selectors, sent_copy, services
-from referral_hub.handoffs.errors import InvalidInput, InvalidTransition, NotFound, Refused
+from referral_hub.handoffs.errors import (
+    AttemptsRequired,
+    DeskUnstaffed,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    Refused,
+)
 from referral_hub.handoffs.models import OPEN_STATUSES, EventKind, Status
 from referral_hub.inbox.read_state import mark_sheet_read
 from referral_hub.signin import step_up
@@ -40,10 +47,13 @@ MILESTONES = [
 ]
 
 
-def _refused_page(request: HttpRequest, explanation: refusals.Explanation) -> HttpResponse:
+def _refused_page(
+    request: HttpRequest, explanation: refusals.Explanation, withdrawn_sheet: Any = None
+) -> HttpResponse:
     if explanation.code == "step_up_required":  # issue 21: ask for the factor, then come back
         return redirect(f"{reverse('account-step-up')}?{urlencode({'next': request.path})}")
-    return render(request, "frontend/refused.html", {"explanation": explanation}, status=403)
+    context = {"explanation": explanation, "withdrawn_sheet": withdrawn_sheet}
+    return render(request, "frontend/refused.html", context, status=403)
 
 
 def _attachment_step_up(request: HttpRequest, sheet: Any) -> str:
@@ -64,7 +74,17 @@ def _view_or_refusal(
     except NotFound:
         raise Http404 from None
     except Refused as refused:
-        return None, _refused_page(request, refusals.explain(refused.decision))
+        # The desk holding a sheet whose consent was withdrawn is offered the way out (close
+        # with 「同意撤回」, issue 20) instead of a dead end; the close service decides.
+        withdrawn = None
+        if refused.decision.code == "consent_withdrawn":
+            sheet = selectors.get_sheet(sheet_id)
+            if sheet.owner_desk_id in roles.desk_ids(request.user) and sheet.status not in (
+                Status.CLOSED,
+                Status.WITHDRAWN,
+            ):
+                withdrawn = sheet
+        return None, _refused_page(request, refusals.explain(refused.decision), withdrawn)
 
 
 def _detail_context(
@@ -178,6 +198,10 @@ def sheet_action(request: HttpRequest, sheet_id: int, action: str) -> HttpRespon
             status = 403
         except InvalidTransition as invalid:
             explanation = refusals.explain_transition(invalid)
+            status = 409
+        except (AttemptsRequired, DeskUnstaffed) as missing:
+            # What is still missing before this close, or which desks can take the sheet.
+            explanation = refusals.Explanation(missing.code, missing.message)
             status = 409
         except InvalidInput as invalid:
             if invalid.field in form.fields:

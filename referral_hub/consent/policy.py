@@ -37,6 +37,7 @@ from referral_hub.consent.decisions import (
 )
 from referral_hub.consent.meeting_rule import MeetingFacts, register_meeting_source
 from referral_hub.consent.models import Consent, LegalBasis, Resident
+from referral_hub.consent.passage import authorize_passage, passed_desks_led_by
 from referral_hub.consent.relationships import (
     CONSENT_PURPOSES,
     COUNTER_LOOKUP_VALID,
@@ -95,12 +96,14 @@ __all__ = [
     "authorize_action",
     "authorize_consent",
     "authorize_evidence_read",
+    "authorize_passage",
     "authorize_registration",
     "authorize_resident",
     "authorize_sent_read",
     "authorize_to_sender",
     "feedback_in_scope",
     "may_upload",
+    "passed_desks_led_by",
     "redirect_targets",
     "refuse_unknown",
     "register_meeting_source",

@@ -20,6 +20,8 @@ DESK_ACTIONS = frozenset(
         "close",
         "desk_message",
         "arrival",  # 来所: the resident came to the owner desk with the handout
+        "contact_attempt",
+        "approve_close",
     }
 )
 SENDER_ACTIONS = frozenset({"withdraw", "resend", "sender_message"})
@@ -40,6 +42,9 @@ def _decide_action(
                 return _refuse(purpose, "", "lead_required", frozenset(), "assign")
             if not _is_desk_member(handler_id, facts.owner_desk_id):
                 return _refuse(purpose, "", "handler_not_member", frozenset())
+        if action == "approve_close" and not is_lead:
+            # Closing without the evidence of contact attempts is a lead's decision (issue 20).
+            return _refuse(purpose, "", "lead_required", frozenset(), "approval")
         if action == "redirect" and to_desk_id in facts.previous_desk_ids and not is_lead:
             # Sending a sheet back to a desk it already left is how runaround starts.
             return _refuse(purpose, "", "lead_required", frozenset(), "redirect_back")

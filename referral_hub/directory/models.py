@@ -143,6 +143,15 @@ class Desk(EnglishNamed):
     )
     support_meeting_member = models.BooleanField(_("支援会議の構成員"), default=False)
     is_active = models.BooleanField(_("有効"), default=True)
+    # The last rung of the first-contact escalation ladder (docs/operations/escalation.md).
+    section_chief = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="chief_of_desks",
+        verbose_name=_("課長(督促の最終段)"),
+    )
 
     class Meta(EnglishNamed.Meta):
         verbose_name = _("窓口")

@@ -93,6 +93,14 @@ DEMO_USERS: list[tuple[str, tuple[str, str], str, str | None, str | None]] = [
     ("consult2", ("相談", "二郎"), "consultant", "jiritsu", None),
     ("consult_lead", ("主任", "恵子"), "lead", "jiritsu", None),
     ("hogo_staff", ("保護", "健"), "consultant", "seikatsu_hogo", None),
+    # Every desk has staff and a lead, so nothing lands where nobody works (issue 20).
+    ("hogo_lead", ("保護", "主任"), "lead", "seikatsu_hogo", None),
+    ("kakei_staff", ("家計", "支援"), "consultant", "kakei", None),
+    ("kakei_lead", ("家計", "主任"), "lead", "kakei", None),
+    ("houkatsu_staff", ("包括", "相談"), "consultant", "houkatsu", None),
+    ("houkatsu_lead", ("包括", "主任"), "lead", "houkatsu", None),
+    ("kodomo_staff", ("子ども", "相談"), "consultant", "kodomo", None),
+    ("kodomo_lead", ("子ども", "主任"), "lead", "kodomo", None),
     ("privacy_officer", ("保護担当", "守"), "privacy_officer", None, None),
     ("admin", ("管理", "者"), "admin", None, None),
 ]

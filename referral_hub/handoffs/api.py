@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -15,7 +17,7 @@ from referral_hub.consent.api import chosen_resident
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent
 from referral_hub.directory.models import Concern, Desk
-from referral_hub.handoffs import api_lists, selectors, sent_copy, services
+from referral_hub.handoffs import api_lists, desk_search, selectors, sent_copy, services
 from referral_hub.handoffs.api_bodies import (
     event_out,
     message_out,
@@ -108,10 +110,21 @@ class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=services.MAX_TEXT)
 
 
+class LeadApprovalIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.MAX_TEXT)
+
+
 class CloseIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     note = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
     share_with_sender = serializers.BooleanField(default=False, help_text=SHARE_HELP)
+    lead_approval = LeadApprovalIn(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a lead of the owner desk approves `unreachable`/`declined` without the "
+        "evidence of contact attempts (else 409 attempts_required; a non-lead 403 lead_required)",
+    )
 
 
 class MessageIn(serializers.Serializer):
@@ -141,7 +154,7 @@ def _parse_bool(value: str | None) -> bool | None:
         return True
     if value.lower() in ("0", "false", "no"):
         return False
-    raise ApiError("invalid_filter", "overdue は true / false で指定してください。", 400)
+    raise ApiError("invalid_filter", "true / false で指定してください。", 400)
 
 
 @extend_schema(
@@ -153,10 +166,21 @@ def _parse_bool(value: str | None) -> bool | None:
 )
 @extend_schema(
     parameters=[
-        OpenApiParameter("box", str, enum=["inbox", "sent"]),
-        OpenApiParameter("status", str),
+        OpenApiParameter(
+            "box",
+            str,
+            enum=["inbox", "sent", "desk"],
+            description="desk: every sheet the caller's desks own, any status (issue 20)",
+        ),
+        OpenApiParameter("status", str, description="comma-separated; any status"),
         OpenApiParameter("urgency", str),
         OpenApiParameter("overdue", bool),
+        OpenApiParameter("consent_withdrawn", bool, description="only withdrawn consents"),
+        OpenApiParameter("number", str, description="box=desk: sheet number (audited)"),
+        OpenApiParameter("kana", str, description="box=desk: resident's full kana name"),
+        OpenApiParameter(
+            "birth_date", str, description="box=desk, with kana: YYYY-MM-DD (audited search)"
+        ),
         OpenApiParameter("page_size", int),
         OpenApiParameter("cursor", str, description="from the `next`/`previous` links"),
     ],
@@ -170,17 +194,42 @@ def sheets(request: Request) -> Response:
     """POST sends a connect sheet (one request once the consent exists). GET lists a box."""
     if request.method == "POST":
         return _send(request)
-    box = request.query_params.get("box", "inbox")
-    if box not in ("inbox", "sent"):
-        raise ApiError("invalid_filter", "box は inbox か sent です。", 400)
-    rows = selectors.inbox(request.user) if box == "inbox" else selectors.sent(request.user)
+    params = request.query_params
+    box = params.get("box", "inbox")
+    if box not in ("inbox", "sent", "desk"):
+        raise ApiError("invalid_filter", "box は inbox / sent / desk のいずれかです。", 400)
+    if box == "desk":
+        rows = desk_search.held_by_desk(request.user)
+    else:
+        rows = selectors.inbox(request.user) if box == "inbox" else selectors.sent(request.user)
     rows = selectors.filter_sheets(
         rows,
-        status=request.query_params.get("status", ""),
-        urgency=request.query_params.get("urgency", ""),
-        overdue=_parse_bool(request.query_params.get("overdue")),
+        status=params.get("status", ""),
+        urgency=params.get("urgency", ""),
+        overdue=_parse_bool(params.get("overdue")),
     )
+    if _parse_bool(params.get("consent_withdrawn")):
+        rows = desk_search.only_consent_withdrawn(rows)
+    if box == "desk":
+        rows = desk_search.search(
+            request.user,
+            rows,
+            number=params.get("number", ""),
+            kana=params.get("kana", ""),
+            birth_date=_parse_date(params.get("birth_date", "")),
+        )
     return Response(api_lists.list_page(request, rows, box, sheet_summary))
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(
+            "invalid_filter", "birth_date は YYYY-MM-DD で指定してください。", 400
+        ) from None
 
 
 def _send(request: Request) -> Response:
@@ -237,7 +286,9 @@ def sheet_detail_view(request: Request, sheet_id: int) -> Response:
 )
 @api_view(["GET"])
 def sheet_events(request: Request, sheet_id: int) -> Response:
-    view = selectors.view_sheet(request.user, sheet_id)
+    """The timeline: the owner desk's, the sender's (feedback rules), or a lead of a desk the
+    sheet passed through (without notes; issue 20)."""
+    view = selectors.view_sheet(request.user, sheet_id, trail=True)
     return Response([event_out(e, view) for e in selectors.timeline(view)])
 
 
@@ -336,6 +387,7 @@ def close(request: Request, sheet_id: int) -> Response:
         data["outcome"],
         data["note"],
         share_with_sender=data["share_with_sender"],
+        lead_approval_reason=(data["lead_approval"] or {}).get("reason", ""),
     )
     return _action_response(request, sheet)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from referral_hub.consent import policy
 from referral_hub.consent.models import Resident
-from referral_hub.handoffs import selectors
-from referral_hub.handoffs.models import ConnectSheet, SheetMessage
+from referral_hub.handoffs import cases, selectors
+from referral_hub.handoffs.models import ConnectSheet, EventKind, SheetMessage
 
 
 def sheet_summary(sheet: ConnectSheet) -> dict[str, Any]:
@@ -35,7 +35,14 @@ def sheet_summary(sheet: ConnectSheet) -> dict[str, Any]:
         "version": sheet.version,
         "arrival_code": sheet.arrival_code,
         "arrived_at": sheet.arrived_at,
+        # Marked in every list (issue 20): the desk closes it with ``consent_withdrawn``.
+        "consent_withdrawn": consent_withdrawn(sheet),
     }
+
+
+def consent_withdrawn(sheet: ConnectSheet) -> bool:
+    consent = sheet.consent
+    return consent is not None and consent.withdrawn_at is not None
 
 
 def resident_out(resident: Resident) -> dict[str, Any]:
@@ -84,6 +91,12 @@ def sheet_detail(
                 "justification": sheet.justification,
                 "categories": sheet.categories,
                 "consent": sheet.consent_id,
+                "first_contact_due_at": sheet.first_contact_due_at,
+                "escalation_rung": sheet.escalation_rung,
+                "stalled": sheet.stalled_at is not None,
+                "linked_sheets": cases.linked_ids(sheet),
+                "case_due_at": cases.case_due_at(sheet),
+                "case_words": case_words(view),
                 "attachments": [
                     {
                         "id": a.pk,
@@ -108,12 +121,33 @@ def sheet_detail(
     return body
 
 
+def case_words(view: selectors.SheetView) -> list[dict[str, Any]]:
+    """Both senders' words for the desk's one case (the sheet's own first; the others the gate
+    let the desk read), issue 20."""
+    return [
+        {
+            "sheet": s.pk,
+            "number": s.number,
+            "from_department": s.from_department.code if s.from_department else None,
+            "from_desk": s.from_desk.code if s.from_desk else None,
+            "sent_at": s.sent_at,
+            "summary": s.summary,
+            "resident_words": s.resident_words,
+        }
+        for s in (view.sheet, *view.case)
+    ]
+
+
 def event_out(event, view: selectors.SheetView) -> dict[str, Any]:
     # The sender reads a desk note only if the desk shared it and the consent covers feedback;
     # the reason for a return (the desk's question) and its own notes always.
-    show_note = view.role == "desk" or policy.sender_sees_note(
-        event.kind, event.shared_with_sender, view.feedback
+    show_note = view.role == "desk" or (
+        view.role == "sender"
+        and policy.sender_sees_note(event.kind, event.shared_with_sender, view.feedback)
     )
+    # An attempt's result (no answer, refused...) is case detail: the sender without consent to
+    # feedback sees only that the desk is trying.
+    show_outcome = event.kind != EventKind.CONTACT_ATTEMPT or view.role == "desk" or view.feedback
     return {
         "id": event.pk,
         "kind": event.kind,
@@ -123,7 +157,7 @@ def event_out(event, view: selectors.SheetView) -> dict[str, Any]:
         "to_status": event.to_status or None,
         "from_desk": event.from_desk.code if event.from_desk else None,
         "to_desk": event.to_desk.code if event.to_desk else None,
-        "outcome": event.outcome or None,
+        "outcome": (event.outcome or None) if show_outcome else None,
         "note": event.note if show_note else None,
         "shared_with_sender": event.shared_with_sender,
     }

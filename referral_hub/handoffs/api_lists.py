@@ -22,7 +22,12 @@ SHEET_PAGE_SIZE = 50
 SHEET_MAX_PAGE_SIZE = 200
 
 # The inbox: earliest deadline first; sent: newest first. Both end in the unique id (keyset.py).
-LIST_ORDER = {"inbox": ("ack_due_at", "pk"), "sent": ("-sent_at", "-pk")}
+# The desk's whole record (box=desk): newest first.
+LIST_ORDER = {
+    "inbox": ("ack_due_at", "pk"),
+    "sent": ("-sent_at", "-pk"),
+    "desk": ("-sent_at", "-pk"),
+}
 
 
 def list_page(

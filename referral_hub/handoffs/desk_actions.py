@@ -13,11 +13,25 @@ from django.utils import timezone
 from referral_hub.consent import policy
 from referral_hub.consent.refusals import gated
 from referral_hub.directory.models import Desk
-from referral_hub.handoffs import lifecycle, notify, sla
-from referral_hub.handoffs.errors import InvalidInput, InvalidTransition
-from referral_hub.handoffs.models import ConnectSheet, EventKind, Outcome, SheetEvent
+from referral_hub.handoffs import cases, close_evidence, lifecycle, notify, sla, staffing
+from referral_hub.handoffs.errors import AttemptsRequired, InvalidInput, InvalidTransition
+from referral_hub.handoffs.models import (
+    OPEN_STATUSES,
+    ConnectSheet,
+    EventKind,
+    Outcome,
+    SheetEvent,
+)
 from referral_hub.handoffs.selectors import facts_of
-from referral_hub.handoffs.steps import audit_sheet, begin, move, require_text, to_sender_gate
+from referral_hub.handoffs.steps import (
+    MAX_TEXT,
+    audit_sheet,
+    begin,
+    lock_sheet,
+    move,
+    require_text,
+    to_sender_gate,
+)
 
 
 def _milestone(
@@ -43,6 +57,7 @@ def _milestone(
         setattr(sheet, stamp, now)
         if action == "accept":
             sheet.handler_id = handler_id or actor.pk
+            sheet.first_contact_due_at = sla.first_contact_due_at(now, sheet.urgency)
         move(actor, sheet, action, kind, note=note, now=now, shared=shared)
         notify.sheet_updated(sheet)
     return sheet
@@ -100,6 +115,7 @@ def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> Con
             raise InvalidInput("same_desk", "すでにこの窓口のシートです。", "to_desk")
         if not to_desk.is_active:
             raise InvalidInput("desk_inactive", "この窓口は現在受け付けていません。", "to_desk")
+        staffing.require_staffed(to_desk, exclude={sheet.owner_desk_id})
         gate(
             policy.authorize(
                 actor,
@@ -123,6 +139,9 @@ def redirect_sheet(actor: Any, sheet_id: int, to_desk: Desk, reason: str) -> Con
         sheet.overdue_notified_at = None
         sheet.handler = None
         sheet.acknowledged_at = sheet.accepted_at = sheet.contacted_at = sheet.connected_at = None
+        # The new desk's own first-contact deadline and ladder start at its 担当決定.
+        sheet.first_contact_due_at = sheet.escalated_at = None
+        sheet.escalation_rung = 0
         sheet.redirect_count += 1
         move(
             actor,
@@ -164,32 +183,99 @@ def return_sheet(actor: Any, sheet_id: int, reason: str) -> ConnectSheet:
 
 
 def close_sheet(
-    actor: Any, sheet_id: int, outcome: str, note: str = "", *, share_with_sender: bool = False
+    actor: Any,
+    sheet_id: int,
+    outcome: str,
+    note: str = "",
+    *,
+    share_with_sender: bool = False,
+    lead_approval_reason: str = "",
 ) -> ConnectSheet:
     """終結 with an outcome category, which the sender sees; the note only if shared (as
-    ``_milestone``)."""
+    ``_milestone``).
+
+    ``unreachable`` and ``declined`` need the evidence of ``close_evidence`` or a lead's approval
+    (``lead_approval_reason``; a non-lead is refused ``lead_required``); without either,
+    ``AttemptsRequired`` (409) names the counts still missing. ``consent_withdrawn`` closes any
+    open sheet whose consent was withdrawn (409 ``invalid_transition`` otherwise) and never
+    shares a note. Closing a case closes its linked sheets with the same outcome, each told to
+    its own sender (``cases.close_linked``)."""
     if outcome not in Outcome.values:
         raise InvalidInput("invalid_outcome", "終結の結果を選んでください。", "outcome")
-    shared = share_with_sender and bool(note.strip())
+    approval = lead_approval_reason.strip()
+    if len(approval) > MAX_TEXT:
+        raise InvalidInput("too_long", f"{MAX_TEXT}文字以内で記入してください。", "lead_approval")
+    withdrawn_close = outcome == Outcome.CONSENT_WITHDRAWN
+    shared = share_with_sender and bool(note.strip()) and not withdrawn_close
     with gated() as gate:
-        sheet = begin(gate, actor, sheet_id, "close")
+        sheet = lock_sheet(sheet_id)
+        gate(policy.authorize_action(actor, "close", facts_of(sheet)))
+        if withdrawn_close:
+            if sheet.status not in OPEN_STATUSES or not _consent_withdrawn(sheet):
+                raise InvalidTransition("close:consent_withdrawn", sheet.status)
+        elif not lifecycle.can("close", sheet.status):
+            raise InvalidTransition("close", sheet.status)
         if shared:
             gate(to_sender_gate(actor, sheet, "close"))
         needed = lifecycle.OUTCOME_REQUIRES_STATUS.get(outcome)
         if needed and sheet.status not in needed:
             raise InvalidTransition(f"close:{outcome}", sheet.status)
+        if outcome in close_evidence.EVIDENCE_OUTCOMES:
+            if approval:
+                gate(policy.authorize_action(actor, "approve_close", facts_of(sheet)))
+            else:
+                missing = close_evidence.missing_for(outcome, sheet.pk)
+                if missing:
+                    raise AttemptsRequired(outcome, missing)
         now = timezone.now()
-        sheet.outcome = outcome
-        sheet.closed_at = now
-        move(
-            actor,
-            sheet,
-            "close",
-            EventKind.CLOSED,
-            note=note,
-            outcome=outcome,
-            now=now,
-            shared=shared,
-        )
-        notify.sheet_updated(sheet, outcome=outcome)
+        _close(actor, sheet, outcome, note, now, shared, approval)
+        for linked in cases.open_linked_for_update(sheet):
+            # Each linked sheet is closed by the same desk, asked of the gate on its own; its
+            # sender hears the outcome through its own sheet, within its own consent.
+            gate(policy.authorize_action(actor, "close", facts_of(linked)))
+            _close(actor, linked, outcome, "", now, False)
     return sheet
+
+
+def _consent_withdrawn(sheet: ConnectSheet) -> bool:
+    return sheet.consent is not None and sheet.consent.status_on(timezone.localdate()) == (
+        "withdrawn"
+    )
+
+
+def _close(
+    actor: Any,
+    sheet: ConnectSheet,
+    outcome: str,
+    note: str,
+    now: Any,
+    shared: bool,
+    approval: str = "",
+) -> None:
+    """The state change of one closure (the case's sheet or a linked one)."""
+    sheet.outcome = outcome
+    sheet.closed_at = now
+    move(
+        actor,
+        sheet,
+        "close",
+        EventKind.CLOSED,
+        note=note,
+        outcome=outcome,
+        now=now,
+        shared=shared,
+    )
+    if approval:
+        # The lead's reason stays with the desk (a desk-only timeline entry, encrypted).
+        SheetEvent.objects.create(  # type: ignore[misc]  # encrypted fields: stubs see no attname
+            sheet=sheet,
+            kind=EventKind.CLOSE_APPROVED,
+            actor=actor,
+            at=now,
+            from_status=sheet.status,
+            to_status=sheet.status,
+            outcome=outcome,
+            note=approval[:MAX_TEXT],
+        )
+        audit_sheet(actor, sheet, "sheet.close_approved_by_lead", details={"outcome": outcome})
+    notify.sheet_updated(sheet, outcome=outcome)

@@ -25,6 +25,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     ),
 }
 
+# Contact attempts (issue 20) are recorded on a sheet with a handler that is still open.
+ATTEMPT_STATUSES = frozenset({Status.ACCEPTED, Status.CONTACTED, Status.CONNECTED})
+
 # "Connected to support" can only close a sheet whose resident is actually connected.
 OUTCOME_REQUIRES_STATUS: dict[str, frozenset[str]] = {
     Outcome.CONNECTED_TO_SUPPORT: frozenset({Status.CONNECTED}),

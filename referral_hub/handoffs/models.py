@@ -51,6 +51,8 @@ class Outcome(models.TextChoices):
     DECLINED = "declined", _("本人が希望しない")
     UNREACHABLE = "unreachable", _("連絡がとれない")
     DUPLICATE = "duplicate", _("重複")
+    # The resident withdrew consent: the desk closes without a further disclosure (issue 20).
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("同意撤回")
 
 
 class SheetCounter(models.Model):
@@ -145,6 +147,19 @@ class ConnectSheet(models.Model):
     arrival_code = models.CharField(_("来所コード"), max_length=16, blank=True, db_index=True)
     arrived_at = models.DateTimeField(_("来所日時"), null=True, blank=True)
     redirect_count = models.PositiveSmallIntegerField(default=0)
+    # No drop (issue 20): the first-contact deadline set on accept, the escalation ladder's rung
+    # reached by the periodic sweep (0 none, 1 handler, 2 desk leads, 3 section chief), the
+    # last contact attempt, and when the sheet was flagged stalled (no attempt for 30 days).
+    first_contact_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    escalation_rung = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    stalled_at = models.DateTimeField(null=True, blank=True)
+    # A parallel sheet for the same resident at the same desk joins the open case it found:
+    # the desk sees one case; each sender sees only its own sheet (never this field).
+    linked_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="linked_sheets"
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -177,6 +192,10 @@ class EventKind(models.TextChoices):
     OVERDUE = "overdue", pgettext_lazy("sheet event", "期限超過")
     RUNAROUND_ALERT = "runaround_alert", pgettext_lazy("sheet event", "たらい回し警告")
     CONSENT_WITHDRAWN = "consent_withdrawn", pgettext_lazy("sheet event", "同意撤回")
+    CONTACT_ATTEMPT = "contact_attempt", pgettext_lazy("sheet event", "連絡を試みた")
+    ESCALATED = "escalated", pgettext_lazy("sheet event", "初回連絡期限の督促")
+    STALLED = "stalled", pgettext_lazy("sheet event", "連絡が途絶えている")
+    CLOSE_APPROVED = "close_approved", pgettext_lazy("sheet event", "主任が終結を承認")
 
 
 class SheetEvent(models.Model):
@@ -250,3 +269,55 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("電話")
+    VISIT = "visit", _("訪問")
+    LETTER = "letter", _("手紙")
+    EMAIL = "email", _("メール")
+    VIA_SENDER = "via_sender", _("送った職員を通じて")
+
+
+class ContactResult(models.TextChoices):
+    REACHED = "reached", _("本人と話せた")
+    NO_ANSWER = "no_answer", _("応答なし")
+    WRONG_NUMBER = "wrong_number", _("番号違い")
+    MESSAGE_LEFT = "message_left", _("伝言を残した")
+    REFUSED = "refused", _("本人が支援を断った")
+
+
+class ContactAttempt(models.Model):
+    """One try of the owner desk to reach the resident (issue 20: no drop). The note is
+    encrypted under the sheet's data key and stays with the desk."""
+
+    sheet = models.ForeignKey(ConnectSheet, on_delete=models.CASCADE, related_name="attempts")
+    desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    channel = models.CharField(max_length=16, choices=ContactChannel.choices)
+    result = models.CharField(max_length=16, choices=ContactResult.choices)
+    note = EncryptedTextField(key_field="sheet.data_key", blank=True)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["sheet", "at"], name="handoffs_attempt_sheet_at")]
+
+
+class RunaroundAcknowledgement(models.Model):
+    """A lead of a desk the sheet passed through has seen its runaround alert (the alert stays
+    on that desk's board until then)."""
+
+    sheet = models.ForeignKey(ConnectSheet, on_delete=models.CASCADE, related_name="+")
+    desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "desk"], name="handoffs_runaround_ack_once")
+        ]

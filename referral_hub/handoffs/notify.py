@@ -133,6 +133,40 @@ def runaround_alert(sheet: ConnectSheet, desk_ids: Iterable[int]) -> None:
     )
 
 
+def escalation_alert(sheet: ConnectSheet, rung: int) -> None:
+    """First contact is late (issue 20): rung 1 the handler, 2 the desk's leads, 3 the desk's
+    section chief (the leads when none is configured). Ids, status and the rung only."""
+    if rung == 1:
+        users = {sheet.handler_id} if sheet.handler_id else desk_staff([sheet.owner_desk_id])
+    elif rung == 2 or sheet.owner_desk.section_chief_id is None:
+        users = desk_staff([sheet.owner_desk_id], roles=(Role.LEAD,))
+    else:
+        users = {sheet.owner_desk.section_chief_id}
+    publish(
+        users,
+        "sheet.updated",
+        box="inbox",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet, alert="first_contact_late", rung=rung),
+    )
+
+
+def stalled_alert(sheet: ConnectSheet) -> None:
+    """No contact attempt for STALLED_AFTER_DAYS: the handler and the desk's leads."""
+    users = desk_staff([sheet.owner_desk_id], roles=(Role.LEAD,))
+    if sheet.handler_id:
+        users.add(sheet.handler_id)
+    publish(
+        users,
+        "sheet.updated",
+        box="inbox",
+        sheet_id=sheet.pk,
+        status=sheet.status,
+        extra=_extra(sheet, alert="stalled"),
+    )
+
+
 def lead_alert(desk_id: int, sheet_id: int | None, status: str, alert: str) -> None:
     publish(
         desk_staff([desk_id], roles=(Role.LEAD,)),

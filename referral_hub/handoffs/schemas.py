@@ -42,6 +42,8 @@ class SheetSummaryOut(serializers.Serializer):
     arrival_code = serializers.CharField(help_text="the handout's arrival code (26-0123-5)")
     arrived_at = serializers.DateTimeField(
         allow_null=True, help_text="来所: when the owner desk recorded the resident's arrival"
+    consent_withdrawn = serializers.BooleanField(
+        help_text="the resident withdrew the consent: close with outcome consent_withdrawn"
     )
 
 
@@ -118,6 +120,18 @@ class SentContentOut(serializers.Serializer):
     contact_preference = serializers.CharField(allow_blank=True)
 
 
+class CaseWordsOut(serializers.Serializer):
+    """One sender's words in the desk's case view (this sheet first)."""
+
+    sheet = serializers.IntegerField()
+    number = serializers.CharField(allow_null=True)
+    from_department = serializers.CharField(allow_null=True)
+    from_desk = serializers.CharField(allow_null=True)
+    sent_at = serializers.DateTimeField()
+    summary = serializers.CharField(allow_blank=True)
+    resident_words = serializers.CharField(allow_blank=True)
+
+
 class _SheetDetailBase(SheetSummaryOut):
     allowed_actions = serializers.ListField(child=serializers.CharField())
     milestones = MilestonesOut()
@@ -136,6 +150,16 @@ class SheetDeskViewOut(_SheetDetailBase):
     justification = serializers.CharField(allow_blank=True)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices))
     consent = serializers.IntegerField(allow_null=True)
+    first_contact_due_at = serializers.DateTimeField(allow_null=True)
+    escalation_rung = serializers.IntegerField(
+        min_value=0, max_value=3, help_text="0 none, 1 handler, 2 desk leads, 3 section chief"
+    )
+    stalled = serializers.BooleanField(help_text="no contact attempt for STALLED_AFTER_DAYS")
+    linked_sheets = serializers.ListField(
+        child=serializers.IntegerField(), help_text="ids of the other sheets of the case"
+    )
+    case_due_at = serializers.DateTimeField(help_text="the case's one SLA clock (earliest)")
+    case_words = CaseWordsOut(many=True)
     attachments = AttachmentMetaOut(many=True)
 
 

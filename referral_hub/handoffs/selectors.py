@@ -36,7 +36,7 @@ def facts_of(sheet: ConnectSheet) -> policy.SheetFacts:
 
 def _base() -> QuerySet[ConnectSheet]:
     return ConnectSheet.objects.select_related(
-        "owner_desk", "from_department", "from_desk"
+        "owner_desk", "from_department", "from_desk", "consent"
     ).prefetch_related("concerns")
 
 
@@ -111,14 +111,20 @@ class SheetView:
     """What one reader may see of one sheet."""
 
     sheet: ConnectSheet
-    role: str  # "desk" (owner desk: full content) or "sender" (feedback view)
+    # "desk" (owner desk: full content), "sender" (feedback view) or "passage" (a lead of a desk
+    # the sheet passed through: its trail only)
+    role: str
     feedback: bool  # the sender may see case notes (consent covers `feedback`)
     allowed_actions: list[str]
+    # Desk view: the other sheets of the case at this desk the gate let the desk read (issue 20).
+    case: tuple[ConnectSheet, ...] = ()
 
 
-def view_sheet(actor: Any, sheet_id: int) -> SheetView:
+def view_sheet(actor: Any, sheet_id: int, *, trail: bool = False) -> SheetView:
     """The owner desk sees everything (gate: sheet.read, audited); the sending side sees the
-    feedback view, with case notes only when the consent covers `feedback`."""
+    feedback view, with case notes only when the consent covers `feedback`. With ``trail``, a
+    lead of a desk the sheet passed through gets the ``"passage"`` view (timeline without
+    notes; gate ``sheet.trail_read``, issue 20)."""
     sheet = get_sheet(sheet_id)
     facts = facts_of(sheet)
     if sheet.owner_desk_id in roles.desk_ids(actor):
@@ -136,10 +142,15 @@ def view_sheet(actor: Any, sheet_id: int) -> SheetView:
         )
         require_allowed(decision)
         actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.DESK_ACTIONS]
-        return SheetView(sheet, "desk", True, actions)
+        if sheet.status in lifecycle.ATTEMPT_STATUSES:
+            actions.insert(0, "contact_attempt")
+        return SheetView(sheet, "desk", True, actions, _readable_case(actor, sheet))
     if policy.sender_relation(actor, facts):
         actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.SENDER_ACTIONS]
         return SheetView(sheet, "sender", _feedback_allowed(actor, sheet), actions)
+    if trail and policy.passed_desks_led_by(actor, facts):
+        require_allowed(policy.authorize_passage(actor, facts, "sheet.trail_read", None))
+        return SheetView(sheet, "passage", False, [])
     # Neither side: record the refused read and refuse.
     decision = policy.authorize(
         actor,
@@ -152,6 +163,48 @@ def view_sheet(actor: Any, sheet_id: int) -> SheetView:
         target=("sheet", sheet.pk),
     )
     raise Refused(decision)
+
+
+def _readable_case(actor: Any, sheet: ConnectSheet) -> tuple[ConnectSheet, ...]:
+    """The case's other sheets at this desk whose reading the gate allows (each read audited)."""
+    from referral_hub.handoffs import cases
+
+    others = [
+        s
+        for s in cases.case_sheets(sheet)
+        if s.pk != sheet.pk and s.owner_desk_id == sheet.owner_desk_id
+    ]
+    readable = []
+    for other in others:
+        other = get_sheet(other.pk)
+        decision = policy.authorize(
+            actor,
+            other.resident,
+            other.owner_desk,
+            other.categories,
+            "sheet.read",
+            basis=other.legal_basis,
+            consent=other.consent,
+            justification=other.justification,
+            target=("sheet", other.pk),
+        )
+        if decision.allowed:
+            readable.append(other)
+    return tuple(readable)
+
+
+def refuse_desk_read(actor: Any, sheet: ConnectSheet) -> policy.Decision:
+    """Record and return the gate's refusal of a desk-only read by someone not on the desk."""
+    return policy.authorize(
+        actor,
+        sheet.resident,
+        sheet.owner_desk,
+        sheet.categories,
+        "sheet.read",
+        basis=sheet.legal_basis,
+        consent=sheet.consent,
+        target=("sheet", sheet.pk),
+    )
 
 
 def _feedback_allowed(actor: Any, sheet: ConnectSheet) -> bool:
@@ -171,10 +224,18 @@ def _feedback_allowed(actor: Any, sheet: ConnectSheet) -> bool:
     return decision.allowed
 
 
+# The desk's own follow-up (issue 20): the ladder, the stall flag and a lead's approval reason
+# stay with the desk; the sender sees the desk's attempts and the milestones.
+DESK_ONLY_EVENTS = frozenset({EventKind.ESCALATED, EventKind.STALLED, EventKind.CLOSE_APPROVED})
+
+
 def timeline(view: SheetView) -> list[SheetEvent]:
-    return list(
-        SheetEvent.objects.filter(sheet=view.sheet).select_related("from_desk", "to_desk", "actor")
+    rows = SheetEvent.objects.filter(sheet=view.sheet).select_related(
+        "from_desk", "to_desk", "actor"
     )
+    if view.role != "desk":
+        rows = rows.exclude(kind__in=DESK_ONLY_EVENTS)
+    return list(rows)
 
 
 def messages(view: SheetView) -> list[SheetMessage]:

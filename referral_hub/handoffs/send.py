@@ -16,7 +16,7 @@ from referral_hub.consent.models import Consent, Resident
 from referral_hub.consent.refusals import gated
 from referral_hub.directory import roles
 from referral_hub.directory.models import Concern, Department, Desk
-from referral_hub.handoffs import notify, sla
+from referral_hub.handoffs import cases, notify, sla, staffing
 from referral_hub.handoffs.errors import InvalidInput
 from referral_hub.handoffs.models import (
     ConnectSheet,
@@ -93,6 +93,7 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
     """A clerk sends the resident's situation to a desk (one request once consent exists).
     Raises ``InvalidInput`` (nothing recorded) or ``Refused`` (the refusal is recorded)."""
     _validate(data)
+    staffing.require_staffed(data.to_desk, exclude=roles.desk_ids(actor))
     categories = sheet_categories(data)
     department_id, desk_id = roles.home_place(actor)
     department = Department.objects.filter(pk=department_id).first() if department_id else None
@@ -115,6 +116,9 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
             )
         )
         now = timezone.now()
+        # A parallel sheet joins the resident's open case at this desk (issue 20). Asked on
+        # every send, so the sender's path is the same whether or not a case exists.
+        case = cases.open_case_for(data.resident.pk, data.to_desk.pk)
         sheet = ConnectSheet.objects.create(  # type: ignore[misc]  # encrypted fields: stubs see no attname
             data_key=new_data_key(),
             resident=data.resident,
@@ -138,6 +142,7 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
             sent_at=now,
             owner_since=now,
             ack_due_at=sla.ack_due_at(now, data.urgency),
+            linked_to=case,
         )
         sheet.concerns.add(*data.concerns)  # a new sheet: nothing to diff against
         SheetEvent.objects.create(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
+
 from referral_hub import office_calendar
 
 
@@ -20,3 +22,18 @@ def ack_due_at(sent_at: datetime.datetime, urgency: str) -> datetime.datetime:
     if urgency == "soon":
         return office_calendar.end_of_nth_working_day(sent_at, 1)
     return office_calendar.end_of_nth_working_day(sent_at, 3)
+
+
+def first_contact_due_at(accepted_at: datetime.datetime, urgency: str) -> datetime.datetime:
+    """When first contact with the resident is due after 担当決定 at ``accepted_at`` (issue 20):
+    the close of the ``FIRST_CONTACT_WORKING_DAYS[urgency]``-th working day after it (0: the
+    same working day, or the next one when accepted on a closed day or after hours). Defaults:
+    urgent 0, soon 1, normal 3."""
+    days = settings.FIRST_CONTACT_WORKING_DAYS.get(urgency, 3)
+    if days == 0:
+        opens, closes = office_calendar.office_hours()
+        moment = office_calendar.local(accepted_at)
+        if office_calendar.is_working_day(moment.date()) and moment.time() < closes:
+            return office_calendar.at(moment.date(), closes)
+        return office_calendar.at(office_calendar.next_working_day(moment.date()), closes)
+    return office_calendar.end_of_nth_working_day(accepted_at, days)

@@ -66,7 +66,7 @@ def test_desk_can_still_close_the_sheet_after_withdrawal(demo, api, resident, ji
     drive_to(demo, sheet_id, "acknowledged")
     withdraw(api("tax_clerk"), jiritsu_consent.pk)
 
-    reply = api("consult1").act(sheet_id, "close", {"outcome": "declined", "note": "同意撤回"})
+    reply = api("consult1").act(sheet_id, "close", {"outcome": "consent_withdrawn"})
 
     assert (reply.status, reply.body["status"]) == (200, "closed")
 

@@ -397,7 +397,7 @@ class RelationshipMachine(RuleBasedStateMachine):
             # The desk may not read a sheet whose consent was withdrawn; nothing changed.
             assert self.model.consents[sheet.consent].withdrawn
             return
-        sheet_services.close_sheet(self.user(staff[0]), sheet.pk, "declined", "終結")
+        sheet_services.close_sheet(self.user(staff[0]), sheet.pk, "duplicate", "終結")
         event("close: done")
         sheet.status = "closed"
         self.changes += 1

@@ -9,3 +9,4 @@ from tests.fixtures_sheets import (  # noqa: F401 - pytest finds fixtures by nam
     jiritsu_consent,
     resident,
 )
+from tests.handoffs.nodrop_helpers import clock  # noqa: F401, E402 - the frozen clock of issue 20

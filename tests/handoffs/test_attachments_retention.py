@@ -51,7 +51,7 @@ def close_long_ago(world, *, years_ago: float):
     sheet_services.accept(desk_user, sheet_id)
     # The sender writes (a desk message needs consent to feedback, which this one lacks).
     sheet_services.post_message(world["users"]["tax_clerk"], sheet_id, "本日来庁されました")
-    sheet_services.close_sheet(desk_user, sheet_id, "declined", "本人が希望しない")
+    sheet_services.close_sheet(desk_user, sheet_id, "resolved_by_information", "情報提供で解決")
     closed_at = timezone.now() - datetime.timedelta(days=int(365.25 * years_ago))
     ConnectSheet.objects.filter(pk=sheet_id).update(closed_at=closed_at)
     return sheet_id

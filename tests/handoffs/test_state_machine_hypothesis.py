@@ -66,7 +66,8 @@ ACTIONS = [
     "withdraw",
 ]
 DESK_ACTIONS = {"acknowledge", "accept", "contacted", "connected", "redirect", "return", "close"}
-OUTCOMES = ["connected_to_support", "declined", "unreachable"]
+# declined and unreachable need evidence (tests/handoffs/test_close_needs_evidence.py).
+OUTCOMES = ["connected_to_support", "referred_elsewhere", "duplicate"]
 FINISHED = {"closed", "withdrawn"}
 # The lifecycle of DESIGN.md: action -> (statuses it may start from, status it leads to).
 LIFECYCLE = {

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from referral_hub.audit.checkpoints import write_checkpoint
-from referral_hub.handoffs.periodic import run_registered
+from referral_hub.handoffs.periodic import run_registered, sweep_escalations
 from referral_hub.handoffs.services import sweep_overdue
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,9 @@ def _periodic(stop: threading.Event) -> None:
             count = sweep_overdue()
             if count:
                 log.info("overdue sweep: %d sheets", count)
+            ladder = sweep_escalations()
+            if any(ladder.values()):
+                log.info("escalation sweep: %s", ladder)
             run_registered()
             if elapsed % CHECKPOINT_SECONDS == 0:
                 checkpoint = write_checkpoint()

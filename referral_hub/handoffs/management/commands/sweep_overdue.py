@@ -4,7 +4,7 @@ systemd timer); the demo process runs it itself."""
 
 from django.core.management.base import BaseCommand
 
-from referral_hub.handoffs.periodic import run_registered
+from referral_hub.handoffs.periodic import run_registered, sweep_escalations
 from referral_hub.handoffs.services import sweep_overdue
 
 
@@ -14,5 +14,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = sweep_overdue()
         self.stdout.write(f"overdue sheets recorded: {count}")
+        # The first-contact ladder and the stall flag (docs/operations/escalation.md).
+        ladder = sweep_escalations()
+        self.stdout.write(
+            f"escalation rungs recorded: {ladder['escalated']}, stalled sheets: {ladder['stalled']}"
+        )
         for name, done in run_registered().items():
             self.stdout.write(f"{name}: {done}")
