@@ -8,8 +8,8 @@ from referral_hub.consent import api as consent_api
 from referral_hub.consent import api_receipt
 from referral_hub.directory import api as directory_api
 from referral_hub.handoffs import api as sheets_api
-from referral_hub.handoffs import api_loop as loop_api
 from referral_hub.handoffs import api_attempts
+from referral_hub.handoffs import api_loop as loop_api
 from referral_hub.handoffs import attachments as attachments_api
 from referral_hub.signin import api as signin_api
 

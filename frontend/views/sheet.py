@@ -32,8 +32,8 @@ from referral_hub.handoffs.errors import (
 )
 from referral_hub.handoffs.models import OPEN_STATUSES, EventKind, Status
 from referral_hub.inbox.read_state import mark_sheet_read
-from referral_hub.signin import step_up
 from referral_hub.resident_texts.languages import choices as resident_language_choices
+from referral_hub.signin import step_up
 from referral_hub.vault.errors import VaultError
 
 MILESTONES = [

@@ -42,6 +42,7 @@ class SheetSummaryOut(serializers.Serializer):
     arrival_code = serializers.CharField(help_text="the handout's arrival code (26-0123-5)")
     arrived_at = serializers.DateTimeField(
         allow_null=True, help_text="来所: when the owner desk recorded the resident's arrival"
+    )
     consent_withdrawn = serializers.BooleanField(
         help_text="the resident withdrew the consent: close with outcome consent_withdrawn"
     )
