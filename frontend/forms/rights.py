@@ -99,3 +99,25 @@ class DecideForm(AccessibleForm):
 
 class LiftForm(AccessibleForm):
     reason = forms.CharField(label=_("解除の理由"), required=False, max_length=2000)
+
+
+class CorrectionLinkForm(AccessibleForm):
+    field = forms.ChoiceField(
+        label=_("訂正した項目"),
+        choices=[
+            ("family_name", _("氏")),
+            ("given_name", _("名")),
+            ("family_name_kana", _("氏(カナ)")),
+            ("given_name_kana", _("名(カナ)")),
+            ("birth_date", _("生年月日")),
+            ("address", _("住所")),
+            ("phone", _("電話番号")),
+            ("sheet", _("シートの内容")),
+        ],
+    )
+    audit_seq = forms.IntegerField(
+        label=_("訂正を記録した監査ログの記録番号"),
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("訂正は通常の画面・機能で行い、その記録番号をここで結び付けます。"),
+    )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontend.forms.base import error_summary
 from frontend.forms.rights import (
+    CorrectionLinkForm,
     DecideForm,
     ExtendForm,
     LiftForm,
@@ -121,6 +122,8 @@ def _request_context(rights_request: RightsRequest, **forms: Any) -> dict[str, A
         "extend_form": forms.get("extend") or ExtendForm(prefix="extend"),
         "decide_form": forms.get("decide") or DecideForm(prefix="decide"),
         "lift_form": LiftForm(prefix="lift"),
+        "link_form": forms.get("link") or CorrectionLinkForm(prefix="link"),
+        "corrections": list(rights_request.corrections.order_by("pk")),
     }
 
 
@@ -135,7 +138,7 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
-ACTIONS = ("extend", "decide", "lift")
+ACTIONS = ("extend", "decide", "lift", "link")
 
 
 @login_required
@@ -168,6 +171,14 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
                     request.user, request_id, data["decision"], data["note"], withheld=withheld
                 )
                 messages.success(request, _("決定を記録しました。"))
+                return redirect("rights_request", request_id=request_id)
+        elif action == "link":
+            form = CorrectionLinkForm(request.POST, prefix="link")
+            bound["link"] = form
+            if form.is_valid():
+                data = form.cleaned_data
+                services.link_correction(request.user, request_id, data["field"], data["audit_seq"])
+                messages.success(request, _("訂正の記録を結び付けました。"))
                 return redirect("rights_request", request_id=request_id)
         else:  # lift
             form = LiftForm(request.POST, prefix="lift")

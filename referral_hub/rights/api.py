@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from referral_hub.api_input import IdField, NormalisedCharField, plausible_birth_date, validated
 from referral_hub.audit.serializers import ErrorSerializer
 from referral_hub.consent.kana import to_katakana
+from referral_hub.idempotency.api import idempotent
 from referral_hub.rights import lookup, selectors, services
 from referral_hub.rights.errors import not_found
 from referral_hub.rights.formats import (
@@ -162,6 +163,7 @@ class RegisterQuery(serializers.Serializer):
     },
 )
 @api_view(["GET", "POST"])
+@idempotent("rights_requests.create")
 def rights_requests(request: Request) -> Response:
     if request.method == "POST":
         services.require_officer(request.user, "rights_request.register")

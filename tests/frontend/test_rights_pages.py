@@ -89,3 +89,30 @@ def test_disclosures_page_links_to_the_rights_desk_and_shows_alerts(demo, browse
     page = text(browser_as("privacy_officer").get("/audit/", {"resident": resident.pk}))
     assert "rights-from-disclosures" in page
     assert "期限切れ 1 件" in page
+
+
+def test_correction_page_links_a_corrected_field(demo, browser_as):
+    from referral_hub.rights import services
+    from referral_hub.rights.models import CorrectionLink
+
+    clerk = demo.user("tax_clerk")
+    resident = make_resident(clerk)
+    request = services.register_request(
+        demo.user("privacy_officer"),
+        services.NewRequest(
+            resident_id=resident.pk,
+            kind="correction",
+            received_on=timezone.localdate(),
+            identity_document="passport",
+            statement="電話番号が古い",
+        ),
+    )
+    seq = AuditEvent.objects.get(action="resident.create", resident_id=resident.pk).seq
+    officer = browser_as("privacy_officer")
+    assert "電話番号が古い" in text(officer.get(f"/rights/{request.pk}/"))
+    reply = officer.post(
+        f"/rights/{request.pk}/actions/link/", {"link-field": "phone", "link-audit_seq": seq}
+    )
+    assert reply.status_code == 302
+    assert CorrectionLink.objects.filter(request=request, field="phone", audit_seq=seq).exists()
+    assert f"記録 {seq}" in text(officer.get(f"/rights/{request.pk}/"))

@@ -181,3 +181,17 @@ def test_package_as_pdf_carries_the_japanese_text(api, disclosed, tmp_path):
     for words in ("収納課", "自立相談支援窓口", "生活保護担当", "令和", "窓口担当職員"):
         assert words in text, words
     assert "tax_clerk" not in text
+
+
+def test_rights_verify_package_command_checks_a_saved_package(api, disclosed, tmp_path, capsys):
+    from django.core.management.base import CommandError
+
+    package = _package(api, disclosed["request"].pk)
+    path = tmp_path / "package.json"
+    path.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
+    call_command("rights_verify_package", str(path))
+    assert "package proof OK: 6 records" in capsys.readouterr().out
+    package["proof"]["listed"][0]["hash"] = "0" * 64
+    path.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CommandError, match="package proof FAILED"):
+        call_command("rights_verify_package", str(path))

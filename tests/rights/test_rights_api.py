@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.core.management import call_command
@@ -144,3 +145,21 @@ def test_sweep_alerts_officers_once_for_due_soon_and_overdue(api, resident):
     due_soon = AuditEvent.objects.filter(action="rights_request.due_soon")
     assert [e.target_id for e in overdue] == [str(late["id"])]
     assert [e.target_id for e in due_soon] == [str(soon["id"])]
+
+
+def test_registering_twice_with_one_idempotency_key_creates_one_request(api, resident):
+    officer = api("privacy_officer")
+    body = json.dumps(_body(resident.pk))
+    answers = [
+        officer.client.post(
+            "/api/v1/rights-requests/",
+            data=body,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="rights-request-0001",
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert answers[1]["Idempotent-Replayed"] == "true"
+    assert RightsRequest.objects.count() == 1
