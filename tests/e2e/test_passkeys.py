@@ -77,7 +77,7 @@ def test_register_a_passkey_then_sign_in_with_it(new_context, check_a11y, screen
     expect(page.locator("#passkey-list")).to_have_count(0)
 
 
-def test_the_factor_step_refuses_a_session_without_the_passkey(new_context):
+def test_without_a_factor_the_login_has_no_second_step(new_context):
     """Without a factor the page login goes straight on (the demo default requires none)."""
     context = new_context()
     page = context.new_page()
