@@ -29,6 +29,7 @@ from referral_hub.signin.models import SignIn
 SESSION_ID = "signin.id"
 SESSION_PENDING = "signin.pending"
 SESSION_LAST_SEEN = "signin.last_seen"
+SESSION_IDLE_ENDED = "signin.idle_ended"  # in the anonymous session left after an idle end
 _TOUCH_INTERVAL = timedelta(minutes=1)
 
 
