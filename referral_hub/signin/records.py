@@ -214,7 +214,8 @@ def live(user: Any) -> list[SignIn]:
     )
     store_class: Any = import_module(settings.SESSION_ENGINE).SessionStore
     now = timezone.now()
-    kept, gone = [], []
+    kept: list[SignIn] = []
+    gone: list[SignIn] = []
     for row in rows:
         if row.kind == SignIn.Kind.SESSION:
             alive = bool(row.session_key) and store_class().exists(row.session_key)
