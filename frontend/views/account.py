@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from frontend import navigation
 from referral_hub.directory import services
+from referral_hub.signin.records import SESSION_IDLE_ENDED
 
 
 class LoginForm(forms.Form):
@@ -57,7 +58,12 @@ def login_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "frontend/login.html",
-        {"form": form, "next": next_url},
+        {
+            "form": form,
+            "next": next_url,
+            "idle_ended": request.session.pop(SESSION_IDLE_ENDED, False)
+            or bool(request.GET.get("idle")),
+        },
         status=200 if not form.errors else 400,
     )
 

@@ -8,6 +8,7 @@ Removing a factor, or printing new recovery codes, needs a factor used in the la
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -175,11 +177,13 @@ def session_status(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"remaining": 0})
     limit = records.idle_limit().total_seconds()
-    return JsonResponse({"remaining": max(0, int(limit - records.idle_for(request.session)))})
+    # Rounded up: 0 only once the middleware has ended the session (idle.js then signs out).
+    return JsonResponse({"remaining": max(0, math.ceil(limit - records.idle_for(request.session)))})
 
 
 @login_required
 @require_POST
 def session_keepalive(request: HttpRequest) -> JsonResponse:
-    """The warning's 「続ける」 button: a request, so the idle clock starts again."""
+    """The warning's 「続ける」 button: the idle clock starts again now."""
+    request.session[records.SESSION_LAST_SEEN] = timezone.now().timestamp()
     return JsonResponse({"remaining": int(records.idle_limit().total_seconds())})

@@ -67,8 +67,10 @@ class SignInMiddleware:
         path = request.path
         is_api = path.startswith("/api/")
         session = request.session
-        if records.idle_for(session) > records.idle_limit().total_seconds():
+        if records.idle_for(session) >= records.idle_limit().total_seconds():
             self._end_idle(request)
+            if path == STATUS_PATH:  # idle.js asked: the view answers {"remaining": 0}
+                return self.get_response(request)
             if is_api:
                 return json_error(
                     "session_idle",
@@ -106,4 +108,6 @@ class SignInMiddleware:
         if sign_in is not None:
             records.end(sign_in, actor=request.user, reason="idle")
         request.session.flush()
+        # The login page says why, whichever tab gets there first (idle.js or inbox.js).
+        request.session[records.SESSION_IDLE_ENDED] = True
         request.user = AnonymousUser()

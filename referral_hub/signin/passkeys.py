@@ -84,11 +84,11 @@ def registration_options(request: HttpRequest) -> str:
             user_verification=UserVerificationRequirement.PREFERRED,
         ),
     )
-    request.session[_REGISTER_CHALLENGE] = options_to_json_challenge(options.challenge)
+    request.session[_REGISTER_CHALLENGE] = _challenge_text(options.challenge)
     return options_to_json(options)
 
 
-def options_to_json_challenge(challenge: bytes) -> str:
+def _challenge_text(challenge: bytes) -> str:
     return bytes_to_base64url(challenge)
 
 
@@ -146,7 +146,7 @@ def authentication_options(request: HttpRequest, user: Any) -> str:
         allow_credentials=_descriptors(user),
         user_verification=UserVerificationRequirement.PREFERRED,
     )
-    request.session[_AUTH_CHALLENGE] = options_to_json_challenge(options.challenge)
+    request.session[_AUTH_CHALLENGE] = _challenge_text(options.challenge)
     return options_to_json(options)
 
 

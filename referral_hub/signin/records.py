@@ -29,6 +29,7 @@ from referral_hub.signin.models import SignIn
 SESSION_ID = "signin.id"
 SESSION_PENDING = "signin.pending"
 SESSION_LAST_SEEN = "signin.last_seen"
+SESSION_IDLE_ENDED = "signin.idle_ended"  # in the anonymous session left after an idle end
 _TOUCH_INTERVAL = timedelta(minutes=1)
 
 
@@ -213,7 +214,8 @@ def live(user: Any) -> list[SignIn]:
     )
     store_class: Any = import_module(settings.SESSION_ENGINE).SessionStore
     now = timezone.now()
-    kept, gone = [], []
+    kept: list[SignIn] = []
+    gone: list[SignIn] = []
     for row in rows:
         if row.kind == SignIn.Kind.SESSION:
             alive = bool(row.session_key) and store_class().exists(row.session_key)

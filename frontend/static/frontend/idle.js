@@ -24,12 +24,27 @@
     window.location.assign(box.getAttribute("data-login-url") + "?idle=1");
   }
 
+  // inbox.js reloads the page once when its socket closes with 4401 unless it did so in the
+  // last minute (this key). Ending the session for idleness closes the socket too; while the
+  // final check runs, claim that reload so the page goes to /login/?idle=1 instead.
+  var RELOAD_KEY = "referral-hub-4401-reload";
+
+  function holdInboxReload(on) {
+    try {
+      if (on) window.sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
+      else window.sessionStorage.removeItem(RELOAD_KEY);
+    } catch (e) { /* private mode */ }
+  }
+
   function check() {
+    var final = !box.hidden;
+    if (final) holdInboxReload(true);
     fetch(box.getAttribute("data-status-url"), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
         var remaining = data.remaining || 0;
         if (remaining <= 0) return signOut();
+        if (final) holdInboxReload(false);
         if (remaining <= 60) {
           box.hidden = false;
           schedule(remaining);
@@ -47,6 +62,7 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken() },
     }).then(function () {
+      holdInboxReload(false);
       box.hidden = true;
       schedule(Number(box.getAttribute("data-idle-seconds")) - 60);
     });
