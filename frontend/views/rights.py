@@ -5,12 +5,14 @@ extension, decision, letter) and the printable package. Every action goes throug
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -205,6 +207,8 @@ def package_page(request: HttpRequest, request_id: int) -> HttpResponse:
     except RightsError as error:
         if error.http_status == 404:
             raise
+        if error.code == "step_up_required":  # issue 21: ask for the factor, then come back
+            return redirect(f"{reverse('account-step-up')}?{urlencode({'next': request.path})}")
         messages.error(request, error.message)
         return redirect("rights_request", request_id=request_id)
     return render(request, "rights/package.html", {"package": package})

@@ -270,6 +270,7 @@ def package_for(actor: Any, request_id: int, output_format: str) -> dict[str, An
         actor, "rights_request.package_read", target_type="rights_request", target_id=request_id
     )
     _request_or_404(request_id)
+    services.require_step_up(actor, request_id)
     rights_request = services.draw_checkpoint(actor, request_id)
     package = build_package(rights_request, officer=actor)
     services.record_package_read(actor, rights_request, output_format, len(package["rows"]))

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from referral_hub.audit.checkpoints import CheckpointError, read_checkpoints, write_checkpoint
 from referral_hub.audit.log import record
+from referral_hub.consent import refusal_texts
 from referral_hub.consent.models import Resident
 from referral_hub.directory import roles
 from referral_hub.directory.models import Role
@@ -31,6 +32,7 @@ from referral_hub.rights.models import (
     WithheldDisclosure,
     WithholdingGround,
 )
+from referral_hub.signin import step_up
 from referral_hub.vault.keys import new_data_key
 
 ALLOWED_DECISIONS: dict[str, frozenset[str]] = {
@@ -62,6 +64,32 @@ def require_officer(actor: Any, action: str, **audit: Any) -> None:
             **audit,
         )
     raise not_officer()
+
+
+PACKAGE_EXPORT = "rights_request.package.export"
+"""The gate's purpose name for handing out a resident's disclosure package: a step-up purpose
+(``signin.step_up``: ``disclosure_export``)."""
+
+
+def require_step_up(actor: Any, request_id: int) -> None:
+    """Refuse (403 ``step_up_required``) and record the refusal unless the officer used a second
+    factor within ``STEP_UP_MINUTES``, when ``STEP_UP_PURPOSES`` lists ``disclosure_export``
+    (issue 21: exporting a resident's disclosure package needs a recent strong sign-in)."""
+    if step_up.refusal(actor, PACKAGE_EXPORT, "", frozenset()) is None:
+        return
+    with transaction.atomic():
+        record(
+            "rights_request.package_read",
+            actor=actor,
+            actor_desk=roles.place_label(actor),
+            target_type="rights_request",
+            target_id=request_id,
+            allowed=False,
+            refusal_code="step_up_required",
+        )
+    raise RightsError(
+        "step_up_required", refusal_texts.text(PACKAGE_EXPORT, "step_up_required"), http_status=403
+    )
 
 
 @dataclass(frozen=True)

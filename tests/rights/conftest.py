@@ -20,6 +20,7 @@ from tests.fixtures_sheets import (  # noqa: F401 - pytest finds fixtures by nam
     jiritsu_consent,
     resident,
 )
+from tests.signin.conftest import clock  # noqa: F401 - the TOTP verifier's clock (step-up tests)
 
 
 @pytest.fixture(autouse=True)
