@@ -50,7 +50,7 @@ class _DurationOut(serializers.Serializer):
 
 
 class _DelegationOut(serializers.Serializer):
-    signatory = serializers.ChoiceField(choices=["legal_representative", "proxy"])
+    signatory = serializers.CharField(help_text="legal_representative | proxy")
     document_seen = serializers.BooleanField()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[a-z]{2,4})?$")
+_LANGUAGE = re.compile(r"^[a-z]{2,8}(_[a-z]{2,8})?$")
 
 
 @dataclass(frozen=True)

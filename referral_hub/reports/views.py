@@ -76,6 +76,19 @@ def _trend_chart(trend: list[dict[str, Any]], month: datetime.date) -> charts.Ch
     return charts.columns(items)
 
 
+def _arrival_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """来所 by sending department, named as in ``by_department`` (the page's language)."""
+    names = {row["department_id"]: row["name"] for row in report["by_department"]}
+    return [
+        {
+            **row,
+            "name": names.get(row["department_id"], row["code"]),
+            "rate_label": percent_label(row["rate"]),
+        }
+        for row in report["arrivals"]["by_department"]
+    ]
+
+
 @login_required
 @require_GET
 def monthly_page(request: HttpRequest) -> HttpResponse:
@@ -121,6 +134,9 @@ def monthly_page(request: HttpRequest) -> HttpResponse:
         "contact_p90": duration_label(report["time_to_first_contact"]["p90_seconds"]),
         "urgent_same_day": percent_label(report["time_to_first_contact"]["urgent_same_day_share"]),
         "connection_rate": percent_label(report["connection_rate"]["rate"]),
+        "arrival_rate": percent_label(report["arrivals"]["rate"]),
+        "arrival_median": duration_label(report["arrivals"]["median_seconds_to_arrival"]),
+        "arrival_rows": _arrival_rows(report),
         "csv_url": _api_url("api-reports-monthly", f"month={label}&format=csv"),
         "fy_csv_url": _api_url("api-reports-fiscal-year", f"year={fy}&format=csv"),
     }

@@ -83,7 +83,9 @@ def test_consent_text_lists_the_chosen_desks_in_plain_words(demo, browser_as):
 
 def test_half_typed_kana_without_a_birth_date_is_not_searched(demo, browser_as):
     page = text(browser_as("tax_clerk").get("/send/residents/", {"family_name_kana": "ヤマ"}))
-    assert "フリガナと生年月日を入力すると候補が表示されます。" in page
+    # Issue 19: nothing is searched, but a resident without a birth date can be registered.
+    assert "生年月日を入れると登録済みの方を探せます。" in page
+    assert 'id="resident-new" value="new" checked' in page
     assert not AuditEvent.objects.filter(action="resident.search").exists()
 
 

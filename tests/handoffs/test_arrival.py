@@ -32,7 +32,7 @@ def test_arrival_records_the_milestone_once_and_the_sender_hears_of_it(
     assert second.body["arrived_at"] == first.body["arrived_at"]
     assert SheetEvent.objects.filter(sheet_id=sheet_id, kind="arrived").count() == 1
     assert AuditEvent.objects.filter(action="sheet.arrived", target_id=str(sheet_id)).count() == 1
-    events = InboxEvent.objects.filter(user=sender, sheet_id=sheet_id).order_by("seq")
+    events = InboxEvent.objects.filter(user=sender, sheet_id=sheet_id).order_by("pk")
     assert events.count() == before + 1
     event = events.last()
     assert (event.type, event.box) == ("sheet.updated", "sent")
