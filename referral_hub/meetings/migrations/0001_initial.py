@@ -11,8 +11,10 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('consent', '0007_reindex_resident_kana'),
-        ('directory', '0004_names_in_english'),
+        # The earliest migrations that create what the FKs point at (Resident, Desk, Department), so
+        # tests that migrate consent back (to 0002) and forward leave this app applied.
+        ('consent', '0001_initial'),
+        ('directory', '0001_initial'),
         ('vault', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
