@@ -219,6 +219,9 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("lead_assign", "POST"):                 (R302, R302, R302, R302,  302, R302, R302, R302),
     ("lead_board", "GET"):                   ( 200,  200,  200,  200,  200,  200,  200,  302),
     ("lead_board", "POST"):                  ( 405,  405,  405,  405,  405,  405,  405, R302),
+    # Only a lead of a desk the sheet passed through acknowledges its runaround (issue 20).
+    ("lead_runaround_ack", "GET"):           ( 405,  405,  405,  405,  405,  405,  405,  302),
+    ("lead_runaround_ack", "POST"):          (R302, R302, R302, R302, R302, R302, R302, R302),
     ("login", "GET"):                        ( 200,  200,  200,  200,  200,  200,  200,  200),
     ("login", "POST"):                       ( 302,  302,  302,  302,  302,  302,  302,  400),
     ("logout", "GET"):                       ( 405,  405,  405,  405,  405,  405,  405,  405),
@@ -510,6 +513,7 @@ def request_data(route: str, method: str, role: str, world: World) -> tuple[str,
         "sheet_attachment": ("multipart", _upload("files")),
         "sheet_consent_withdraw": ("form", {"reason": "本人の申し出"}),
         "lead_assign": ("form", {"handler": world.demo.user("hogo_staff").pk}),
+        "lead_runaround_ack": ("form", {"desk": world.demo.desk("seikatsu_hogo").pk}),
         "audit_review_decide": ("form", {"decision": "approve", "note": ""}),
     }
     if route == "api-sheets":
