@@ -528,8 +528,6 @@ class SheetLifecycle(RuleBasedStateMachine):
 
 @pytest.mark.django_db
 def test_sheet_lifecycle_keeps_its_invariants(demo):
-    demo.add_staff("hogo_lead", "lead", desk="seikatsu_hogo")
-    demo.add_staff("kakei_staff", "consultant", desk="kakei")
     demo.add_staff("tax_clerk2", "clerk", department="shuno")
     SheetLifecycle.demo = demo
     run_state_machine_as_test(
