@@ -125,6 +125,17 @@ class DeskAdmin(AuditedAdmin):
         ),
     ]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """The section chief (issue 20: the ladder's last rung) is chosen by name, among active
+        accounts."""
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "section_chief" and field is not None:
+            field.queryset = field.queryset.filter(is_active=True).order_by("last_name")
+            field.label_from_instance = lambda user: (
+                f"{user.last_name} {user.first_name}".strip() or user.username
+            )
+        return field
+
 
 @admin.register(Concern)
 class ConcernAdmin(AuditedAdmin):

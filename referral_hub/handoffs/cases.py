@@ -5,8 +5,9 @@ sheet is linked to the open one (``linked_to``, always the case's first sheet). 
 one case: both senders' words and one SLA clock (the earliest deadline). Each sender sees only
 its own sheet: ``linked_to`` / ``linked_sheets`` never appear in a sender's view, and linking
 changes nothing the second sender receives (same response, same events, at the same moment).
-Closing the case closes every open sheet of it with the same outcome; each sender is told
-through its own sheet, within its own consent.
+Closing the case (its first sheet) closes every open sheet linked to it with the same outcome;
+each sender is told through its own sheet, within its own consent. A linked sheet may be closed
+on its own (``duplicate``, say) without closing the case.
 """
 
 from __future__ import annotations
@@ -58,11 +59,14 @@ def case_due_at(sheet: ConnectSheet) -> datetime.datetime:
 
 
 def open_linked_for_update(sheet: ConnectSheet) -> list[ConnectSheet]:
-    """The case's other open sheets at the same desk, locked (ordered by id: a fixed order)."""
-    root = case_root_id(sheet)
+    """When ``sheet`` is a case (the first sheet), its linked open sheets at the same desk,
+    locked (ordered by id: a fixed order); closing the case closes them. A linked sheet closed
+    on its own (e.g. as ``duplicate``) closes alone: []."""
+    if sheet.linked_to_id is not None:
+        return []
     return list(
         ConnectSheet.objects.select_for_update()
-        .filter(Q(pk=root) | Q(linked_to_id=root), status__in=OPEN_STATUSES)
+        .filter(linked_to_id=sheet.pk, status__in=OPEN_STATUSES)
         .filter(owner_desk_id=sheet.owner_desk_id)
         .exclude(pk=sheet.pk)
         .select_related("owner_desk")

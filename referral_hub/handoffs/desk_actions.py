@@ -198,8 +198,8 @@ def close_sheet(
     (``lead_approval_reason``; a non-lead is refused ``lead_required``); without either,
     ``AttemptsRequired`` (409) names the counts still missing. ``consent_withdrawn`` closes any
     open sheet whose consent was withdrawn (409 ``invalid_transition`` otherwise) and never
-    shares a note. Closing a case closes its linked sheets with the same outcome, each told to
-    its own sender (``cases.close_linked``)."""
+    shares a note. Closing a case (its first sheet) closes its linked sheets with the same
+    outcome, each told to its own sender (``cases.open_linked_for_update``)."""
     if outcome not in Outcome.values:
         raise InvalidInput("invalid_outcome", "終結の結果を選んでください。", "outcome")
     approval = lead_approval_reason.strip()

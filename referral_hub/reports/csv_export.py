@@ -98,6 +98,19 @@ def report_rows(report: dict[str, Any]) -> list[list[str]]:
             report["open_at_period_end"]["sheets"],
         ],
     ]
+    follow = report["follow_up"]
+    deadline = follow["first_contact_deadline"]
+    per_connected = follow["attempts_per_connected_sheet"]
+    rows += [
+        ["連絡の継続", "ケース数(並行するシートは1件)", "", follow["cases"]],
+        ["連絡の継続", "連絡が途絶えたシート(30日以上)", "", follow["stalled"]],
+        ["連絡の継続", "初回連絡期限の対象件数", "", deadline["due"]],
+        ["連絡の継続", "初回連絡期限内の件数", "", deadline["met"]],
+        ["連絡の継続", "初回連絡期限内の割合(%)", "", _percent(deadline["met_share"])],
+        ["連絡の継続", "つながったシート", "", per_connected["connected_sheets"]],
+        ["連絡の継続", "つながったシートへの連絡の試み", "", per_connected["attempts"]],
+        ["連絡の継続", "つながったシート1件あたりの試み", "", per_connected["mean"] or ""],
+    ]
     rows += [["月別推移", m["month"], "", m["sheets"]] for m in report.get("months", [])]
     return [[str(value) for value in row] for row in rows]
 

@@ -33,7 +33,14 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from referral_hub.directory.models import Concern, Department
-from referral_hub.handoffs.models import ConnectSheet, EventKind, Outcome, SheetEvent, Urgency
+from referral_hub.handoffs.models import (
+    ConnectSheet,
+    ContactAttempt,
+    EventKind,
+    Outcome,
+    SheetEvent,
+    Urgency,
+)
 from referral_hub.reports.arrivals import arrival_figures
 from referral_hub.reports.expressions import PercentileCont, SecondsBetween
 from referral_hub.reports.percentiles import window_percentiles
@@ -61,7 +68,7 @@ TIMELINE_KINDS = (
 )
 PERCENTILES = (0.5, 0.9)
 # Upper bound of SQL queries for one report, asserted by the tests.
-MAX_QUERIES = 11  # PostgreSQL: 9 (8 in a clerk's scope, arrivals: 3); SQLite adds two
+MAX_QUERIES = 12  # PostgreSQL: 10 (arrivals: 3, follow-up: 1); SQLite adds two percentile queries
 NOT_A_DEPARTMENT = "部署以外(窓口・その他)"
 
 
@@ -199,6 +206,7 @@ def period_report(
             "at": end_of_period.astimezone(TOKYO).isoformat(),
             "sheets": _open_at(end_of_period, department_ids),
         },
+        "follow_up": _follow_up(sheets, as_of),
     }
 
 
@@ -373,6 +381,58 @@ def _open_at(moment: datetime.datetime, department_ids: set[int] | None) -> int:
     # Closed and withdrawn are final states, so a sheet has at most one terminal event, and it
     # comes after the sending: open = sent before the moment - terminal events before it.
     return sent.count() - ended.count()
+
+
+def _follow_up(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> dict[str, Any]:
+    """No drop (issue 20; docs/reports.md), one query over the period's sheets:
+
+    - ``cases``: linked parallel sheets count once (a sheet and those linked to it are one
+      case); ``sheets`` above counts each as a referral;
+    - ``stalled``: sheets flagged stalled (no contact attempt for 30 days) before ``as_of``;
+    - ``first_contact_deadline``: of the accepted sheets whose first-contact deadline has
+      passed or that have an attempt (``due``), those whose first attempt came by the deadline
+      (``met``) and the share;
+    - ``attempts_per_connected_sheet``: contact attempts on the sheets that reached
+      「つながった」, divided by the number of those sheets."""
+    attempts = ContactAttempt.objects.filter(sheet=OuterRef("pk"), at__lt=as_of).order_by()
+    per_sheet = sheets.annotate(
+        case_id=Coalesce("linked_to_id", "pk"),
+        n_attempts=Coalesce(
+            Subquery(attempts.values("sheet").annotate(n=Count("*")).values("n")), Value(0)
+        ),
+        first_attempt=Subquery(attempts.values("sheet").annotate(m=Min("at")).values("m")),
+        was_stalled=Exists(
+            SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.STALLED, at__lt=as_of)
+        ),
+        was_connected=Exists(
+            SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.CONNECTED, at__lt=as_of)
+        ),
+    )
+    due = Q(first_contact_due_at__isnull=False) & (
+        Q(first_contact_due_at__lt=as_of) | Q(first_attempt__isnull=False)
+    )
+    totals = per_sheet.aggregate(
+        cases=Count("case_id", distinct=True),
+        stalled=Count("pk", filter=Q(was_stalled=True)),
+        due=Count("pk", filter=due),
+        met=Count("pk", filter=due & Q(first_attempt__lte=F("first_contact_due_at"))),
+        connected=Count("pk", filter=Q(was_connected=True)),
+        connected_attempts=Sum("n_attempts", filter=Q(was_connected=True), default=0),
+    )
+    return {
+        "cases": totals["cases"],
+        "stalled": totals["stalled"],
+        "first_contact_deadline": {
+            "due": totals["due"],
+            "met": totals["met"],
+            "met_share": _share(totals["met"], totals["due"]),
+        },
+        "attempts_per_connected_sheet": {
+            "connected_sheets": totals["connected"],
+            "attempts": totals["connected_attempts"],
+            "mean": _share(totals["connected_attempts"], totals["connected"]),
+        },
+    }
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -77,6 +77,27 @@ class OpenAtEndOut(serializers.Serializer):
     sheets = serializers.IntegerField()
 
 
+class FirstContactDeadlineOut(serializers.Serializer):
+    due = serializers.IntegerField(help_text="accepted sheets whose deadline passed or were tried")
+    met = serializers.IntegerField(help_text="first attempt by the deadline")
+    met_share = serializers.FloatField(allow_null=True)
+
+
+class AttemptsPerConnectedOut(serializers.Serializer):
+    connected_sheets = serializers.IntegerField()
+    attempts = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+
+
+class FollowUpOut(serializers.Serializer):
+    """No drop (issue 20): linked sheets count once as a case, each as a referral."""
+
+    cases = serializers.IntegerField()
+    stalled = serializers.IntegerField()
+    first_contact_deadline = FirstContactDeadlineOut()
+    attempts_per_connected_sheet = AttemptsPerConnectedOut()
+
+
 class MonthCountOut(serializers.Serializer):
     month = serializers.CharField()
     sheets = serializers.IntegerField()
@@ -121,6 +142,7 @@ class MonthlyReportOut(serializers.Serializer):
     redirects = RedirectsOut()
     arrivals = ArrivalsOut()
     open_at_period_end = OpenAtEndOut()
+    follow_up = FollowUpOut()
 
 
 class FiscalYearReportOut(MonthlyReportOut):

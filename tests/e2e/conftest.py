@@ -43,11 +43,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
+# The server's environment, for tests that run a management command against its database (the
+# periodic sweep at a chosen moment): ``e2e_manage``.
+SERVER_ENV: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def e2e_manage(e2e_server: str) -> Callable[..., None]:
+    """``e2e_manage("shell", "-c", code)``: a manage.py command on the server's database."""
+    return lambda *args: manage(dict(SERVER_ENV), *args)
+
+
 @pytest.fixture(scope="session")
 def e2e_server() -> Iterator[str]:
     """``http://localhost:<port>``: a freshly seeded Referral Hub on uvicorn."""
     data_dir = Path(tempfile.mkdtemp(prefix="referral-hub-e2e-"))
     env = server_env(data_dir)
+    SERVER_ENV.update(env)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo", "--force", "--password", PASSWORD)
     manage(env, "collectstatic", "--noinput")

@@ -146,6 +146,12 @@ class SheetModel:
     redirects: int = 0
     left: set[str] = field(default_factory=set)
     timeline: list[tuple[str, str]] = field(default_factory=lambda: [("sent", "sent")])
+    # Issue 20: the case (first sheet) this sheet joined when sent, or None.
+    linked_to: int | None = None
+
+
+# A sheet joins the resident's case at the desk while that case's sheet is in one of these.
+CASE_OPEN = {"sent", "acknowledged", "accepted", "contacted", "connected"}
 
 
 class SheetLifecycle(RuleBasedStateMachine):
@@ -313,7 +319,43 @@ class SheetLifecycle(RuleBasedStateMachine):
             return
         sheet = call()
         self.successes["sheet.send"] += 1
-        self.sheets[sheet.pk] = SheetModel(resident_id, consent_id, sender, desk, categories, basis)
+        self.sheets[sheet.pk] = SheetModel(
+            resident_id,
+            consent_id,
+            sender,
+            desk,
+            categories,
+            basis,
+            linked_to=self.case_of(resident_id, desk, sheet.pk),
+        )
+
+    def case_of(self, resident_id: int, desk: str, new_id: int) -> int | None:
+        """The case a new sheet joins: the resident's first open sheet at the desk, or the case
+        that sheet belongs to (issue 20)."""
+        open_here = sorted(
+            pk
+            for pk, s in self.sheets.items()
+            if pk != new_id
+            and s.resident_id == resident_id
+            and s.owner == desk
+            and s.status in CASE_OPEN
+        )
+        if not open_here:
+            return None
+        first = self.sheets[open_here[0]]
+        return first.linked_to or open_here[0]
+
+    def readable_case_sheets(self, sheet_id: int) -> int:
+        """How many other sheets of the case a desk read of ``sheet_id`` also reads (allowed)."""
+        sheet = self.sheets[sheet_id]
+        root = sheet.linked_to or sheet_id
+        members = {root} | {pk for pk, s in self.sheets.items() if s.linked_to == root}
+        return sum(
+            1
+            for pk in members - {sheet_id}
+            if self.sheets[pk].owner == sheet.owner
+            and self.gate_refusal(self.sheets[pk], sheet.owner) is None
+        )
 
     def gate_refusal(self, sheet: SheetModel, desk: str) -> str | None:
         """The gate's refusal code for the sheet's data reaching ``desk``, or None."""
@@ -384,6 +426,16 @@ class SheetLifecycle(RuleBasedStateMachine):
             self.successes["sheet.resend"] += 1
         sheet.status = new_status
         sheet.timeline.append((EVENT_KIND[action], new_status))
+        if action == "close" and sheet.linked_to is None:
+            # Closing a case closes its open linked sheets at the same desk (issue 20).
+            for linked in self.sheets.values():
+                if (
+                    linked.linked_to == sheet_id
+                    and linked.status in CASE_OPEN
+                    and linked.owner == sheet.owner
+                ):
+                    linked.status = "closed"
+                    linked.timeline.append(("closed", "closed"))
 
     def advance(self, index, choice, lead, to_desk, outcome, *, legal=True):
         """An action the lifecycle allows on an open sheet (or, with ``legal=False``, one it
@@ -425,7 +477,7 @@ class SheetLifecycle(RuleBasedStateMachine):
                 return
             view = call()
             assert view.role == "desk"
-            self.successes["sheet.read"] += 1
+            self.successes["sheet.read"] += 1 + self.readable_case_sheets(sheet_id)
         elif not self.may_act(actor, "resend", sheet, ""):
             view = call()
             assert view.role == "sender"
@@ -558,8 +610,6 @@ class SheetLifecycle(RuleBasedStateMachine):
 
 @pytest.mark.django_db
 def test_sheet_lifecycle_keeps_its_invariants(demo):
-    demo.add_staff("hogo_lead", "lead", desk="seikatsu_hogo")
-    demo.add_staff("kakei_staff", "consultant", desk="kakei")
     demo.add_staff("tax_clerk2", "clerk", department="shuno")
     SheetLifecycle.demo = demo
     run_state_machine_as_test(

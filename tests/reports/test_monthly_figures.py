@@ -88,6 +88,7 @@ def test_outcomes_and_connection_rate_among_sheets_closed_by_the_report_time(
         "declined": 1,
         "unreachable": 1,
         "duplicate": 0,
+        "consent_withdrawn": 0,
     }
     assert report["closed"] == 4
     assert report["withdrawn"] == 1  # G
