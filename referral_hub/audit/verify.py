@@ -19,19 +19,17 @@ one that does not verify under its own key was *altered*. Results name lines, se
 ids, never the server's file paths.
 
 Speed: each event's canonical text is rebuilt by splicing its stored columns (see
-``_check_rows``) and whole pages are checked at once; only an event that fails this fast check
+``verify_pages.check_rows``) and whole pages are checked at once; only an event that fails this fast check
 is decoded by the model's own encoder, to decide and explain.
 """
 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +45,7 @@ from referral_hub.audit.checkpoints import (
 )
 from referral_hub.audit.checkpoints import checkpoint_path as default_checkpoint_path
 from referral_hub.audit.models import AuditEvent, ChainHead
+from referral_hub.audit.verify_pages import Row, pages
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -140,7 +139,7 @@ def verify_chain(
 
     walker = _Walker(checkpoints, start_seq, start_hash)
     try:
-        for rows in _pages(start_seq, batch_size):
+        for rows in pages(start_seq, batch_size):
             walker.check_page(rows)
             if progress is not None:
                 progress(walker.last_seq, total)
@@ -187,94 +186,11 @@ def _resume_point(checkpoints: dict[int, list[Checkpoint]]) -> tuple[int, str]:
     return seq, ""
 
 
-# A row source yields pages of ``(seq, prev_hash, stored_hash, hash_ok)``; ``hash_ok`` is False
-# when the fast check could not confirm the hash, and the walker then re-checks that one event
-# with the authoritative encoder (AuditEvent.computed_hash) before calling it altered.
-Row = tuple[int, str, str, bool]
-
-# The fast check rebuilds the v1 canonical text from the stored columns by string splicing:
-# ``details`` is stored as canonical JSON text (fields.CanonicalJSONField) and PostgreSQL
-# formats ``at`` itself, so no value is parsed or re-encoded except the strings' JSON escaping.
-# The splice equals the canonical text exactly when the fields are unchanged (every piece is a
-# complete JSON token, so equal text means equal fields).
-_FAST_COLUMNS = (
-    "seq, version, prev_hash, hash, action, actor_desk, actor_id, actor_username, allowed, {at}, "
-    "client_ip, {details}, legal_basis, refusal_code, request_id, resident_id, target_id, "
-    "target_type"
-)
-_PG_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-
-
-def _fetch(sql: str, start_seq: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Keyset pagination: one page in memory at a time, whatever the chain's length."""
-    next_seq = start_seq
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [next_seq, batch_size])
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        yield rows
-        if len(rows) < batch_size:
-            return
-        next_seq = int(rows[-1][0]) + 1
-
-
-def _pages(start_seq: int, batch_size: int) -> Iterator[list[Row]]:
-    postgres = connection.vendor == "postgresql"
-    columns = _FAST_COLUMNS.format(
-        at=_PG_AT if postgres else "at", details="details::text" if postgres else "details"
-    )
-    sql = (
-        f"SELECT {columns} FROM {AuditEvent._meta.db_table} "  # noqa: S608
-        "WHERE seq >= %s ORDER BY seq LIMIT %s"
-    )
-    for rows in _fetch(sql, start_seq, batch_size):
-        yield _check_rows(rows, postgres)
-
-
-def _check_rows(rows: list[tuple[Any, ...]], postgres: bool) -> list[Row]:
-    quote = _quote
-    checked = []
-    for (seq, version, prev_hash, stored, action, actor_desk, actor_id, actor_username, allowed,
-         at, client_ip, details, legal_basis, refusal_code, request_id, resident_id, target_id,
-         target_type) in rows:  # fmt: skip
-        if not postgres:
-            at = _format_at(at)
-        text = (
-            f'v1:{{"action":{quote(action)},"actor_desk":{quote(actor_desk)},'
-            f'"actor_id":{"null" if actor_id is None else actor_id},'
-            f'"actor_username":{quote(actor_username)},"allowed":{"true" if allowed else "false"},'
-            f'"at":"{at}","client_ip":{quote(client_ip)},"details":{details},'
-            f'"legal_basis":{quote(legal_basis)},"prev_hash":{quote(prev_hash)},'
-            f'"refusal_code":{quote(refusal_code)},"request_id":{quote(request_id)},'
-            f'"resident_id":{"null" if resident_id is None else resident_id},"seq":{seq},'
-            f'"target_id":{quote(target_id)},"target_type":{quote(target_type)}}}'
-        )
-        hash_ok = version == 1 and _sha256(text.encode()).hexdigest() == stored
-        checked.append((seq, prev_hash, stored, hash_ok))
-    return checked
-
-
-def _format_at(value: Any) -> str:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    elif value.utcoffset() != _ZERO:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
 def _authoritative_hash(event: AuditEvent) -> str:
     try:
         return event.computed_hash()
     except ValueError:  # unknown encoding version
         return ""
-
-
-_quote = encode_basestring
-_sha256 = hashlib.sha256
 
 
 class _Walker:
