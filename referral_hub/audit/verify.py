@@ -29,7 +29,6 @@ import bisect
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +47,6 @@ from referral_hub.audit.models import AuditEvent, ChainHead
 from referral_hub.audit.verify_pages import Row, pages
 
 ProgressCallback = Callable[[int, int], None]
-
-_ZERO = timedelta(0)
 
 
 STATUS_OK = "ok"
