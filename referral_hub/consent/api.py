@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -28,6 +26,7 @@ from referral_hub.consent.categories import Category, Method
 from referral_hub.consent.kana import to_katakana, to_phone
 from referral_hub.consent.models import Consent, LegalBasis, Resident, Signatory
 from referral_hub.consent.refusals import require_allowed
+from referral_hub.directory.actors import Actor
 from referral_hub.idempotency.api import idempotent
 from referral_hub.resident_texts.languages import choices as resident_language_choices
 
@@ -195,7 +194,7 @@ class WithdrawIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
 
-def chosen_resident(actor: Any, resident_id: int, purpose: str) -> Resident:
+def chosen_resident(actor: Actor, resident_id: int, purpose: str) -> Resident:
     """The resident ``actor`` may use for ``purpose``; an unknown id and a resident without a
     relationship are refused alike (403 ``no_relationship``, recorded by the gate)."""
     decision, resident = policy.authorize_resident(actor, resident_id, purpose)
@@ -203,7 +202,7 @@ def chosen_resident(actor: Any, resident_id: int, purpose: str) -> Resident:
     return resident
 
 
-def _readable_consent(actor: Any, consent_id: int) -> Consent:
+def _readable_consent(actor: Actor, consent_id: int) -> Consent:
     decision, _ = policy.authorize_consent(actor, consent_id, "consent.read")
     require_allowed(decision)
     consent = (

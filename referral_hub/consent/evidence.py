@@ -4,7 +4,6 @@ Privacy officers can open it when they review a consent; every read is audited."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 
@@ -14,6 +13,7 @@ from referral_hub.consent import policy
 from referral_hub.consent.models import ConsentEvidence
 from referral_hub.consent.refusals import gated
 from referral_hub.directory import roles
+from referral_hub.directory.actors import Actor
 from referral_hub.vault.staging import Observer, stage_upload
 from referral_hub.vault.storage import open_decrypted, verify_encrypted
 
@@ -23,7 +23,7 @@ class EvidenceNotFound(Exception):
 
 
 def attach_evidence(
-    actor: Any,
+    actor: Actor,
     consent_id: int,
     upload: UploadedFile,
     *,
@@ -62,7 +62,7 @@ def attach_evidence(
     return evidence
 
 
-def open_evidence(actor: Any, evidence_id: int) -> tuple[ConsentEvidence, Iterator[bytes]]:
+def open_evidence(actor: Actor, evidence_id: int) -> tuple[ConsentEvidence, Iterator[bytes]]:
     """Verified plaintext of the signed form, for a privacy officer (the read is recorded)."""
     evidence = (
         ConsentEvidence.objects.select_related("consent", "data_key").filter(pk=evidence_id).first()

@@ -31,13 +31,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.decisions import READ_PURPOSES, Decision, _refuse
 from referral_hub.consent.models import Consent, Resident
+from referral_hub.directory.actors import Actor
 from referral_hub.directory.models import Desk
 
 
@@ -77,7 +77,7 @@ ConsentCheck = Callable[[str, Resident, "Desk | None", frozenset[str], "Consent 
 
 
 def decide(
-    actor: Any,
+    actor: Actor,
     purpose: str,
     resident: Resident,
     desk: Desk | None,

@@ -12,13 +12,12 @@ the consent's language; when that language has no text of the version, the ã‚„ã
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from referral_hub.audit.log import record
 from referral_hub.consent.models import ConsentNotice
 from referral_hub.directory import roles
+from referral_hub.directory.actors import Actor
 from referral_hub.domain_errors import DomainError
 from referral_hub.resident_texts.languages import FALLBACK
 
@@ -66,7 +65,7 @@ def notice_for(version: str, language: str) -> ConsentNotice:
     return next(iter(texts.values()))
 
 
-def publish_notice(actor: Any, version: str, texts: dict[str, str]) -> list[ConsentNotice]:
+def publish_notice(actor: Actor, version: str, texts: dict[str, str]) -> list[ConsentNotice]:
     """Publish a new wording: one text per language under a new ``version`` (audited as
     ``consent_notice.published``). Raises ``InvalidNotice`` when the version exists."""
     if ConsentNotice.objects.filter(version=version).exists():

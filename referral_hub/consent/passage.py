@@ -9,16 +9,15 @@ Nothing of the content: that follows the consent to the desk that holds the shee
 
 from __future__ import annotations
 
-from typing import Any
-
 from referral_hub.audit.log import record
 from referral_hub.consent.decisions import Decision, SheetFacts, _refuse
 from referral_hub.directory import roles
+from referral_hub.directory.actors import Actor
 
 PASSAGE_PURPOSES = frozenset({"sheet.trail_read", "sheet.runaround_acknowledge"})
 
 
-def passed_desks_led_by(actor: Any, facts: SheetFacts) -> set[int]:
+def passed_desks_led_by(actor: Actor, facts: SheetFacts) -> set[int]:
     """The desks the sheet passed through (or holds now) that ``actor`` leads."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return set()
@@ -26,7 +25,9 @@ def passed_desks_led_by(actor: Any, facts: SheetFacts) -> set[int]:
     return {d for d in desks if roles.is_lead_of(actor, d)}
 
 
-def authorize_passage(actor: Any, facts: SheetFacts, purpose: str, desk_id: int | None) -> Decision:
+def authorize_passage(
+    actor: Actor, facts: SheetFacts, purpose: str, desk_id: int | None
+) -> Decision:
     """May ``actor`` read the sheet's trail (``sheet.trail_read``) or acknowledge its runaround
     alert for ``desk_id`` (``sheet.runaround_acknowledge``)? Only a lead of a desk the sheet
     passed through (``lead_required``). Recorded, allowed or refused."""

@@ -69,6 +69,7 @@ from referral_hub.consent.to_sender import (
     to_sender_refusal,
 )
 from referral_hub.directory import roles
+from referral_hub.directory.actors import Actor
 from referral_hub.directory.models import Department, Desk, Role
 from referral_hub.signin import step_up
 
@@ -115,7 +116,7 @@ __all__ = [
 ]
 
 
-def _actor_may_receive_for(actor: Any, desk: Desk) -> bool:
+def _actor_may_receive_for(actor: Actor, desk: Desk) -> bool:
     return desk.pk in roles.desk_ids(actor)
 
 
@@ -146,7 +147,7 @@ def _check_consent(
 
 
 def _check_other_basis(
-    actor: Any,
+    actor: Actor,
     purpose: str,
     basis: str,
     resident: Resident,
@@ -169,7 +170,7 @@ def _check_other_basis(
 
 
 def authorize(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     recipient_desk: Desk | None,
     categories: Iterable[str],
@@ -230,7 +231,7 @@ def authorize(
 
 
 def _decide(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     desk: Desk | None,
     wanted: frozenset[str],
@@ -268,7 +269,7 @@ def _decide(
 
 
 def authorize_action(
-    actor: Any,
+    actor: Actor,
     action: str,
     facts: SheetFacts,
     *,
@@ -299,7 +300,7 @@ def authorize_action(
 
 
 def redirect_targets(
-    actor: Any,
+    actor: Actor,
     facts: SheetFacts,
     resident: Resident,
     desks: Iterable[Desk],
@@ -339,7 +340,7 @@ def redirect_targets(
 
 
 def may_upload(
-    actor: Any,
+    actor: Actor,
     facts: SheetFacts,
     resident: Resident,
     owner_desk: Desk,
@@ -371,7 +372,7 @@ def may_upload(
     )
 
 
-def authorize_evidence_read(actor: Any, consent: Consent, evidence_id: int) -> Decision:
+def authorize_evidence_read(actor: Actor, consent: Consent, evidence_id: int) -> Decision:
     """The scanned signed form is opened only by privacy officers reviewing a consent."""
     purpose = "consent.evidence_read"
     allowed = getattr(actor, "is_authenticated", False) and roles.has_role(

@@ -19,6 +19,7 @@ from referral_hub.consent.categories import Basis
 from referral_hub.consent.decisions import Decision, _refuse
 from referral_hub.consent.models import Consent, CounterLookup, Resident
 from referral_hub.directory import roles
+from referral_hub.directory.actors import Actor
 from referral_hub.directory.models import Role
 
 # --- relationships (DESIGN.md invariant 9) ------------------------------------------------------
@@ -59,7 +60,7 @@ def register_open_sheet_places(source: Callable[[int], OpenSheetPlaces]) -> None
     _open_sheet_places = source
 
 
-def relationship(actor: Any, resident_id: int) -> str:
+def relationship(actor: Actor, resident_id: int) -> str:
     """The first current relationship between ``actor`` and the resident, or "" for none.
 
     Kinds, in the order checked:
@@ -112,7 +113,7 @@ def _consent_place(departments: set[int], desks: set[int]) -> Q:
     )
 
 
-def _record_refusal(actor: Any, decision: Decision, target: tuple[str, int], resident_id: Any):
+def _record_refusal(actor: Actor, decision: Decision, target: tuple[str, int], resident_id: Any):
     record(
         decision.purpose,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -125,7 +126,7 @@ def _record_refusal(actor: Any, decision: Decision, target: tuple[str, int], res
     )
 
 
-def refuse_unknown(actor: Any, purpose: str, target: tuple[str, int], code: str) -> Decision:
+def refuse_unknown(actor: Actor, purpose: str, target: tuple[str, int], code: str) -> Decision:
     """Refuse and record a request about an id that names nothing, with the ``code`` an
     unrelated existing object would get, so the answer does not tell which ids exist."""
     decision = _refuse(purpose, "", code, frozenset())
@@ -137,14 +138,14 @@ def _search_limit() -> int:
     return int(getattr(settings, "RESIDENT_SEARCH_PER_HOUR", 60))
 
 
-def _searches_this_hour(actor: Any) -> int:
+def _searches_this_hour(actor: Actor) -> int:
     since = timezone.now() - datetime.timedelta(hours=1)
     return AuditEvent.objects.filter(
         action="resident.search", actor_id=actor.pk, allowed=True, at__gte=since
     ).count()
 
 
-def authorize_resident(actor: Any, resident_id: int, purpose: str) -> tuple[Decision, Resident]:
+def authorize_resident(actor: Actor, resident_id: int, purpose: str) -> tuple[Decision, Resident]:
     """May ``actor`` choose this resident for ``purpose`` (``RESIDENT_PURPOSES``)? Returns the
     decision and, when allowed, the resident. Refusals are recorded; an unknown id is refused
     exactly like a resident the actor has no relationship with (403 ``no_relationship``), so
@@ -179,7 +180,7 @@ def authorize_resident(actor: Any, resident_id: int, purpose: str) -> tuple[Deci
     return decision, resident  # type: ignore[return-value]
 
 
-def authorize_consent(actor: Any, consent_id: int, purpose: str) -> tuple[Decision, Consent]:
+def authorize_consent(actor: Actor, consent_id: int, purpose: str) -> tuple[Decision, Consent]:
     """May ``actor`` read a consent, record its withdrawal or add its signed form?
 
     - ``consent.read`` and ``consent.withdraw``: the consent names the actor's desk or was
@@ -212,7 +213,7 @@ def authorize_consent(actor: Any, consent_id: int, purpose: str) -> tuple[Decisi
     return decision, consent  # type: ignore[return-value]
 
 
-def _decide_consent(actor: Any, consent: Consent | None, purpose: str) -> Decision:
+def _decide_consent(actor: Actor, consent: Consent | None, purpose: str) -> Decision:
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return _refuse(purpose, "", "not_authenticated", frozenset())
     if roles.has_role(actor, Role.PRIVACY_OFFICER) and purpose != "consent.evidence_add":
@@ -241,7 +242,7 @@ def _decide_consent(actor: Any, consent: Consent | None, purpose: str) -> Decisi
 # desk writes for the sender (a message, a note marked 「送った職員に伝える」) needs the
 
 
-def authorize_registration(actor: Any, purpose: str) -> Decision:
+def authorize_registration(actor: Actor, purpose: str) -> Decision:
     """Registering a resident or searching for one happens at a counter or desk: clerks,
     consultation staff and leads only (not privacy officers or administrators). What the
     actor may then do with a resident follows from ``relationship``."""

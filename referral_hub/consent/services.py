@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from referral_hub.consent.notices import notice_for
 from referral_hub.consent.refusals import gated, require_allowed
 from referral_hub.consent.signals import consent_withdrawn
 from referral_hub.directory import roles
+from referral_hub.directory.actors import Actor
 from referral_hub.directory.models import Desk
 from referral_hub.domain_errors import DomainError
 from referral_hub.resident_texts.languages import resident_language
@@ -111,7 +111,7 @@ class ResidentInput:
     phone: str = ""
 
 
-def register_resident(actor: Any, data: ResidentInput) -> Resident:
+def register_resident(actor: Actor, data: ResidentInput) -> Resident:
     with gated() as gate:
         gate(policy.authorize_registration(actor, "resident.create"))
         department_id, desk_id = roles.home_place(actor)
@@ -145,7 +145,7 @@ def register_resident(actor: Any, data: ResidentInput) -> Resident:
 
 
 def find_possible_duplicates(
-    actor: Any, kana: str, birth_date: datetime.date | None
+    actor: Actor, kana: str, birth_date: datetime.date | None
 ) -> list[Resident]:
     """Possible duplicates of the person at the counter, by normalised kana and birth date
     (exact blind-index matches: the server never holds names in a searchable form).
@@ -247,7 +247,7 @@ def _check_signatory(data: ConsentInput) -> None:
         )
 
 
-def record_consent(actor: Any, data: ConsentInput) -> Consent:
+def record_consent(actor: Actor, data: ConsentInput) -> Consent:
     categories = sorted(set(data.categories))
     unknown = set(categories) - ALL_CATEGORIES
     if unknown:
@@ -320,7 +320,7 @@ def record_consent(actor: Any, data: ConsentInput) -> Consent:
     return consent
 
 
-def withdraw_consent(actor: Any, consent: Consent | int, reason: str) -> Consent:
+def withdraw_consent(actor: Actor, consent: Consent | int, reason: str) -> Consent:
     """Record the resident's withdrawal of ``consent`` (a Consent or its id). It takes effect at
     once: every later read and send checks the consent's status.
 

@@ -3,10 +3,9 @@ gate (import it from ``consent.policy``; ``authorize_action`` there records the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from referral_hub.consent.decisions import REDIRECTS_BEFORE_LEAD, Decision, SheetFacts, _refuse
 from referral_hub.directory import roles
+from referral_hub.directory.actors import Actor
 from referral_hub.directory.models import Membership, Role
 
 DESK_ACTIONS = frozenset(
@@ -28,7 +27,7 @@ SENDER_ACTIONS = frozenset({"withdraw", "resend", "sender_message"})
 
 
 def _decide_action(
-    actor: Any, action: str, facts: SheetFacts, handler_id: int | None, to_desk_id: int | None
+    actor: Actor, action: str, facts: SheetFacts, handler_id: int | None, to_desk_id: int | None
 ) -> Decision:
     purpose = f"sheet.{action}"
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -74,6 +73,6 @@ def _is_desk_member(user_id: int, desk_id: int) -> bool:
     ).exists()
 
 
-def sender_relation(actor: Any, facts: SheetFacts) -> bool:
+def sender_relation(actor: Actor, facts: SheetFacts) -> bool:
     """Is the actor on the sending side of the sheet (the sender or a colleague of theirs)?"""
     return _decide_action(actor, "sender_message", facts, None, None).allowed

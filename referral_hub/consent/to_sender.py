@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from referral_hub.consent.decisions import Decision, SheetFacts, _refuse
 from referral_hub.consent.models import Consent
 from referral_hub.consent.sheet_rules import sender_relation
 from referral_hub.directory import roles
+from referral_hub.directory.actors import Actor
 
 
 def feedback_in_scope(consent: Consent | None) -> bool:
@@ -47,7 +47,7 @@ def to_sender_refusal(action: str, basis: str, consent: Consent | None, *, to_se
 
 
 def authorize_to_sender(
-    actor: Any,
+    actor: Actor,
     action: str,
     facts: SheetFacts,
     *,
@@ -88,7 +88,7 @@ def sender_sees_note(kind: str, shared: bool, feedback: bool) -> bool:
     return kind in NOTES_FOR_SENDER or (shared and feedback)
 
 
-def authorize_sent_read(actor: Any, facts: SheetFacts, categories: Iterable[str]) -> Decision:
+def authorize_sent_read(actor: Actor, facts: SheetFacts, categories: Iterable[str]) -> Decision:
     """The sending side re-reads what it sent (the story it wrote): the current sending side
     only (``sender_relation``), whatever the consent's status, because it is their own record,
     not a disclosure to someone new. Every read is recorded, allowed or refused."""
