@@ -364,7 +364,9 @@ class Generator:
             and sent_at < self.now - self.close_stale_after
         ):
             at = max(at, sent_at) + self._delay(24.0 * 60)
-            outcome = rng.choices(["unreachable", "declined", "resolved_by_information"], [5, 3, 2])[0]
+            outcome = rng.choices(
+                ["unreachable", "declined", "resolved_by_information"], [5, 3, 2]
+            )[0]
             events.append(("closed", at, None, None, outcome))
             final = "closed"
         # Nothing can have happened after the benchmark's "now": cut the timeline there.
@@ -418,7 +420,6 @@ def _status_after(events: list[tuple]) -> str:
     for event in events:
         status = moves.get(event[0], status)
     return status
-
 
 
 # --- residents -----------------------------------------------------------------------------------
@@ -526,7 +527,9 @@ def _copy_residents(raw: Any, count: int, created_by: int, sealer: Sealer) -> li
             )  # fmt: skip
             if resident_id % max(1, count // 200) == 0:
                 samples.append({"kana": family_kana + given_kana, "birth_date": born.isoformat()})
-    with raw.cursor().copy("COPY vault_datakey (id, kek_id, wrapped, created_at) FROM STDIN") as copy:
+    with raw.cursor().copy(
+        "COPY vault_datakey (id, kek_id, wrapped, created_at) FROM STDIN"
+    ) as copy:
         for row in keys:
             copy.write_row(row)
     return samples
@@ -575,7 +578,9 @@ class SheetWriter:
         rng = self.rng
         keys: list[tuple] = []
         attachments: list[tuple] = []
-        with self.raw.cursor().copy(f"COPY handoffs_connectsheet ({SHEET_COLUMNS}) FROM STDIN") as copy:
+        with self.raw.cursor().copy(
+            f"COPY handoffs_connectsheet ({SHEET_COLUMNS}) FROM STDIN"
+        ) as copy:
             for sheet, events, _concerns in chunk:
                 (sheet_id, department_id, from_desk_id, owner, urgency, status, outcome, sent_at,
                  period_start, due, closed_at, overdue_at, redirect_count) = sheet  # fmt: skip
@@ -606,7 +611,9 @@ class SheetWriter:
                         self.next_key += 1
                         a_dek, a_kek, a_wrapped = self.sealer.new_key()
                         keys.append((attachment_key, a_kek, a_wrapped, sent_at))
-                        token = hashlib.sha256(f"{sheet_id}/{self.attachment_id}".encode()).hexdigest()
+                        token = hashlib.sha256(
+                            f"{sheet_id}/{self.attachment_id}".encode()
+                        ).hexdigest()
                         attachments.append(
                             (self.attachment_id,
                              self.sealer.seal(AESGCM(a_dek), b"handoffs.attachment.filename",
@@ -615,7 +622,9 @@ class SheetWriter:
                              f"vault/{token[:2]}/{token[:32]}.enc", True, sent_at, attachment_key,
                              sender, sheet_id)
                         )  # fmt: skip
-        with self.raw.cursor().copy(f"COPY handoffs_sheetevent ({EVENT_COLUMNS}) FROM STDIN") as copy:
+        with self.raw.cursor().copy(
+            f"COPY handoffs_sheetevent ({EVENT_COLUMNS}) FROM STDIN"
+        ) as copy:
             for sheet, events, _concerns in chunk:
                 for kind, at, from_desk, to_desk, event_outcome in events:
                     self.event_id += 1
@@ -630,10 +639,14 @@ class SheetWriter:
                 for concern_id in concern_ids:
                     self.concern_row += 1
                     copy.write_row((self.concern_row, sheet[0], concern_id))
-        with self.raw.cursor().copy(f"COPY handoffs_attachment ({ATTACHMENT_COLUMNS}) FROM STDIN") as copy:
+        with self.raw.cursor().copy(
+            f"COPY handoffs_attachment ({ATTACHMENT_COLUMNS}) FROM STDIN"
+        ) as copy:
             for row in attachments:
                 copy.write_row(row)
-        with self.raw.cursor().copy("COPY vault_datakey (id, kek_id, wrapped, created_at) FROM STDIN") as copy:
+        with self.raw.cursor().copy(
+            "COPY vault_datakey (id, kek_id, wrapped, created_at) FROM STDIN"
+        ) as copy:
             for row in keys:
                 copy.write_row(row)
 
@@ -783,7 +796,8 @@ def generate(url: str, sizes: dict[str, int]) -> dict[str, Any]:
         cursor.execute("SET referral_hub.audit_allow_truncate = 'on'")
         cursor.execute(
             "TRUNCATE audit_disclosurereview, inbox_inboxevent, handoffs_sheetmessage, "
-            + ", ".join(TABLES) + " RESTART IDENTITY CASCADE"
+            + ", ".join(TABLES)
+            + " RESTART IDENTITY CASCADE"
         )
         cursor.execute("SET referral_hub.audit_allow_truncate = 'off'")
         cursor.execute("DROP TABLE IF EXISTS bench_manifest")
@@ -824,7 +838,15 @@ def generate(url: str, sizes: dict[str, int]) -> dict[str, Any]:
         cursor.execute("SET LOCAL session_replication_role = origin")
         print(f"  rebuilding indexes ({time.perf_counter() - started:.1f} s)", flush=True)
     with connection.cursor() as cursor:
-        for table in TABLES:
+        # The load bypassed triggers: build the report rollups from the timelines, as the
+        # migration's backfill does.
+        from referral_hub.reports import rollup_sql
+
+        cursor.execute("TRUNCATE reports_sheetfacts")
+        cursor.execute(rollup_sql.BACKFILL)
+        _progress("report rollups", sizes["sheets"], started)
+    with connection.cursor() as cursor:
+        for table in (*TABLES, "reports_sheetfacts"):
             cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute(
             "SELECT owner_desk_id, count(*) FROM handoffs_connectsheet "
@@ -864,7 +886,10 @@ def _check_decrypts() -> None:
 def ensure(url: str, size: str = "small", *, rebuild: bool = False) -> dict[str, Any]:
     """The manifest of the data set of ``size`` in ``url``, generating it when missing.
     Django must be configured (``configure_django``)."""
+    from django.core.management import call_command
+
     ensure_database(url)
+    call_command("migrate", verbosity=0)  # a data set made before a migration gets it (backfills)
     existing = manifest(url)
     if existing and existing["sizes"] == SIZES[size] and not rebuild:
         return existing
