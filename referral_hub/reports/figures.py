@@ -190,7 +190,9 @@ def _period_report(
         "by_department": _by_department(
             period, department_ids, as_of, totals["sheets"], from_rollups
         ),
-        "by_concern": _by_concern(sheets),
+        "by_concern": _by_concern(
+            _facts_of(period, department_ids, as_of) if from_rollups else sheets
+        ),
         "by_urgency": [
             {"code": code, "label": str(label), "sheets": totals[f"urgency_{code}"]}
             for code, label in Urgency.choices
@@ -288,6 +290,16 @@ def _timeline_rows(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> 
     return timeline
 
 
+def _facts_of(
+    period: Period, department_ids: set[int] | None, as_of: datetime.datetime
+) -> QuerySet[SheetFacts]:
+    """The rollup rows of the sheets counted in the period (narrow: no ciphertext to skip)."""
+    facts = SheetFacts.objects.filter(sent_at__gte=period.start, sent_at__lt=min(period.end, as_of))
+    if department_ids is not None:
+        facts = facts.filter(from_department_id__in=department_ids)
+    return facts
+
+
 def _facts_rows(
     period: Period, department_ids: set[int] | None, as_of: datetime.datetime
 ) -> QuerySet:
@@ -297,9 +309,7 @@ def _facts_rows(
     query decides it. Redirect counts: all of them when the last came before ``as_of``, none
     when the first did not; in between (a past ``as_of`` inside a sheet's redirect history) the
     sheet's redirect events are counted, which is rare and uses the (sheet, kind, at) index."""
-    facts = SheetFacts.objects.filter(sent_at__gte=period.start, sent_at__lt=min(period.end, as_of))
-    if department_ids is not None:
-        facts = facts.filter(from_department_id__in=department_ids)
+    facts = _facts_of(period, department_ids, as_of)
 
     def before(field: str) -> Case:
         return Case(When(**{f"{field}__lt": as_of}, then=F(field)), default=None)
@@ -450,7 +460,7 @@ def _department_rows(
     return rows
 
 
-def _by_concern(sheets: QuerySet[ConnectSheet]) -> list[dict[str, Any]]:
+def _by_concern(sheets: QuerySet[ConnectSheet] | QuerySet[SheetFacts]) -> list[dict[str, Any]]:
     """Sheets by concern: a sheet with several concerns counts once under each."""
     through = ConnectSheet.concerns.through
     counted = dict(
