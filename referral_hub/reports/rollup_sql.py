@@ -113,6 +113,15 @@ CREATE TRIGGER reports_sheetfacts_event_change AFTER UPDATE OF kind, at, outcome
     FOR EACH ROW EXECUTE FUNCTION reports_sheetfacts_on_event();
 """  # noqa: S608  (constants only)
 
+# The inbox list (handoffs.selectors.inbox, api_lists: owner desk, not closed or withdrawn,
+# earliest deadline first) read every sheet the desk ever owned: at a million sheets that was
+# seconds per page and per count. A partial index holds only the open sheets.
+OPEN_INBOX_INDEX = """
+CREATE INDEX IF NOT EXISTS handoffs_sheet_open_inbox ON handoffs_connectsheet
+    (owner_desk_id, ack_due_at, id) WHERE NOT (status IN ('closed', 'withdrawn'));
+"""
+DROP_OPEN_INBOX_INDEX = "DROP INDEX IF EXISTS handoffs_sheet_open_inbox;"
+
 UNINSTALL = """
 DROP TRIGGER IF EXISTS reports_sheetfacts_event_change ON handoffs_sheetevent;
 DROP TRIGGER IF EXISTS reports_sheetfacts_event_insert ON handoffs_sheetevent;

@@ -11,10 +11,12 @@ def install_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(rollup_sql.INSTALL)
         schema_editor.execute(rollup_sql.BACKFILL)
+        schema_editor.execute(rollup_sql.OPEN_INBOX_INDEX)
 
 
 def uninstall_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(rollup_sql.DROP_OPEN_INBOX_INDEX)
         schema_editor.execute(rollup_sql.UNINSTALL)
 
 
