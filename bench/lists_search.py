@@ -97,11 +97,12 @@ def main() -> None:
     summary = ("id, number, status, urgency, sent_at, ack_due_at, owner_desk_id, "
                "from_department_id, redirect_count, summary_ciphertext")  # fmt: skip
     baselines = {
-        "inbox": [(f"SELECT {summary} FROM handoffs_connectsheet WHERE owner_desk_id = ANY(%s) "
-                   "AND status NOT IN ('closed', 'withdrawn') ORDER BY ack_due_at, id LIMIT 50",
-                   [desk_ids])] * args.requests,
-        "sent": [(f"SELECT {summary} FROM handoffs_connectsheet WHERE from_department_id = ANY(%s) "
-                  "ORDER BY sent_at DESC, id DESC LIMIT 50", [department_ids])] * args.requests,
+        "inbox": [(f"SELECT {summary} FROM handoffs_connectsheet WHERE owner_desk_id IN "
+                   f"({', '.join(map(str, desk_ids))}) AND status NOT IN ('closed', 'withdrawn') "
+                   "ORDER BY ack_due_at, id LIMIT 50", [])] * args.requests,
+        "sent": [(f"SELECT {summary} FROM handoffs_connectsheet WHERE from_department_id IN "
+                  f"({', '.join(map(str, department_ids))}) ORDER BY sent_at DESC, id DESC LIMIT 50",
+                  [])] * args.requests,
         "search": [("SELECT * FROM consent_resident WHERE name_birth_index = ANY(%s)", [ix])
                    for ix in search_indexes],
     }  # fmt: skip

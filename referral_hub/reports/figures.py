@@ -490,9 +490,12 @@ def _open_at(
                 .count()
             )
 
-        # As below: a sheet has at most one terminal event, after its sending (index counts).
-        ended = SheetFacts.objects.filter(Q(closed_at__lt=moment) | Q(withdrawn_at__lt=moment))
-        return facts.count() - ended.count()
+        # A sheet has at most one terminal event, after its sending: open at the moment means
+        # never ended, or ended at or after it. Both are small index reads (the partial index of
+        # never-ended sheets; closures after the moment), not a count of the whole history.
+        never_ended = facts.filter(closed_at__isnull=True, withdrawn_at__isnull=True)
+        ended_since = facts.filter(Q(closed_at__gte=moment) | Q(withdrawn_at__gte=moment))
+        return never_ended.count() + ended_since.count()
     ended = SheetEvent.objects.filter(kind__in=TERMINAL_EVENTS, at__lt=moment)
     sent = ConnectSheet.objects.filter(sent_at__lt=moment)
     if department_ids is not None:

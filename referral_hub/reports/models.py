@@ -49,6 +49,11 @@ class SheetFacts(models.Model):
             models.Index(fields=["from_department_id", "sent_at"], name="reports_facts_dept_sent"),
             models.Index(fields=["closed_at"], name="reports_facts_closed_at"),
             models.Index(fields=["withdrawn_at"], name="reports_facts_withdrawn_at"),
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(closed_at__isnull=True, withdrawn_at__isnull=True),
+                name="reports_facts_never_ended",
+            ),
         ]
 
     def __str__(self) -> str:

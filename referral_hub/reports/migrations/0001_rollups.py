@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('withdrawn_at', models.DateTimeField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['sent_at'], name='reports_facts_sent_at'), models.Index(fields=['from_department_id', 'sent_at'], name='reports_facts_dept_sent'), models.Index(fields=['closed_at'], name='reports_facts_closed_at'), models.Index(fields=['withdrawn_at'], name='reports_facts_withdrawn_at')],
+                'indexes': [models.Index(fields=['sent_at'], name='reports_facts_sent_at'), models.Index(fields=['from_department_id', 'sent_at'], name='reports_facts_dept_sent'), models.Index(fields=['closed_at'], name='reports_facts_closed_at'), models.Index(fields=['withdrawn_at'], name='reports_facts_withdrawn_at'), models.Index(condition=models.Q(('closed_at__isnull', True), ('withdrawn_at__isnull', True)), fields=['sent_at'], name='reports_facts_never_ended')],
             },
         ),
         migrations.RunPython(install_triggers, uninstall_triggers),
