@@ -121,7 +121,7 @@ def load(sheets: int, ciphertext_chars: int) -> None:
 
     from referral_hub.directory.models import Concern, Department, Desk
 
-    call_command("seed_demo", "--force", "--password", _b64(os.urandom(18)), verbosity=0)
+    call_command("seed_demo", "--force", f"--password={_b64(os.urandom(18))}", verbosity=0)
     directory = {
         "departments": dict(Department.objects.values_list("code", "pk")),
         "desks": dict(Desk.objects.values_list("code", "pk")),
