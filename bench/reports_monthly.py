@@ -37,14 +37,13 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
-import math
 import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,273 +86,16 @@ def ensure_database(database_url: str) -> None:
 
 
 # --- data generation -----------------------------------------------------------------------------
+# The generator is bench/dataset.py's (shared by every benchmark); with its defaults it makes this
+# benchmark's two fiscal years (FY2024 and FY2025).
+from dataset import (  # noqa: E402  (bench/ is this script's directory, first on sys.path)
+    FIRST_MONTH,
+    MONTHS,
+    RESIDENTS_PER_SHEET,
+    Generator,
+)
 
-ZAMA_REFERRALS = {  # DOMAIN.md: in-office referrals by department (FY2018)
-    "seikatsu_hogo_tanto": 22,
-    "kouchou_jinken": 16,
-    "shuno": 13,
-    "kokuho_nenkin": 13,
-    "kenko_zukuri": 10,
-    "kaigo_hoken": 10,
-    "shogai_fukushi": 8,
-    "kodomo_seisaku": 5,
-    "shiminzei": 2,
-    "shohi_seikatsu": 2,
-    "koseki_jumin": 1,
-    "shoko_kanko": 1,
-    "iryo": 1,
-    "kenchiku_jutaku": 1,
-    "kyoiku_kenkyujo": 1,
-    "gakko_kyoiku": 3,  # not in Zama's table; the demo municipality has it
-    "jogesuido": 2,
-}
-FROM_DESK_SHARE = 0.05
-CONCERN_WEIGHTS = {  # DOMAIN.md: the most frequent problems at first assessment, in order
-    "economic_hardship": 30,
-    "illness": 18,
-    "household_budget": 16,
-    "job_search": 15,
-    "mental_health": 13,
-    "family": 11,
-    "isolation": 10,
-    "debt": 9,
-    "disability_suspected": 8,
-    "unstable_housing": 8,
-    "tax_arrears": 12,
-    "rent_arrears": 6,
-    "utility_arrears": 5,
-    "children_education": 4,
-    "hikikomori": 3,
-    "dv": 2,
-    "no_food": 2,
-    "other": 3,
-}
-URGENCY_WEIGHTS = {"urgent": 8, "soon": 27, "normal": 65}
-# Median acknowledgement delay in hours per urgency (log-normal, sigma 1).
-ACK_MEDIAN_HOURS = {"urgent": 0.4, "soon": 5.0, "normal": 20.0}
-FIRST_MONTH = datetime.date(2024, 4, 1)
-MONTHS = 24
-OFFICE_OPEN = datetime.time(8, 30)
-RESIDENTS_PER_SHEET = 0.25
-SWEEP_DELAY = datetime.timedelta(minutes=5)
-HOUR = datetime.timedelta(hours=1)
-DAY = datetime.timedelta(days=1)
-
-
-class Generator:
-    """Deterministic (seeded) sheets and timelines."""
-
-    def __init__(self, sheets: int, directory: dict[str, Any], seed: int = 20260401) -> None:
-        from referral_hub import office_calendar
-        from referral_hub.handoffs import sla
-        from referral_hub.reports.periods import TOKYO
-
-        self.sla = sla
-        self.calendar = office_calendar
-        self.tokyo = TOKYO
-        self.rng = random.Random(seed)
-        self.sheets = sheets
-        self.directory = directory
-        self.now = datetime.datetime(2026, 4, 10, 12, 0, tzinfo=TOKYO)
-        self.departments = [directory["departments"][code] for code in ZAMA_REFERRALS]
-        self.department_weights = list(ZAMA_REFERRALS.values())
-        self.concerns = [directory["concerns"][code] for code in CONCERN_WEIGHTS]
-        self.concern_weights = list(CONCERN_WEIGHTS.values())
-        self.desks = directory["desks"]
-        self.per_month = self._per_month()
-        self.working_days = {m: self._working_days(m) for m in range(MONTHS)}
-
-    def _per_month(self) -> list[int]:
-        # Growing volume (Zama more than doubled in a year) with an April peak.
-        weights = []
-        for i in range(MONTHS):
-            month = (FIRST_MONTH.month - 1 + i) % 12 + 1
-            weights.append((1.0 + i / (MONTHS - 1)) * (1.3 if month == 4 else 1.0))
-        total = sum(weights)
-        counts = [int(self.sheets * w / total) for w in weights]
-        counts[-1] += self.sheets - sum(counts)
-        return counts
-
-    def _month(self, index: int) -> datetime.date:
-        year = FIRST_MONTH.year + (FIRST_MONTH.month - 1 + index) // 12
-        return datetime.date(year, (FIRST_MONTH.month - 1 + index) % 12 + 1, 1)
-
-    def _working_days(self, index: int) -> list[datetime.date]:
-        first = self._month(index)
-        day, days = first, []
-        while day.month == first.month:
-            if self.calendar.is_working_day(day):
-                days.append(day)
-            day += DAY
-        return days
-
-    def _sent_at(self, month_index: int) -> datetime.datetime:
-        day = self.rng.choice(self.working_days[month_index])
-        if self.rng.random() < 0.03:  # late entries, up to 23:59 (month-end edge)
-            seconds = self.rng.randrange(17 * 3600 + 900, 24 * 3600)
-        else:
-            seconds = self.rng.randrange(8 * 3600 + 1800, 17 * 3600 + 900)
-        return datetime.datetime.combine(day, datetime.time(), tzinfo=self.tokyo) + (
-            datetime.timedelta(seconds=seconds)
-        )
-
-    def _delay(self, median_hours: float, sigma: float = 1.0) -> datetime.timedelta:
-        return datetime.timedelta(hours=median_hours * math.exp(self.rng.gauss(0.0, sigma)))
-
-    def rows(self) -> Iterator[tuple[tuple, list[tuple], list[int]]]:
-        """(sheet row, event rows, concern ids) for every sheet, in id order."""
-        sheet_id = 0
-        for month_index, count in enumerate(self.per_month):
-            for _ in range(count):
-                sheet_id += 1
-                yield self._sheet(sheet_id, month_index)
-
-    def _sheet(self, sheet_id: int, month_index: int) -> tuple[tuple, list[tuple], list[int]]:
-        rng = self.rng
-        sent_at = self._sent_at(month_index)
-        urgency = rng.choices(list(URGENCY_WEIGHTS), list(URGENCY_WEIGHTS.values()))[0]
-        if rng.random() < FROM_DESK_SHARE:
-            department_id, from_desk_id = None, self.desks["kakei"]
-        else:
-            department_id = rng.choices(self.departments, self.department_weights)[0]
-            from_desk_id = None
-        owner = self.desks["jiritsu"] if rng.random() < 0.8 else self.desks["seikatsu_hogo"]
-        events: list[tuple[str, datetime.datetime, int | None, int | None, str]] = [
-            ("sent", sent_at, None, owner, "")
-        ]
-        due = self.sla.ack_due_at(sent_at, urgency)
-        at = sent_at
-        final = "sent"
-        outcome = ""
-        acknowledged = False
-
-        def ack_or_overdue(start: datetime.datetime, deadline: datetime.datetime) -> bool:
-            nonlocal at
-            if rng.random() < 0.03:  # never acknowledged in this period
-                events.append(("overdue", deadline + SWEEP_DELAY, None, owner, ""))
-                at = deadline + SWEEP_DELAY
-                return False
-            ack_at = start + self._delay(ACK_MEDIAN_HOURS[urgency])
-            if ack_at > deadline + SWEEP_DELAY:
-                events.append(("overdue", deadline + SWEEP_DELAY, None, owner, ""))
-            events.append(("acknowledged", ack_at, None, None, ""))
-            at = ack_at
-            return True
-
-        roll = rng.random()
-        if roll < 0.02:  # withdrawn by the sender before acknowledgement
-            at = sent_at + self._delay(3.0)
-            events.append(("withdrawn", at, None, None, ""))
-            final = "withdrawn"
-        else:
-            if roll < 0.04:  # returned with a question, then resent
-                at = sent_at + self._delay(2.0)
-                events.append(("returned", at, None, None, ""))
-                at += self._delay(20.0)
-                events.append(("resent", at, None, owner, ""))
-                due = self.sla.ack_due_at(at, urgency)
-            acknowledged = ack_or_overdue(at, due)
-            redirects = 0
-            redirect_roll = rng.random()
-            wanted = 3 if redirect_roll < 0.005 else 2 if redirect_roll < 0.025 else 1
-            if redirect_roll < 0.10:
-                for _ in range(wanted):
-                    at += self._delay(4.0)
-                    new_owner = (
-                        self.desks["kakei"]
-                        if owner != self.desks["kakei"]
-                        else (self.desks["houkatsu"])
-                    )
-                    events.append(("redirected", at, owner, new_owner, ""))
-                    redirects += 1
-                    owner = new_owner
-                    if redirects == 2:
-                        events.append(("runaround_alert", at, None, owner, ""))
-                    due = self.sla.ack_due_at(at, urgency)
-                    acknowledged = ack_or_overdue(at, due) or acknowledged
-            final = "acknowledged" if acknowledged else "sent"
-            if events[-1][0] == "acknowledged" and rng.random() < 0.95:
-                at += self._delay(1.0)
-                events.append(("accepted", at, None, None, ""))
-                final = "accepted"
-                if rng.random() < 0.88:
-                    at += self._delay(24.0)
-                    events.append(("contacted", at, None, None, ""))
-                    final = "contacted"
-                    if rng.random() < 0.65:
-                        at += self._delay(72.0)
-                        events.append(("connected", at, None, None, ""))
-                        final = "connected"
-                if rng.random() < 0.9:
-                    at += self._delay(24.0 * 30)
-                    if final == "connected":
-                        outcome = rng.choices(
-                            ["connected_to_support", "referred_elsewhere"], [85, 15]
-                        )[0]
-                    else:
-                        outcome = rng.choices(
-                            [
-                                "referred_elsewhere",
-                                "resolved_by_information",
-                                "declined",
-                                "unreachable",
-                                "duplicate",
-                            ],
-                            [25, 35, 20, 17, 3],
-                        )[0]
-                    events.append(("closed", at, None, None, outcome))
-                    final = "closed"
-        # Nothing can have happened after the benchmark's "now": cut the timeline there.
-        kept = [e for e in events if e[1] <= self.now]
-        if len(kept) < len(events):
-            final = _status_after(kept)
-            outcome = next((e[4] for e in kept if e[0] == "closed"), "")
-        closed_at = next((e[1] for e in kept if e[0] in ("closed", "withdrawn")), None)
-        redirect_count = sum(1 for e in kept if e[0] == "redirected")
-        period_start = max(e[1] for e in kept if e[0] in ("sent", "redirected", "resent"))
-        overdue = [e[1] for e in kept if e[0] == "overdue" and e[1] >= period_start]
-        sheet = (
-            sheet_id,
-            department_id,
-            from_desk_id,
-            owner,
-            urgency,
-            final,
-            outcome,
-            sent_at,
-            period_start,
-            due,
-            closed_at,
-            overdue[0] if overdue else None,
-            redirect_count,
-        )
-        concerns = rng.sample(
-            range(len(self.concerns)), k=rng.choices([1, 2, 3, 4], [25, 35, 25, 15])[0]
-        )
-        concern_ids = sorted(
-            {rng.choices(self.concerns, self.concern_weights)[0]}
-            | {self.concerns[i] for i in concerns[1:]}
-        )
-        return sheet, kept, concern_ids
-
-
-def _status_after(events: list[tuple]) -> str:
-    status = "sent"
-    moves = {
-        "sent": "sent",
-        "acknowledged": "acknowledged",
-        "accepted": "accepted",
-        "contacted": "contacted",
-        "connected": "connected",
-        "redirected": "sent",
-        "returned": "returned",
-        "resent": "sent",
-        "withdrawn": "withdrawn",
-        "closed": "closed",
-    }
-    for event in events:
-        status = moves.get(event[0], status)
-    return status
+__all__ = ["FIRST_MONTH", "MONTHS", "Generator"]
 
 
 SHEET_COLUMNS = (
@@ -366,7 +108,7 @@ SHEET_COLUMNS = (
 )
 EVENT_COLUMNS = (
     "id, sheet_id, kind, at, from_status, to_status, from_desk_id, to_desk_id, outcome, "
-    "note_ciphertext"
+    "note_ciphertext, shared_with_sender"
 )
 CHUNK = 50_000
 
@@ -379,7 +121,7 @@ def load(sheets: int, ciphertext_chars: int) -> None:
 
     from referral_hub.directory.models import Concern, Department, Desk
 
-    call_command("seed_demo", "--force", "--password", _b64(os.urandom(18)), verbosity=0)
+    call_command("seed_demo", "--force", f"--password={_b64(os.urandom(18))}", verbosity=0)
     directory = {
         "departments": dict(Department.objects.values_list("code", "pk")),
         "desks": dict(Desk.objects.values_list("code", "pk")),
@@ -518,7 +260,19 @@ def _copy_chunk(
             for kind, at, from_desk, to_desk, event_outcome in events:
                 event_id += 1
                 copy.write_row(
-                    (event_id, sheet[0], kind, at, "", "", from_desk, to_desk, event_outcome, "")
+                    (
+                        event_id,
+                        sheet[0],
+                        kind,
+                        at,
+                        "",
+                        "",
+                        from_desk,
+                        to_desk,
+                        event_outcome,
+                        "",
+                        False,
+                    )
                 )
     with raw.cursor().copy(
         "COPY handoffs_connectsheet_concerns (id, connectsheet_id, concern_id) FROM STDIN"

@@ -55,6 +55,11 @@ def main() -> None:
     parser.add_argument("--sheets", type=int, default=1000, help="timed sends (default 1000)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed sends first")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print where each send's CPU goes (part table; docs/performance.md)",
+    )
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("this benchmark measures PostgreSQL: pass a postgres:// URL")
@@ -154,10 +159,26 @@ def main() -> None:
             send(consent)
     print(f"sending {args.sheets} sheets ...", flush=True)
     samples = []
+    profiler = backend = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU of this process, not wall time
+        backend = _backend_cpu(connection)
+        backend_before, own_before = backend(), time.process_time()
+        profiler.enable()
     started = time.perf_counter()
     for consent in consents[args.warmup :]:
         samples.append(send(consent))
     wall = time.perf_counter() - started
+    if profiler is not None and backend is not None:
+        profiler.disable()
+        _print_parts(
+            profiler,
+            len(samples),
+            own=time.process_time() - own_before,
+            backend=backend() - backend_before,
+        )
 
     ms = [s * 1000 for s in samples]
     with connection.cursor() as cursor:
@@ -172,6 +193,59 @@ def main() -> None:
     print(f"  max    {max(ms):7.1f} ms")
     print(f"  throughput {len(ms) / wall:.0f} sheets/s (one client, sequential)")
     print(f"  {len(queries)} SQL statements per send; machine load {os.getloadavg()[0]:.1f}")
+
+
+# The parts of a send, by the function that does each (cumulative CPU, so nested parts are
+# also counted in their caller: the policy gate's decision includes its audit row).
+SEND_PARTS = [
+    ("whole request (Django test client)", "django/test/client.py", "post"),
+    ("policy gate (consent.policy.authorize)", "consent/policy.py", "authorize"),
+    ("audit rows (audit.log.record)", "audit/log.py", "record"),
+    ("audit chain (hash + head, at block end)", "audit/log.py", "batched"),
+    ("encryption (vault fields)", "vault/fields.py", "encrypt_for"),
+    ("data key (vault.keys.new_data_key)", "vault/keys.py", "new_data_key"),
+    ("sheet number (handoffs.steps.assign_number)", "handoffs/steps.py", "assign_number"),
+    ("inbox rows (inbox.publish.publish)", "inbox/publish.py", "publish"),
+    ("inbox numbering + push (on commit)", "inbox/publish.py", "deliver_pending"),
+    ("SQL: client side (Django + psycopg execute)", "django/db/backends/utils.py", "_execute"),
+    ("serializers and response (DRF render)", "rest_framework/response.py", "rendered_content"),
+]
+
+
+def _backend_cpu(connection):
+    """CPU seconds of this connection's PostgreSQL backend so far (same machine only)."""
+    from pathlib import Path as _Path
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = _Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        if not stat.exists():
+            return 0.0
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return read
+
+
+def _print_parts(profiler, sends: int, *, own: float, backend: float) -> None:
+    import pstats
+
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    print()
+    print(f"CPU per send, {sends} sends (cumulative; nested parts overlap their caller)")
+    print(f"  {'part':<46} {'ms/send':>8} {'share':>6}")
+    for label, path, name in SEND_PARTS:
+        total = sum(
+            entry[3]
+            for (filename, _line, function), entry in stats.items()
+            if function == name and filename.endswith(path)
+        )
+        print(f"  {label:<46} {total / sends * 1000:>8.2f} {total / own:>6.0%}")
+    print(f"  {'application process, total':<46} {own / sends * 1000:>8.2f} {1:>6.0%}")
+    print(f"  {'PostgreSQL backend (statements)':<46} {backend / sends * 1000:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -130,6 +130,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
+# Read replica (docs/operations/replica.md): report and audit-search reads only, inside
+# referral_hub.replica.replica_reads(); everything else stays on the primary. The router is always
+# installed and does nothing while REPLICA_DATABASE_URL is unset.
+REPLICA_DATABASE_URL = env_str("REPLICA_DATABASE_URL")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests without their own replica
+DATABASE_ROUTERS = ["referral_hub.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer ----------------------------------------------------------------------------
@@ -240,17 +252,21 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+ATTACHMENT_STORAGE_BACKEND = env_str(
+    "ATTACHMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+)
+if ATTACHMENT_STORAGE_BACKEND == "storages.backends.s3.S3Storage":
+    from referral_hub.vault.s3 import s3_storage_options  # ATTACHMENT_S3_* (README)
+
+    _attachment_options = s3_storage_options(env_str)
+elif ATTACHMENT_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    _attachment_options = {"location": env_str("ATTACHMENT_DIR", str(DATA_DIR / "attachments"))}
+else:
+    _attachment_options = {}
 STORAGES = {
-    # Attachment ciphertext. Point ATTACHMENT_STORAGE_BACKEND at an S3-compatible backend
-    # (e.g. storages.backends.s3.S3Storage) in production; it only ever sees ciphertext.
-    "default": {
-        "BACKEND": env_str(
-            "ATTACHMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": {"location": str(Path(env_str("ATTACHMENT_DIR", str(DATA_DIR / "attachments"))))}
-        if not env_str("ATTACHMENT_STORAGE_BACKEND")
-        else {},
-    },
+    # Attachment ciphertext: the filesystem, or S3-compatible object storage through
+    # django-storages (docs/operations/storage.md); it only ever sees ciphertext.
+    "default": {"BACKEND": ATTACHMENT_STORAGE_BACKEND, "OPTIONS": _attachment_options},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG

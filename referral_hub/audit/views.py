@@ -43,6 +43,7 @@ from referral_hub.audit.serializers import (
     VerifySerializer,
 )
 from referral_hub.audit.verify import verify_chain
+from referral_hub.replica import replica_reads
 
 VIEW_PERMISSION = "audit.view_auditevent"
 REVIEW_PERMISSION = "audit.review_disclosure"
@@ -97,8 +98,9 @@ def events(request: Request) -> Response:
     query.is_valid(raise_exception=True)
     filters = query.filters()
     paginator = AuditPagination()
-    page = paginator.paginate_queryset(search_events(filters), request)
-    data = AuditEventSerializer(page, many=True).data
+    with replica_reads():  # a search may lag the log by seconds (docs/operations/replica.md)
+        page = paginator.paginate_queryset(search_events(filters), request)
+        data = AuditEventSerializer(page, many=True).data
     record(
         "audit.search",
         actor=request.user,

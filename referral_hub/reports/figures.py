@@ -41,8 +41,10 @@ from referral_hub.handoffs.models import (
     SheetEvent,
     Urgency,
 )
+from referral_hub.replica import replica_reads
 from referral_hub.reports.arrivals import arrival_figures
 from referral_hub.reports.expressions import PercentileCont, SecondsBetween
+from referral_hub.reports.models import SheetFacts
 from referral_hub.reports.percentiles import window_percentiles
 from referral_hub.reports.periods import (
     TOKYO,
@@ -106,14 +108,22 @@ def fiscal_year_trend(
 ) -> list[dict[str, Any]]:
     """Sheets sent in each month of fiscal year ``fy``, April first (one query)."""
     as_of = as_of or timezone.now()
-    sheets = _sheets_of(fiscal_year_period(fy), department_ids, as_of)
+    period = fiscal_year_period(fy)
+    sheets: QuerySet = _sheets_of(period, department_ids, as_of)
+    if rollups_kept(sheets.db):  # the narrow rows, not the sheets with their ciphertext
+        sheets = SheetFacts.objects.filter(
+            sent_at__gte=period.start, sent_at__lt=min(period.end, as_of)
+        )
+        if department_ids is not None:
+            sheets = sheets.filter(from_department_id__in=department_ids)
     rows = (
         sheets.annotate(month=TruncMonth("sent_at", tzinfo=TOKYO))
         .values("month")
         .annotate(sheets=Count("pk"))
         .order_by()
     )
-    counted = {_first_day(row["month"]): row["sheets"] for row in rows}
+    with replica_reads():  # counts only, a few seconds of lag are harmless
+        counted = {_first_day(row["month"]): row["sheets"] for row in rows}
     return [
         {"month": f"{month.year:04d}-{month.month:02d}", "sheets": counted.get(month, 0)}
         for month in fiscal_year_months(fy)
@@ -132,11 +142,37 @@ def period_report(
     *,
     department_ids: set[int] | None,
     as_of: datetime.datetime | None = None,
+    from_rollups: bool | None = None,
 ) -> dict[str, Any]:
-    """Every figure for the sheets sent in ``period``; see ``monthly_report``."""
+    """Every figure for the sheets sent in ``period``; see ``monthly_report``.
+
+    Read from the replica when one is configured (``referral_hub.replica``): counts only, and a
+    report describes the sheets as of ``as_of`` anyway. ``from_rollups``: read the per-sheet
+    facts (``reports.models.SheetFacts``, PostgreSQL) or group the timeline; ``None`` chooses
+    the rollups wherever the database keeps them. Both give the same figures."""
     as_of = as_of or timezone.now()
+    with replica_reads():
+        return _period_report(period, department_ids, as_of, from_rollups)
+
+
+def rollups_kept(alias: str) -> bool:
+    """The rollup triggers exist on PostgreSQL only (migration reports 0001_rollups)."""
+    return connections[alias].vendor == "postgresql"
+
+
+def _period_report(
+    period: Period,
+    department_ids: set[int] | None,
+    as_of: datetime.datetime,
+    from_rollups: bool | None,
+) -> dict[str, Any]:
     sheets = _sheets_of(period, department_ids, as_of)
-    per_sheet = _per_sheet(sheets, as_of)
+    if from_rollups is None:
+        from_rollups = rollups_kept(sheets.db)
+    if from_rollups:
+        per_sheet = _with_sla(_facts_rows(period, department_ids, as_of))
+    else:
+        per_sheet = _with_sla(_timeline_rows(sheets, as_of))
     totals = per_sheet.aggregate(**_totals(sheets.db))
     if connections[sheets.db].vendor == "postgresql":
         ack = {p: totals[f"ack_p{round(p * 100)}"] for p in PERCENTILES}
@@ -159,8 +195,12 @@ def period_report(
             "department_ids": None if department_ids is None else sorted(department_ids),
         },
         "sheets": totals["sheets"],
-        "by_department": _by_department(period, department_ids, as_of, totals["sheets"]),
-        "by_concern": _by_concern(sheets),
+        "by_department": _by_department(
+            period, department_ids, as_of, totals["sheets"], from_rollups
+        ),
+        "by_concern": _by_concern(
+            _facts_of(period, department_ids, as_of) if from_rollups else sheets
+        ),
         "by_urgency": [
             {"code": code, "label": str(label), "sheets": totals[f"urgency_{code}"]}
             for code, label in Urgency.choices
@@ -204,7 +244,7 @@ def period_report(
         "arrivals": arrival_figures(sheets, as_of, municipality_wide=department_ids is None),
         "open_at_period_end": {
             "at": end_of_period.astimezone(TOKYO).isoformat(),
-            "sheets": _open_at(end_of_period, department_ids),
+            "sheets": _open_at(end_of_period, department_ids, from_rollups),
         },
         "follow_up": _follow_up(sheets, as_of),
     }
@@ -229,7 +269,7 @@ def _flag(condition: Q) -> Case:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
-def _per_sheet(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> QuerySet:
+def _timeline_rows(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> QuerySet:
     """One row per sheet with its timeline facts, from a single pass over its events.
 
     The per-period timestamps on the sheet are reset by a redirect, so times come from the
@@ -257,6 +297,58 @@ def _per_sheet(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> Quer
             withdrawals=Count("timeline__at", filter=seen(EventKind.WITHDRAWN)),
         )
     )
+    return timeline
+
+
+def _facts_of(
+    period: Period, department_ids: set[int] | None, as_of: datetime.datetime
+) -> QuerySet[SheetFacts]:
+    """The rollup rows of the sheets counted in the period (narrow: no ciphertext to skip)."""
+    facts = SheetFacts.objects.filter(sent_at__gte=period.start, sent_at__lt=min(period.end, as_of))
+    if department_ids is not None:
+        facts = facts.filter(from_department_id__in=department_ids)
+    return facts
+
+
+def _facts_rows(
+    period: Period, department_ids: set[int] | None, as_of: datetime.datetime
+) -> QuerySet:
+    """The same rows as ``_timeline_rows``, read from the rollups (one narrow row per sheet).
+
+    Each fact carries its time, so "before ``as_of``" is decided here exactly as the timeline
+    query decides it. Redirect counts: all of them when the last came before ``as_of``, none
+    when the first did not; in between (a past ``as_of`` inside a sheet's redirect history) the
+    sheet's redirect events are counted, which is rare and uses the (sheet, kind, at) index."""
+    facts = _facts_of(period, department_ids, as_of)
+
+    def before(field: str) -> Case:
+        return Case(When(**{f"{field}__lt": as_of}, then=F(field)), default=None)
+
+    redirects_between = (
+        SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.REDIRECTED, at__lt=as_of)
+        .order_by()
+        .values("sheet")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return facts.values("pk", "urgency", "sent_at", "ack_due_at").annotate(
+        first_ack=before("first_ack_at"),
+        first_contact=before("first_contact_at"),
+        first_overdue=before("first_overdue_at"),
+        last_period_start=F("last_period_start_at"),
+        redirects=Case(
+            When(Q(first_redirect_at__isnull=True) | Q(first_redirect_at__gte=as_of), then=0),
+            When(last_redirect_at__lt=as_of, then=F("redirects")),
+            default=Subquery(redirects_between),
+            output_field=IntegerField(),
+        ),
+        closed_outcome=Case(When(closed_at__lt=as_of, then=F("closed_outcome")), default=None),
+        withdrawals=_flag(Q(withdrawn_at__lt=as_of)),
+    )
+
+
+def _with_sla(timeline: QuerySet) -> QuerySet:
+    """Per-sheet durations and the SLA flag, over either source of per-sheet rows."""
     acknowledged = Q(first_ack__isnull=False)
     ack_in_current_period = Q(last_period_start__isnull=True) | Q(
         last_period_start__lt=F("first_ack")
@@ -316,11 +408,27 @@ def _by_department(
     department_ids: set[int] | None,
     as_of: datetime.datetime,
     total: int,
+    from_rollups: bool = False,
 ) -> list[dict[str, Any]]:
     """Sheets by source department: every department in scope, most referrals first.
 
     A redirected sheet stays with its original sender's department (counted once). Sheets sent
     by desk staff rather than a department form one extra row in the municipality-wide view."""
+    if from_rollups:  # the same correlated count, over the (from_department_id, sent_at) index
+        sent_in_period = (
+            SheetFacts.objects.filter(
+                sent_at__gte=period.start,
+                sent_at__lt=min(period.end, as_of),
+                from_department_id=OuterRef("pk"),
+            )
+            .order_by()
+            .values("from_department_id")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return _department_rows(
+            _departments_with(Subquery(sent_in_period), department_ids), department_ids, total
+        )
     # One count per department, correlated: each is an index-only range scan of the
     # (from_department, sent_at) index, and departments that sent nothing are listed with zero.
     sent_in_period = (
@@ -331,15 +439,27 @@ def _by_department(
         .annotate(n=Count("*"))
         .values("n")
     )
-    departments = Department.objects.annotate(
-        sheets=Coalesce(Subquery(sent_in_period), Value(0))
-    ).order_by("code")
+    return _department_rows(
+        _departments_with(Subquery(sent_in_period), department_ids), department_ids, total
+    )
+
+
+def _departments_with(
+    count: Subquery, department_ids: set[int] | None
+) -> list[tuple[Department, int]]:
+    departments = Department.objects.annotate(sheets=Coalesce(count, Value(0))).order_by("code")
     if department_ids is not None:
         departments = departments.filter(pk__in=department_ids)
+    return [(d, d.sheets) for d in departments.only("pk", "code", "name", "is_active")]
+
+
+def _department_rows(
+    counted: list[tuple[Department, int]], department_ids: set[int] | None, total: int
+) -> list[dict[str, Any]]:
     rows = [
-        {"department_id": d.pk, "code": d.code, "name": d.name, "sheets": d.sheets}
-        for d in departments.only("pk", "code", "name", "is_active")
-        if d.is_active or d.sheets
+        {"department_id": d.pk, "code": d.code, "name": d.name, "sheets": sheets}
+        for d, sheets in counted
+        if d.is_active or sheets
     ]
     rows.sort(key=lambda row: -row["sheets"])  # stable: ties keep code order
     if department_ids is None:
@@ -350,7 +470,7 @@ def _by_department(
     return rows
 
 
-def _by_concern(sheets: QuerySet[ConnectSheet]) -> list[dict[str, Any]]:
+def _by_concern(sheets: QuerySet[ConnectSheet] | QuerySet[SheetFacts]) -> list[dict[str, Any]]:
     """Sheets by concern: a sheet with several concerns counts once under each."""
     through = ConnectSheet.concerns.through
     counted = dict(
@@ -365,9 +485,27 @@ def _by_concern(sheets: QuerySet[ConnectSheet]) -> list[dict[str, Any]]:
     ]
 
 
-def _open_at(moment: datetime.datetime, department_ids: set[int] | None) -> int:
+def _open_at(
+    moment: datetime.datetime, department_ids: set[int] | None, from_rollups: bool = False
+) -> int:
     """Sheets sent before ``moment`` and neither closed nor withdrawn before it (status as of
     the moment, from the timeline)."""
+    if from_rollups:
+        facts = SheetFacts.objects.filter(sent_at__lt=moment)
+        if department_ids is not None:
+            return (
+                facts.filter(from_department_id__in=department_ids)
+                .exclude(closed_at__lt=moment)
+                .exclude(withdrawn_at__lt=moment)
+                .count()
+            )
+
+        # A sheet has at most one terminal event, after its sending: open at the moment means
+        # never ended, or ended at or after it. Both are small index reads (the partial index of
+        # never-ended sheets; closures after the moment), not a count of the whole history.
+        never_ended = facts.filter(closed_at__isnull=True, withdrawn_at__isnull=True)
+        ended_since = facts.filter(Q(closed_at__gte=moment) | Q(withdrawn_at__gte=moment))
+        return never_ended.count() + ended_since.count()
     ended = SheetEvent.objects.filter(kind__in=TERMINAL_EVENTS, at__lt=moment)
     sent = ConnectSheet.objects.filter(sent_at__lt=moment)
     if department_ids is not None:

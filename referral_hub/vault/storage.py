@@ -28,6 +28,7 @@ from django.core.files.storage import Storage, storages
 from referral_hub.vault.errors import AttachmentTooLarge, IntegrityFailure
 from referral_hub.vault.keys import unwrap_data_key
 from referral_hub.vault.models import DataKey
+from referral_hub.vault.s3 import open_object_stream
 from referral_hub.vault.stream import (
     DEFAULT_CHUNK_SIZE,
     Readable,
@@ -170,7 +171,7 @@ def open_decrypted(
 
 
 def _stream(storage: Storage, name: str, key: bytes | None, key_id: bytes) -> Iterator[bytes]:
-    with storage.open(name, "rb") as stored:
+    with open_object_stream(storage, name) as stored:
         if key is None:
             yield from iter(lambda: stored.read(READ_SIZE), b"")
         else:
@@ -184,7 +185,7 @@ def verify_encrypted(name: str, data_key: DataKey, *, storage: Storage | None = 
         open_decrypted(name, data_key, storage=storage)  # refuses while encryption is on
         return storage.size(name)  # benchmark baseline: nothing to authenticate
     key = unwrap_data_key(data_key)
-    with storage.open(name, "rb") as stored:
+    with open_object_stream(storage, name) as stored:
         return verify_stream(stored, key, key_id=stream_key_id(data_key))
 
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from referral_hub.audit.log import record
 from referral_hub.consent.models import Consent, ConsentEvidence, Resident
 from referral_hub.consent.rights_hooks import legal_holds
-from referral_hub.handoffs.models import ConnectSheet, Status
+from referral_hub.handoffs.models import Attachment, ConnectSheet, Status
 from referral_hub.vault.keys import shred
 from referral_hub.vault.storage import delete_stored
 
@@ -38,15 +38,17 @@ def retention_cutoff(now: datetime.datetime, years: int) -> datetime.datetime:
 
 
 def expired_sheets(cutoff: datetime.datetime) -> QuerySet[ConnectSheet]:
+    """Sheets past retention that still hold a live key (their own or an attachment's). A
+    resumed run finds only what is left: a sheet without attachments no longer matches once
+    its own key is shredded (an outer join to "no attachment" used to match every sheet)."""
+    live_attachment = Attachment.objects.filter(
+        sheet=OuterRef("pk"), data_key__shredded_at__isnull=True
+    )
     return (
         ConnectSheet.objects.filter(
             status__in=[Status.CLOSED, Status.WITHDRAWN], closed_at__lt=cutoff
         )
-        .filter(
-            Q(data_key__shredded_at__isnull=True)
-            | Q(attachments__data_key__shredded_at__isnull=True)
-        )
-        .distinct()
+        .filter(Q(data_key__shredded_at__isnull=True) | Exists(live_attachment))
         .order_by("pk")
     )
 

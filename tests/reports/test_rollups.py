@@ -1,0 +1,182 @@
+"""The report rollups (reports.models.SheetFacts, kept by PostgreSQL triggers) give exactly the
+figures of the raw timeline aggregation, for random histories: redirects and resends across month
+boundaries, late closures, withdrawals, overdue events, sheets sent at 23:59 JST on a month's last
+day, events inserted out of time order, later changes to the sheet's urgency and deadline, and
+reports taken as of moments in the middle of those histories."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from referral_hub.handoffs.models import ConnectSheet, SheetEvent
+from referral_hub.reports import rollup_sql
+from referral_hub.reports.figures import period_report
+from referral_hub.reports.models import SheetFacts
+from referral_hub.reports.periods import fiscal_year_period, month_period
+
+from .conftest import jst
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgres,
+]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(db) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the rollup triggers are PostgreSQL's (elsewhere reports read the timeline)")
+
+
+HOUR = datetime.timedelta(hours=1)
+MONTHS = [datetime.date(2026, 3, 1), datetime.date(2026, 4, 1), datetime.date(2026, 5, 1)]
+OUTCOMES = ["connected_to_support", "referred_elsewhere", "declined", "unreachable", ""]
+SENT_MOMENTS = [
+    jst(2026, 3, 2, 9, 0), jst(2026, 3, 31, 23, 59), jst(2026, 4, 1, 0, 0),
+    jst(2026, 4, 15, 10, 30), jst(2026, 4, 30, 23, 59, 59), jst(2026, 5, 1, 0, 0),
+    jst(2026, 5, 20, 16, 0),
+]  # fmt: skip
+
+# One sheet's history: where it starts and what happens, each step after a delay in hours
+# (up to ~40 days, so steps cross month ends).
+step = st.tuples(
+    st.sampled_from(
+        ["acknowledged", "contacted", "overdue", "redirected", "resent", "accepted", "connected"]
+    ),
+    st.integers(min_value=0, max_value=960),
+)
+history = st.fixed_dictionaries(
+    {
+        "sent_at": st.sampled_from(SENT_MOMENTS),
+        "offset_minutes": st.integers(min_value=0, max_value=600),
+        "department": st.sampled_from(["shuno", "jutaku", "kokuho", None]),
+        "urgency": st.sampled_from(["urgent", "soon", "normal"]),
+        "steps": st.lists(step, max_size=7),
+        "end": st.sampled_from([None, "closed", "withdrawn"]),
+        "end_after": st.integers(min_value=1, max_value=24 * 90),  # late closures
+        "outcome": st.sampled_from(OUTCOMES),
+        "due_hours": st.integers(min_value=1, max_value=120),
+        "later_urgency": st.sampled_from([None, "urgent", "normal"]),
+        "shuffle_seed": st.integers(min_value=0, max_value=1000),
+    }
+)
+
+
+def _write(make_sheet, place, spec: dict) -> list[datetime.datetime]:
+    """Write one sheet (events in shuffled insertion order); return its event times."""
+    department = {"shuno": place.shuno, "jutaku": place.jutaku, "kokuho": place.kokuho}.get(
+        spec["department"]
+    )
+    sent_at = spec["sent_at"] - datetime.timedelta(minutes=spec["offset_minutes"])
+    sheet = make_sheet(
+        sent_at,
+        department=department,
+        from_desk=None if department else place.kakei,
+        urgency=spec["urgency"],
+        ack_due_at=sent_at + HOUR * spec["due_hours"],
+    )
+    at = sent_at
+    events = []
+    for kind, hours in spec["steps"]:
+        at += HOUR * hours + datetime.timedelta(seconds=1)
+        events.append(SheetEvent(sheet=sheet, kind=kind, at=at))
+    if spec["end"]:
+        at += HOUR * spec["end_after"]
+        outcome = spec["outcome"] if spec["end"] == "closed" else ""
+        events.append(SheetEvent(sheet=sheet, kind=spec["end"], at=at, outcome=outcome))
+    random.Random(spec["shuffle_seed"]).shuffle(events)
+    for event in events:  # one INSERT each, in shuffled order: the triggers see any order
+        event.save()
+    if spec["later_urgency"]:  # a redirect resets the deadline; urgency can be corrected
+        ConnectSheet.objects.filter(pk=sheet.pk).update(
+            urgency=spec["later_urgency"], ack_due_at=at + HOUR
+        )
+    return [sent_at, *(e.at for e in events)]
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(histories=st.lists(history, min_size=1, max_size=6), pick=st.randoms(use_true_random=False))
+def test_rollups_equal_the_raw_aggregation_for_random_histories(
+    make_sheet, place, histories, pick
+) -> None:
+    with transaction.atomic():
+        moments = []
+        for spec in histories:
+            moments += _write(make_sheet, place, spec)
+        # Report moments: after everything, and inside the histories (between events).
+        as_of_choices = [max(moments) + HOUR] + [
+            m + datetime.timedelta(seconds=s) for m in pick.sample(moments, 1)
+            for s in (0,)
+        ]  # fmt: skip
+        scopes = [None, {place.shuno.pk, place.kokuho.pk}]
+        periods = [month_period(m) for m in MONTHS] + [fiscal_year_period(2026)]
+        for as_of in as_of_choices:
+            for period in periods:
+                for scope in scopes:
+                    from_rollups = period_report(
+                        period, department_ids=scope, as_of=as_of, from_rollups=True
+                    )
+                    raw = period_report(
+                        period, department_ids=scope, as_of=as_of, from_rollups=False
+                    )
+                    assert from_rollups == raw, (period.label, scope, as_of)
+        transaction.set_rollback(True)
+
+
+def _facts() -> list[tuple]:
+    return list(SheetFacts.objects.order_by("pk").values_list())
+
+
+def test_backfill_from_the_timeline_equals_what_the_triggers_kept(make_sheet, place) -> None:
+    make_sheet(
+        jst(2026, 3, 31, 23, 59),
+        department=place.shuno,
+        events=[
+            ("acknowledged", jst(2026, 4, 1, 9, 0)),
+            ("redirected", jst(2026, 4, 2, 9, 0)),
+            ("redirected", jst(2026, 5, 2, 9, 0)),
+            ("redirected", jst(2026, 5, 3, 9, 0)),
+            ("redirected", jst(2026, 5, 4, 9, 0)),
+            ("closed", jst(2026, 8, 1, 9, 0), "declined"),
+        ],
+    )
+    make_sheet(jst(2026, 4, 30, 12, 0), department=place.kokuho)
+    kept = _facts()
+    assert kept and kept[0][9] == 4  # four redirects counted on write
+    SheetFacts.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(rollup_sql.BACKFILL)
+    assert _facts() == kept
+
+
+def test_changing_or_deleting_an_event_recomputes_the_facts(make_sheet, place) -> None:
+    sheet = make_sheet(
+        jst(2026, 4, 1, 9, 0),
+        department=place.shuno,
+        events=[("acknowledged", jst(2026, 4, 1, 10, 0)), ("closed", jst(2026, 4, 9), "declined")],
+    )
+    facts = SheetFacts.objects.get(pk=sheet.pk)
+    assert facts.first_ack_at == jst(2026, 4, 1, 10, 0) and facts.closed_outcome == "declined"
+    SheetEvent.objects.filter(sheet=sheet, kind="acknowledged").update(at=jst(2026, 4, 2, 8, 0))
+    SheetEvent.objects.filter(sheet=sheet, kind="closed").delete()
+    facts.refresh_from_db()
+    assert facts.first_ack_at == jst(2026, 4, 2, 8, 0)
+    assert facts.closed_at is None and facts.closed_outcome == ""
+
+
+def test_the_facts_go_with_their_sheet(make_sheet, place) -> None:
+    sheet = make_sheet(jst(2026, 4, 1, 9, 0), department=place.shuno)
+    SheetEvent.objects.filter(sheet=sheet).delete()
+    sheet.concerns.clear()
+    ConnectSheet.objects.filter(pk=sheet.pk).delete()
+    assert not SheetFacts.objects.filter(pk=sheet.pk).exists()
