@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q, QuerySet
 from referral_hub.directory.models import Department
 from referral_hub.handoffs.models import ConnectSheet
 from referral_hub.reports.expressions import PercentileCont, SecondsBetween
+from referral_hub.reports.numbers import share
 from referral_hub.reports.percentiles import window_percentiles
 
 NOT_A_DEPARTMENT = "部署以外(窓口・その他)"
@@ -26,7 +27,7 @@ def arrival_figures(
     sheets: QuerySet[ConnectSheet], as_of: datetime.datetime, *, municipality_wide: bool
 ) -> dict[str, Any]:
     """``{"sheets", "arrived", "rate", "median_seconds_to_arrival", "by_department": [...]}``
-    for the sheets of the period (``figures._sheets_of``)."""
+    for the sheets of the period (``sheet_rows.sheets_of``)."""
     arrived = Q(arrived_at__isnull=False, arrived_at__lt=as_of)
     rows = list(
         sheets.order_by()
@@ -51,7 +52,7 @@ def arrival_figures(
             "code": names.get(r["from_department"], ""),
             "sheets": r["sheets"],
             "arrived": r["arrived"],
-            "rate": _share(r["arrived"], r["sheets"]),
+            "rate": share(r["arrived"], r["sheets"]),
         }
         for r in rows
         if r["from_department"] is not None or municipality_wide
@@ -62,11 +63,7 @@ def arrival_figures(
     return {
         "sheets": total,
         "arrived": total_arrived,
-        "rate": _share(total_arrived, total),
+        "rate": share(total_arrived, total),
         "median_seconds_to_arrival": None if median is None else round(float(median), 1),
         "by_department": by_department,
     }
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None

@@ -13,38 +13,29 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    F,
-    FilteredRelation,
-    IntegerField,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from referral_hub.directory.models import Concern, Department
 from referral_hub.handoffs.models import (
     ConnectSheet,
-    ContactAttempt,
-    EventKind,
     Outcome,
     SheetEvent,
     Urgency,
 )
 from referral_hub.replica import replica_reads
 from referral_hub.reports.arrivals import arrival_figures
-from referral_hub.reports.expressions import PercentileCont, SecondsBetween
+from referral_hub.reports.follow_up import follow_up_figures
 from referral_hub.reports.models import SheetFacts
+from referral_hub.reports.numbers import seconds, share
 from referral_hub.reports.percentiles import window_percentiles
 from referral_hub.reports.periods import (
     TOKYO,
@@ -53,22 +44,19 @@ from referral_hub.reports.periods import (
     fiscal_year_period,
     month_period,
 )
+from referral_hub.reports.sheet_rows import (
+    PERCENTILES,
+    TERMINAL_EVENTS,
+    facts_of,
+    facts_rows,
+    sheets_of,
+    timeline_rows,
+    totals_of,
+    with_sla,
+)
 
 # Outcomes that count as "connected" for the connection rate (the issue's definition).
 CONNECTED_OUTCOMES = (Outcome.CONNECTED_TO_SUPPORT, Outcome.REFERRED_ELSEWHERE)
-# Events that start a new owner period and reset ``ack_due_at``.
-PERIOD_STARTS = (EventKind.REDIRECTED, EventKind.RESENT)
-# Events after which a sheet is no longer open.
-TERMINAL_EVENTS = (EventKind.CLOSED, EventKind.WITHDRAWN)
-# The timeline events the figures read.
-TIMELINE_KINDS = (
-    EventKind.ACKNOWLEDGED,
-    EventKind.CONTACTED,
-    EventKind.OVERDUE,
-    *PERIOD_STARTS,
-    *TERMINAL_EVENTS,
-)
-PERCENTILES = (0.5, 0.9)
 # Upper bound of SQL queries for one report, asserted by the tests.
 MAX_QUERIES = 12  # PostgreSQL: 10 (arrivals: 3, follow-up: 1); SQLite adds two percentile queries
 NOT_A_DEPARTMENT = "部署以外(窓口・その他)"
@@ -109,7 +97,7 @@ def fiscal_year_trend(
     """Sheets sent in each month of fiscal year ``fy``, April first (one query)."""
     as_of = as_of or timezone.now()
     period = fiscal_year_period(fy)
-    sheets: QuerySet = _sheets_of(period, department_ids, as_of)
+    sheets: QuerySet = sheets_of(period, department_ids, as_of)
     if rollups_kept(sheets.db):  # the narrow rows, not the sheets with their ciphertext
         sheets = SheetFacts.objects.filter(
             sent_at__gte=period.start, sent_at__lt=min(period.end, as_of)
@@ -166,14 +154,14 @@ def _period_report(
     as_of: datetime.datetime,
     from_rollups: bool | None,
 ) -> dict[str, Any]:
-    sheets = _sheets_of(period, department_ids, as_of)
+    sheets = sheets_of(period, department_ids, as_of)
     if from_rollups is None:
         from_rollups = rollups_kept(sheets.db)
     if from_rollups:
-        per_sheet = _with_sla(_facts_rows(period, department_ids, as_of))
+        per_sheet = with_sla(facts_rows(period, department_ids, as_of))
     else:
-        per_sheet = _with_sla(_timeline_rows(sheets, as_of))
-    totals = per_sheet.aggregate(**_totals(sheets.db))
+        per_sheet = with_sla(timeline_rows(sheets, as_of))
+    totals = per_sheet.aggregate(**totals_of(sheets.db))
     if connections[sheets.db].vendor == "postgresql":
         ack = {p: totals[f"ack_p{round(p * 100)}"] for p in PERCENTILES}
         contact = {p: totals[f"contact_p{round(p * 100)}"] for p in PERCENTILES}
@@ -199,7 +187,7 @@ def _period_report(
             period, department_ids, as_of, totals["sheets"], from_rollups
         ),
         "by_concern": _by_concern(
-            _facts_of(period, department_ids, as_of) if from_rollups else sheets
+            facts_of(period, department_ids, as_of) if from_rollups else sheets
         ),
         "by_urgency": [
             {"code": code, "label": str(label), "sheets": totals[f"urgency_{code}"]}
@@ -215,23 +203,23 @@ def _period_report(
         "connection_rate": {
             "connected": connected,
             "closed": totals["closed"],
-            "rate": _share(connected, totals["closed"]),
+            "rate": share(connected, totals["closed"]),
         },
         "time_to_acknowledge": {
             "sheets": totals["acknowledged"],
-            "median_seconds": _seconds(ack[0.5]),
-            "p90_seconds": _seconds(ack[0.9]),
+            "median_seconds": seconds(ack[0.5]),
+            "p90_seconds": seconds(ack[0.9]),
             "within_sla": totals["within_sla"],
-            "within_sla_share": _share(totals["within_sla"], totals["acknowledged"]),
+            "within_sla_share": share(totals["within_sla"], totals["acknowledged"]),
         },
         "not_acknowledged": totals["sheets"] - totals["acknowledged"],
         "time_to_first_contact": {
             "sheets": totals["contacted"],
-            "median_seconds": _seconds(contact[0.5]),
-            "p90_seconds": _seconds(contact[0.9]),
+            "median_seconds": seconds(contact[0.5]),
+            "p90_seconds": seconds(contact[0.9]),
             "urgent_sheets": totals["urgency_urgent"],
             "urgent_contacted_same_day": totals["urgent_contacted_same_day"],
-            "urgent_same_day_share": _share(
+            "urgent_same_day_share": share(
                 totals["urgent_contacted_same_day"], totals["urgency_urgent"]
             ),
         },
@@ -246,161 +234,11 @@ def _period_report(
             "at": end_of_period.astimezone(TOKYO).isoformat(),
             "sheets": _open_at(end_of_period, department_ids, from_rollups),
         },
-        "follow_up": _follow_up(sheets, as_of),
+        "follow_up": follow_up_figures(sheets, as_of),
     }
 
 
 # --- the queries ---------------------------------------------------------------------------------
-
-
-def _sheets_of(
-    period: Period, department_ids: set[int] | None, as_of: datetime.datetime
-) -> QuerySet[ConnectSheet]:
-    """Sheets counted in the period: sent in it (JST), before ``as_of``, from the scope."""
-    sheets = ConnectSheet.objects.filter(
-        sent_at__gte=period.start, sent_at__lt=min(period.end, as_of)
-    )
-    if department_ids is not None:
-        sheets = sheets.filter(from_department_id__in=department_ids)
-    return sheets
-
-
-def _flag(condition: Q) -> Case:
-    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
-
-
-def _timeline_rows(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> QuerySet:
-    """One row per sheet with its timeline facts, from a single pass over its events.
-
-    The per-period timestamps on the sheet are reset by a redirect, so times come from the
-    first event of each kind instead."""
-
-    def seen(*kinds: str) -> Q:
-        return Q(timeline__kind__in=kinds, timeline__at__lt=as_of)
-
-    # Only the kinds used below enter the join (sent/accepted/connected events would be about
-    # half of the rows), and values() keeps the wide ciphertext columns out of the grouping.
-    timeline = (
-        sheets.annotate(
-            timeline=FilteredRelation("events", condition=Q(events__kind__in=TIMELINE_KINDS))
-        )
-        .values("pk", "urgency", "sent_at", "ack_due_at")
-        .annotate(
-            first_ack=Min("timeline__at", filter=seen(EventKind.ACKNOWLEDGED)),
-            first_contact=Min("timeline__at", filter=seen(EventKind.CONTACTED)),
-            first_overdue=Min("timeline__at", filter=seen(EventKind.OVERDUE)),
-            # Not limited by as_of: it tells whether the stored ack_due_at still belongs to the
-            # owner period in which the first acknowledgement happened.
-            last_period_start=Max("timeline__at", filter=Q(timeline__kind__in=PERIOD_STARTS)),
-            redirects=Count("timeline__at", filter=seen(EventKind.REDIRECTED)),
-            closed_outcome=Max("timeline__outcome", filter=seen(EventKind.CLOSED)),
-            withdrawals=Count("timeline__at", filter=seen(EventKind.WITHDRAWN)),
-        )
-    )
-    return timeline
-
-
-def _facts_of(
-    period: Period, department_ids: set[int] | None, as_of: datetime.datetime
-) -> QuerySet[SheetFacts]:
-    """The rollup rows of the sheets counted in the period (narrow: no ciphertext to skip)."""
-    facts = SheetFacts.objects.filter(sent_at__gte=period.start, sent_at__lt=min(period.end, as_of))
-    if department_ids is not None:
-        facts = facts.filter(from_department_id__in=department_ids)
-    return facts
-
-
-def _facts_rows(
-    period: Period, department_ids: set[int] | None, as_of: datetime.datetime
-) -> QuerySet:
-    """The same rows as ``_timeline_rows``, read from the rollups (one narrow row per sheet).
-
-    Each fact carries its time, so "before ``as_of``" is decided here exactly as the timeline
-    query decides it. Redirect counts: all of them when the last came before ``as_of``, none
-    when the first did not; in between (a past ``as_of`` inside a sheet's redirect history) the
-    sheet's redirect events are counted, which is rare and uses the (sheet, kind, at) index."""
-    facts = _facts_of(period, department_ids, as_of)
-
-    def before(field: str) -> Case:
-        return Case(When(**{f"{field}__lt": as_of}, then=F(field)), default=None)
-
-    redirects_between = (
-        SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.REDIRECTED, at__lt=as_of)
-        .order_by()
-        .values("sheet")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return facts.values("pk", "urgency", "sent_at", "ack_due_at").annotate(
-        first_ack=before("first_ack_at"),
-        first_contact=before("first_contact_at"),
-        first_overdue=before("first_overdue_at"),
-        last_period_start=F("last_period_start_at"),
-        redirects=Case(
-            When(Q(first_redirect_at__isnull=True) | Q(first_redirect_at__gte=as_of), then=0),
-            When(last_redirect_at__lt=as_of, then=F("redirects")),
-            default=Subquery(redirects_between),
-            output_field=IntegerField(),
-        ),
-        closed_outcome=Case(When(closed_at__lt=as_of, then=F("closed_outcome")), default=None),
-        withdrawals=_flag(Q(withdrawn_at__lt=as_of)),
-    )
-
-
-def _with_sla(timeline: QuerySet) -> QuerySet:
-    """Per-sheet durations and the SLA flag, over either source of per-sheet rows."""
-    acknowledged = Q(first_ack__isnull=False)
-    ack_in_current_period = Q(last_period_start__isnull=True) | Q(
-        last_period_start__lt=F("first_ack")
-    )
-    ack_in_earlier_period = Q(last_period_start__gte=F("first_ack")) & (
-        Q(first_overdue__isnull=True) | Q(first_overdue__gt=F("first_ack"))
-    )
-    return timeline.annotate(
-        ack_seconds=SecondsBetween(F("first_ack"), F("sent_at")),
-        contact_seconds=SecondsBetween(F("first_contact"), F("sent_at")),
-        contact_day=TruncDate("first_contact", tzinfo=TOKYO),
-    ).annotate(
-        # SLA (docs/reports.md): the first acknowledgement met the deadline of the owner period
-        # it fell in. That deadline is stored for the current period only; for an earlier one
-        # the sweep's overdue event tells whether the deadline passed first.
-        ack_in_sla=_flag(
-            acknowledged
-            & ((ack_in_current_period & Q(first_ack__lte=F("ack_due_at"))) | ack_in_earlier_period)
-        ),
-    )
-
-
-def _totals(alias: str) -> dict[str, Any]:
-    """The outer aggregates over the per-sheet rows."""
-    totals: dict[str, Any] = {
-        "sheets": Count("pk"),
-        "acknowledged": Count("ack_seconds"),
-        "contacted": Count("contact_seconds"),
-        "within_sla": Sum("ack_in_sla", default=0),
-        # DESIGN.md: an urgent sheet expects contact the same day (calendar day in JST). Compared
-        # here, outside the per-sheet grouping, so the grouping stays on the sheet id alone.
-        "urgent_contacted_same_day": Count(
-            "pk",
-            filter=Q(urgency=Urgency.URGENT, contact_day=TruncDate("sent_at", tzinfo=TOKYO)),
-        ),
-        "overdue": Count("first_overdue"),
-        "redirect_events": Sum("redirects", default=0),
-        "redirected": Count("pk", filter=Q(redirects__gte=1)),
-        "redirected_twice": Count("pk", filter=Q(redirects__gte=2)),
-        "closed": Count("closed_outcome"),
-        "withdrawn": Count("pk", filter=Q(withdrawals__gte=1)),
-    }
-    for code in Urgency.values:
-        totals[f"urgency_{code}"] = Count("pk", filter=Q(urgency=code))
-    for code in Outcome.values:
-        totals[f"outcome_{code}"] = Count("pk", filter=Q(closed_outcome=code))
-    if connections[alias].vendor == "postgresql":
-        for fraction in PERCENTILES:
-            key = round(fraction * 100)
-            totals[f"ack_p{key}"] = PercentileCont("ack_seconds", fraction)
-            totals[f"contact_p{key}"] = PercentileCont("contact_seconds", fraction)
-    return totals
 
 
 def _by_department(
@@ -432,7 +270,7 @@ def _by_department(
     # One count per department, correlated: each is an index-only range scan of the
     # (from_department, sent_at) index, and departments that sent nothing are listed with zero.
     sent_in_period = (
-        _sheets_of(period, None, as_of)
+        sheets_of(period, None, as_of)
         .filter(from_department=OuterRef("pk"))
         .order_by()
         .values("from_department")
@@ -519,63 +357,3 @@ def _open_at(
     # Closed and withdrawn are final states, so a sheet has at most one terminal event, and it
     # comes after the sending: open = sent before the moment - terminal events before it.
     return sent.count() - ended.count()
-
-
-def _follow_up(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> dict[str, Any]:
-    """No drop (issue 20; docs/reports.md), one query over the period's sheets:
-
-    - ``cases``: linked parallel sheets count once (a sheet and those linked to it are one
-      case); ``sheets`` above counts each as a referral;
-    - ``stalled``: sheets flagged stalled (no contact attempt for 30 days) before ``as_of``;
-    - ``first_contact_deadline``: of the accepted sheets whose first-contact deadline has
-      passed or that have an attempt (``due``), those whose first attempt came by the deadline
-      (``met``) and the share;
-    - ``attempts_per_connected_sheet``: contact attempts on the sheets that reached
-      「つながった」, divided by the number of those sheets."""
-    attempts = ContactAttempt.objects.filter(sheet=OuterRef("pk"), at__lt=as_of).order_by()
-    per_sheet = sheets.annotate(
-        case_id=Coalesce("linked_to_id", "pk"),
-        n_attempts=Coalesce(
-            Subquery(attempts.values("sheet").annotate(n=Count("*")).values("n")), Value(0)
-        ),
-        first_attempt=Subquery(attempts.values("sheet").annotate(m=Min("at")).values("m")),
-        was_stalled=Exists(
-            SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.STALLED, at__lt=as_of)
-        ),
-        was_connected=Exists(
-            SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.CONNECTED, at__lt=as_of)
-        ),
-    )
-    due = Q(first_contact_due_at__isnull=False) & (
-        Q(first_contact_due_at__lt=as_of) | Q(first_attempt__isnull=False)
-    )
-    totals = per_sheet.aggregate(
-        cases=Count("case_id", distinct=True),
-        stalled=Count("pk", filter=Q(was_stalled=True)),
-        due=Count("pk", filter=due),
-        met=Count("pk", filter=due & Q(first_attempt__lte=F("first_contact_due_at"))),
-        connected=Count("pk", filter=Q(was_connected=True)),
-        connected_attempts=Sum("n_attempts", filter=Q(was_connected=True), default=0),
-    )
-    return {
-        "cases": totals["cases"],
-        "stalled": totals["stalled"],
-        "first_contact_deadline": {
-            "due": totals["due"],
-            "met": totals["met"],
-            "met_share": _share(totals["met"], totals["due"]),
-        },
-        "attempts_per_connected_sheet": {
-            "connected_sheets": totals["connected"],
-            "attempts": totals["connected_attempts"],
-            "mean": _share(totals["connected_attempts"], totals["connected"]),
-        },
-    }
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _seconds(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)

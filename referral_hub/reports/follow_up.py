@@ -1,0 +1,65 @@
+"""No-drop figures of a period (issue 20; docs/reports.md): cases, stalled sheets, the
+first-contact deadline met share and contact attempts per connected sheet."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from referral_hub.handoffs.models import ConnectSheet, ContactAttempt, EventKind, SheetEvent
+from referral_hub.reports.numbers import share
+
+
+def follow_up_figures(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> dict[str, Any]:
+    """No drop (issue 20; docs/reports.md), one query over the period's sheets:
+
+    - ``cases``: linked parallel sheets count once (a sheet and those linked to it are one
+      case); ``sheets`` above counts each as a referral;
+    - ``stalled``: sheets flagged stalled (no contact attempt for 30 days) before ``as_of``;
+    - ``first_contact_deadline``: of the accepted sheets whose first-contact deadline has
+      passed or that have an attempt (``due``), those whose first attempt came by the deadline
+      (``met``) and the share;
+    - ``attempts_per_connected_sheet``: contact attempts on the sheets that reached
+      「つながった」, divided by the number of those sheets."""
+    attempts = ContactAttempt.objects.filter(sheet=OuterRef("pk"), at__lt=as_of).order_by()
+    per_sheet = sheets.annotate(
+        case_id=Coalesce("linked_to_id", "pk"),
+        n_attempts=Coalesce(
+            Subquery(attempts.values("sheet").annotate(n=Count("*")).values("n")), Value(0)
+        ),
+        first_attempt=Subquery(attempts.values("sheet").annotate(m=Min("at")).values("m")),
+        was_stalled=Exists(
+            SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.STALLED, at__lt=as_of)
+        ),
+        was_connected=Exists(
+            SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.CONNECTED, at__lt=as_of)
+        ),
+    )
+    due = Q(first_contact_due_at__isnull=False) & (
+        Q(first_contact_due_at__lt=as_of) | Q(first_attempt__isnull=False)
+    )
+    totals = per_sheet.aggregate(
+        cases=Count("case_id", distinct=True),
+        stalled=Count("pk", filter=Q(was_stalled=True)),
+        due=Count("pk", filter=due),
+        met=Count("pk", filter=due & Q(first_attempt__lte=F("first_contact_due_at"))),
+        connected=Count("pk", filter=Q(was_connected=True)),
+        connected_attempts=Sum("n_attempts", filter=Q(was_connected=True), default=0),
+    )
+    return {
+        "cases": totals["cases"],
+        "stalled": totals["stalled"],
+        "first_contact_deadline": {
+            "due": totals["due"],
+            "met": totals["met"],
+            "met_share": share(totals["met"], totals["due"]),
+        },
+        "attempts_per_connected_sheet": {
+            "connected_sheets": totals["connected"],
+            "attempts": totals["connected_attempts"],
+            "mean": share(totals["connected_attempts"], totals["connected"]),
+        },
+    }
