@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,7 +14,6 @@ from referral_hub.api_errors import ApiError
 from referral_hub.api_input import parse_id, validated
 from referral_hub.api_schema import error_responses
 from referral_hub.consent.api import chosen_resident
-from referral_hub.consent.categories import Basis
 from referral_hub.consent.models import Consent
 from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs import api_lists, desk_search, selectors, sent_copy, services
@@ -25,11 +24,19 @@ from referral_hub.handoffs.api_bodies import (
     sheet_detail,
     sheet_summary,
 )
+from referral_hub.handoffs.api_inputs import (
+    AcceptIn,
+    CloseIn,
+    DeskNoteIn,
+    EmptyIn,
+    MessageIn,
+    NoteIn,
+    ReasonIn,
+    RedirectIn,
+    SheetIn,
+)
 from referral_hub.handoffs.models import (
     ConnectSheet,
-    HandoffMethod,
-    Outcome,
-    Urgency,
 )
 from referral_hub.handoffs.schemas import (
     ResidentOut,
@@ -40,95 +47,6 @@ from referral_hub.handoffs.schemas import (
     SheetSummaryOut,
 )
 from referral_hub.idempotency.api import idempotent
-
-# --- input ---------------------------------------------------------------------------------------
-
-
-class SheetIn(serializers.Serializer):
-    resident = serializers.IntegerField()
-    to_desk = serializers.CharField(help_text="desk id or code")
-    concerns = serializers.ListField(
-        child=serializers.CharField(max_length=64), allow_empty=False, max_length=30
-    )
-    summary = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
-    resident_words = serializers.CharField(
-        max_length=services.MAX_TEXT, allow_blank=True, default=""
-    )
-    urgency = serializers.ChoiceField(choices=Urgency.choices)
-    legal_basis = serializers.ChoiceField(choices=Basis.choices, default=Basis.CONSENT)
-    consent = serializers.IntegerField(allow_null=True, required=False, default=None)
-    support_meeting = serializers.IntegerField(
-        allow_null=True,
-        required=False,
-        default=None,
-        min_value=1,
-        help_text="the support meeting's id; required with legal_basis support_meeting",
-    )
-    justification = serializers.CharField(
-        max_length=services.MAX_TEXT, allow_blank=True, default=""
-    )
-    handoff_method = serializers.ChoiceField(
-        choices=HandoffMethod.choices, default=HandoffMethod.SHEET_ONLY
-    )
-    contact_preference = serializers.CharField(max_length=500, allow_blank=True, default="")
-    details = serializers.DictField(
-        child=serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True),
-        required=False,
-        default=dict,
-        help_text='optional {"tax","health","household"} details; each needs that consent category',
-    )
-
-
-class EmptyIn(serializers.Serializer):
-    """An action without a body: an absent body or ``{}``; anything else is refused."""
-
-
-class AcceptIn(serializers.Serializer):
-    handler = serializers.IntegerField(required=False, allow_null=True, default=None)
-
-
-class NoteIn(serializers.Serializer):
-    note = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
-
-
-SHARE_HELP = (
-    "show the note to the sending side (「送った職員に伝える」); needs consent to feedback, "
-    "else 403 feedback_not_consented. Default false: the note stays with the desk."
-)
-
-
-class DeskNoteIn(NoteIn):
-    share_with_sender = serializers.BooleanField(default=False, help_text=SHARE_HELP)
-
-
-class RedirectIn(serializers.Serializer):
-    to_desk = serializers.CharField(help_text="desk id or code")
-    reason = serializers.CharField(max_length=services.MAX_TEXT)
-
-
-class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=services.MAX_TEXT)
-
-
-class LeadApprovalIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=services.MAX_TEXT)
-
-
-class CloseIn(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-    note = serializers.CharField(max_length=services.MAX_TEXT, allow_blank=True, default="")
-    share_with_sender = serializers.BooleanField(default=False, help_text=SHARE_HELP)
-    lead_approval = LeadApprovalIn(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="a lead of the owner desk approves `unreachable`/`declined` without the "
-        "evidence of contact attempts (else 409 attempts_required; a non-lead 403 lead_required)",
-    )
-
-
-class MessageIn(serializers.Serializer):
-    body = serializers.CharField(max_length=services.MAX_TEXT)
 
 
 def _desk(value: str | int, field: str = "to_desk") -> Desk:
