@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -95,10 +96,13 @@ class Command(BaseCommand):
             )
             desk.concerns.set(Concern.objects.filter(code__in=concern_codes))
         User = get_user_model()
+        # Every demo user shares the one (published) demo password: hash it once (Argon2 takes
+        # a quarter of a second per hash, and the tests seed the demo once per module).
+        password_hash = make_password(password)
         for username, (family, given), role, desk_code, department_code in DEMO_USERS:
             user, created = User.objects.get_or_create(username=username)
             user.last_name, user.first_name = family, given
-            user.set_password(password)
+            user.password = password_hash
             user.save()
             desk = Desk.objects.get(code=desk_code) if desk_code else None
             department = Department.objects.get(code=department_code) if department_code else None
