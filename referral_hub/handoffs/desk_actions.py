@@ -227,9 +227,12 @@ def close_sheet(
                 missing = close_evidence.missing_for(outcome, sheet.pk)
                 if missing:
                     raise AttemptsRequired(outcome, missing)
+        # Lock the linked sheets before taking the time: an action on one of them that commits
+        # while this waits must not come after the closure in the timeline.
+        linked_sheets = cases.open_linked_for_update(sheet)
         now = timezone.now()
         _close(actor, sheet, outcome, note, now, shared, approval)
-        for linked in cases.open_linked_for_update(sheet):
+        for linked in linked_sheets:
             # Each linked sheet is closed by the same desk, asked of the gate on its own; its
             # sender hears the outcome through its own sheet, within its own consent.
             gate(policy.authorize_action(actor, "close", facts_of(linked)))
