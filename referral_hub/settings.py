@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LegalBasisEnum": "referral_hub.consent.categories.Basis",
         "SheetStatusEnum": "referral_hub.handoffs.models.Status",
+        "MeetingStatusEnum": "referral_hub.meetings.models.MeetingStatus",
+        "RightsRequestKindEnum": "referral_hub.rights.models.Kind",
     },
 }
 
