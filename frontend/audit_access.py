@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "auth.login": _("ログイン"),
     "auth.login_failed": _("ログイン失敗"),
     "auth.login_refused": _("ログイン拒否(ロック中)"),
+    "auth.password_ok": _("パスワード確認済み(2段階目の確認待ち)"),
     "auth.token_issued": _("APIトークン発行"),
     "auth.token_revoked": _("APIトークン失効"),
     "audit.search": _("監査ログの検索"),

@@ -6,6 +6,7 @@ only when DEBUG is on, so a production process can never silently run on demo ke
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -40,6 +41,22 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_float(name: str, default: float, *, positive: bool = False) -> float:
+    """A decimal number (``0.25``, ``30``); ``positive`` refuses zero and negatives. NaN and
+    infinities are always refused."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+    if not math.isfinite(value) or (positive and value <= 0):
+        qualifier = "a positive finite" if positive else "a finite"
+        raise ConfigurationError(f"{name} must be {qualifier} number, got {raw!r}")
+    return value
 
 
 def env_list(name: str, default: str = "") -> list[str]:

@@ -10,6 +10,7 @@ from referral_hub.environment import (
     BASE_DIR,
     ConfigurationError,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -202,8 +203,9 @@ STEP_UP_PURPOSES = env_list(
     "support_meeting_send",
 )
 STEP_UP_MINUTES = env_int("STEP_UP_MINUTES", 15)
-# A session without a request for this long ends (counter PCs are shared).
-SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+# A session without a request for this long ends (counter PCs are shared). Minutes, a
+# fraction allowed (``0.25`` = 15 seconds, for tests); must be above zero.
+SESSION_IDLE_MINUTES = env_float("SESSION_IDLE_MINUTES", 30.0, positive=True)
 # WebAuthn relying party: empty means the host the browser used (ALLOWED_HOSTS checks it).
 WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID")
 
@@ -305,6 +307,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LegalBasisEnum": "referral_hub.consent.categories.Basis",
         "SheetStatusEnum": "referral_hub.handoffs.models.Status",
+        "MeetingStatusEnum": "referral_hub.meetings.models.MeetingStatus",
+        "RightsRequestKindEnum": "referral_hub.rights.models.Kind",
     },
 }
 

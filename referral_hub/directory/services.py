@@ -19,6 +19,7 @@ from referral_hub.directory import roles
 from referral_hub.directory.models import ApiToken, Department, Desk, LoginThrottle, Membership
 from referral_hub.directory.tokens import create_token
 from referral_hub.inbox.publish import disconnect_user
+from referral_hub.signin.factors import has_factor
 
 
 class SignInRefused(Exception):
@@ -45,7 +46,8 @@ def sign_in(request: HttpRequest | None, username: str, password: str) -> Abstra
 
     The one sign-in path: the login page, ``POST /api/v1/auth/token/`` and ``/admin/login/``
     all call it. Every attempt is audited (``auth.login``, ``auth.login_failed``,
-    ``auth.login_refused``); what was typed as the username is recorded only when it names a
+    ``auth.login_refused``; ``auth.password_ok`` with details ``{"factor_pending": true}`` for a
+    user with a second factor, whose sign-in completes only with ``mfa.verified``); what was typed as the username is recorded only when it names a
     real account. A failure is counted in a durable transaction of its own, committed before
     anything else is written, so no later error in the request (not even one writing its audit
     row) can undo the count, and it is audited in a second durable transaction. Raises
@@ -65,14 +67,18 @@ def sign_in(request: HttpRequest | None, username: str, password: str) -> Abstra
         locked_until = _count_failure(key, now)
         _audit_refused_sign_in("auth.login_failed", "invalid_credentials", username)
         raise SignInRefused("locked_out" if locked_until else "invalid_credentials", locked_until)
+    # A user with a second factor is not signed in yet: the row says the password step passed
+    # and the factor is pending; ``mfa.verified`` / ``mfa.refused`` (purpose ``sign_in``) ends it.
+    factor_pending = has_factor(user)
     with transaction.atomic():
         LoginThrottle.objects.filter(username=key).delete()
         record(
-            "auth.login",
+            "auth.password_ok" if factor_pending else "auth.login",
             actor=user,
             actor_desk=roles.place_label(user),
             target_type="user",
             target_id=user.pk,
+            details={"factor_pending": True} if factor_pending else None,
         )
     return user
 

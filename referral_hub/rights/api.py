@@ -80,7 +80,7 @@ class IdentityCheckOut(serializers.Serializer):
     checked_by = serializers.IntegerField()
 
 
-class ScopeOut(serializers.Serializer):
+class RightsScopeOut(serializers.Serializer):
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
 
@@ -92,7 +92,7 @@ class RightsRequestOut(serializers.Serializer):
     received_on = serializers.DateField()
     received_by = serializers.IntegerField()
     identity_check = IdentityCheckOut()
-    scope = ScopeOut()
+    scope = RightsScopeOut()
     due_on = serializers.DateField()
     extended_until = serializers.DateField(allow_null=True)
     extension_notified_on = serializers.DateField(allow_null=True)
@@ -151,16 +151,19 @@ class RegisterQuery(serializers.Serializer):
 
 @extend_schema(
     tags=["rights"],
-    operation_id="rights_requests",
-    summary="Register a rights request (開示・訂正・利用停止) or list the register",
-    parameters=[RegisterQuery],
+    methods=["POST"],
+    operation_id="rights_request_register",
+    summary="Register a rights request (開示・訂正・利用停止)",
     request=RightsRequestIn,
-    responses={
-        200: RightsRequestPage,
-        201: RightsRequestOut,
-        400: _BAD,
-        403: _FORBIDDEN,
-    },
+    responses={201: RightsRequestOut, 400: _BAD, 403: _FORBIDDEN},
+)
+@extend_schema(
+    tags=["rights"],
+    methods=["GET"],
+    operation_id="rights_requests_list",
+    summary="List the register of rights requests",
+    parameters=[RegisterQuery],
+    responses={200: RightsRequestPage, 400: _BAD, 403: _FORBIDDEN},
 )
 @api_view(["GET", "POST"])
 @idempotent("rights_requests.create")

@@ -33,6 +33,7 @@ from webauthn.helpers.structs import (
 )
 
 from referral_hub.audit.log import record
+from referral_hub.signin import recovery
 from referral_hub.signin.factors import forget_cached
 from referral_hub.signin.models import PasskeyCredential
 
@@ -186,7 +187,8 @@ def authenticate(request: HttpRequest, user: Any, credential_json: str) -> Passk
 
 
 def remove(user: Any, passkey_id: int) -> bool:
-    """Remove one of ``user``'s passkeys; audited as ``mfa.passkey_removed``."""
+    """Remove one of ``user``'s passkeys; audited as ``mfa.passkey_removed``. Removing the last
+    real factor ends the recovery codes too (``mfa.recovery_codes_ended``)."""
     with transaction.atomic():
         deleted, _ = PasskeyCredential.objects.filter(user_id=user.pk, pk=passkey_id).delete()
         if deleted:
@@ -198,4 +200,5 @@ def remove(user: Any, passkey_id: int) -> bool:
                 target_id=passkey_id,
                 details={"user": user.pk},
             )
+            recovery.end_without_factor(user, actor=user, reason="passkey_removed")
     return bool(deleted)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referral_hub.audit.log import record
+from referral_hub.signin.factors import forget_cached, has_passkey, has_totp
 from referral_hub.signin.models import RecoveryCode
 
 CODE_COUNT = 10
@@ -50,11 +51,32 @@ def remaining(user: Any) -> int:
     return RecoveryCode.objects.filter(user_id=user.pk, used_at__isnull=True).count()
 
 
+def end_without_factor(user: Any, *, actor: Any, reason: str) -> int:
+    """Delete the user's recovery codes when they have no real factor left (no confirmed
+    TOTP app, no passkey): the codes stand in for a lost factor and must not outlive the last
+    one. Audited as ``mfa.recovery_codes_ended`` (details ``count``, ``reason``) when codes
+    were deleted. Returns how many were deleted. Call it inside the removal's transaction."""
+    forget_cached(user)
+    if has_totp(user) or has_passkey(user):
+        return 0
+    deleted, _ = RecoveryCode.objects.filter(user_id=user.pk).delete()
+    if deleted:
+        record(
+            "mfa.recovery_codes_ended",
+            actor=actor,
+            target_type="user",
+            target_id=user.pk,
+            details={"count": deleted, "reason": reason},
+        )
+    return deleted
+
+
 def use(user: Any, code: str) -> bool:
     """Spend ``code`` if it is one of the user's unused codes; False otherwise. The row is
-    locked and marked used in one transaction, so a code works once even under parallel use."""
+    locked and marked used in one transaction, so a code works once even under parallel use.
+    A user with no real factor left has no usable code (``end_without_factor``)."""
     wanted = _normalise(code)
-    if not wanted:
+    if not wanted or not (has_totp(user) or has_passkey(user)):
         return False
     with transaction.atomic():
         rows = RecoveryCode.objects.select_for_update().filter(

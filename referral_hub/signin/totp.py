@@ -20,6 +20,7 @@ from django.utils import timezone
 from pyotp.utils import strings_equal
 
 from referral_hub.audit.log import record
+from referral_hub.signin import recovery
 from referral_hub.signin.errors import FactorError, mfa_invalid
 from referral_hub.signin.factors import forget_cached
 from referral_hub.signin.models import TotpDevice
@@ -109,13 +110,15 @@ def verify(user: Any, code: str) -> bool:
 
 @transaction.atomic
 def remove(user: Any, *, actor: Any) -> bool:
-    """Remove the user's TOTP device (confirmed or not); audited as ``mfa.totp_removed``."""
+    """Remove the user's TOTP device (confirmed or not); audited as ``mfa.totp_removed``. When
+    no passkey remains, the recovery codes end too (``mfa.recovery_codes_ended``)."""
     device = TotpDevice.objects.filter(user_id=user.pk).first()
     if device is None:
         return False
     device.delete()
     forget_cached(user)
     record("mfa.totp_removed", actor=actor, target_type="user", target_id=user.pk)
+    recovery.end_without_factor(user, actor=actor, reason="totp_removed")
     return True
 
 

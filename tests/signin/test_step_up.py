@@ -14,9 +14,11 @@ from django.utils import timezone
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent import policy
 from referral_hub.directory.models import Department, Desk
+from referral_hub.meetings.models import SupportMeeting
 from referral_hub.signin import records
 from referral_hub.signin.models import SignIn, TotpDevice
 from tests.fixtures_sheets import Api, send_ok
+from tests.meetings.helpers import meeting_ready
 from tests.signin.conftest import (
     ALL_STEP_UP,
     DEMO_PASSWORD,
@@ -74,12 +76,15 @@ def _ask(demo, resident, consent, case, actor):
     kind, _, purpose, basis, desk_code, categories = case
     desk = Desk.objects.get(code=desk_code) if desk_code else None
     sender_department = None
-    if basis == "support_meeting":  # Art. 9: both sides must be meeting members
+    meeting_id = None
+    if basis == "support_meeting":  # Art. 9: an open meeting, pledged members, on the agenda
         Desk.objects.filter(code="jiritsu").update(support_meeting_member=True)
         desk = Desk.objects.get(code="jiritsu")
         sender_department = Department.objects.get(pk=actor_department(actor))
         Department.objects.filter(pk=sender_department.pk).update(support_meeting_member=True)
         sender_department.refresh_from_db()
+        meeting = SupportMeeting.objects.first() or meeting_ready(demo, resident)
+        meeting_id = meeting.pk
     return policy.authorize(
         actor,
         resident,
@@ -90,6 +95,7 @@ def _ask(demo, resident, consent, case, actor):
         consent=consent if basis == "consent" else None,
         justification="" if basis == "consent" else "生命に危険があるため",
         sender_department=sender_department,
+        support_meeting=meeting_id,
     )
 
 

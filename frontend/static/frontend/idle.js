@@ -1,11 +1,19 @@
 /* Idle timeout on shared counter PCs: one minute before SESSION_IDLE_MINUTES without a request,
- * show a warning with a 「続ける」 button; at the limit go to the login page (the server has ended
- * the session by then: the status request itself finds it idle). Another tab's activity counts:
- * the server's remaining time is asked before warning. CSP-safe: settings from data- attributes. */
+ * show a warning with a 「続ける」 button (at once when the timeout itself is a minute or less);
+ * at the limit go to the login page (the server has ended the session by then: the status
+ * request itself finds it idle). Another tab's activity counts: the server's remaining time is
+ * asked before warning. CSP-safe: settings from data- attributes (data-idle-seconds may be
+ * under 60: SESSION_IDLE_MINUTES accepts a fraction). */
 (function () {
   "use strict";
 
+  var WARN_BEFORE = 60; // seconds
   var box, timer;
+
+  // Seconds from a fresh request until the warning is due (0: warn at once).
+  function untilWarning() {
+    return Math.max(0, Number(box.getAttribute("data-idle-seconds")) - WARN_BEFORE);
+  }
 
   function csrfToken() {
     try {
@@ -45,12 +53,12 @@
         var remaining = data.remaining || 0;
         if (remaining <= 0) return signOut();
         if (final) holdInboxReload(false);
-        if (remaining <= 60) {
+        if (remaining <= WARN_BEFORE) {
           box.hidden = false;
           schedule(remaining);
         } else {
           box.hidden = true;
-          schedule(remaining - 60);
+          schedule(remaining - WARN_BEFORE);
         }
       })
       .catch(function () { schedule(30); });
@@ -64,7 +72,7 @@
     }).then(function () {
       holdInboxReload(false);
       box.hidden = true;
-      schedule(Number(box.getAttribute("data-idle-seconds")) - 60);
+      schedule(untilWarning());
     });
   }
 
@@ -73,6 +81,6 @@
     if (!box) return;
     var button = box.querySelector("[data-idle-continue]");
     if (button) button.addEventListener("click", keepAlive);
-    schedule(Number(box.getAttribute("data-idle-seconds")) - 60);
+    schedule(untilWarning());
   });
 })();
