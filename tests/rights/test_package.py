@@ -195,3 +195,30 @@ def test_rights_verify_package_command_checks_a_saved_package(api, disclosed, tm
     path.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(CommandError, match="package proof FAILED"):
         call_command("rights_verify_package", str(path))
+
+
+def test_withholding_a_record_not_in_the_package_is_refused(api, disclosed):
+    request_id = disclosed["request"].pk
+    _package(api, request_id)
+    reply = api("privacy_officer").post(
+        f"/rights-requests/{request_id}/decide/",
+        {
+            "decision": "partial",
+            "note": "第三者の情報を含むため",
+            "withheld": [{"seq": 999999, "ground": "art78_1_2"}],
+        },
+    )
+    assert reply.status == 400 and reply.code == "invalid", reply.body
+    disclosed["request"].refresh_from_db()
+    assert disclosed["request"].is_open and not disclosed["request"].withheld.exists()
+
+
+def test_a_decision_note_with_nul_is_refused_not_stripped(api, disclosed):
+    request_id = disclosed["request"].pk
+    reply = api("privacy_officer").post(
+        f"/rights-requests/{request_id}/decide/",
+        {"decision": "refuse", "note": "理由\x00を書く"},
+    )
+    assert reply.status == 400 and reply.code == "malformed_request", reply.body
+    disclosed["request"].refresh_from_db()
+    assert disclosed["request"].is_open
