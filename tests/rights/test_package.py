@@ -222,3 +222,50 @@ def test_a_decision_note_with_nul_is_refused_not_stripped(api, disclosed):
     assert reply.status == 400 and reply.code == "malformed_request", reply.body
     disclosed["request"].refresh_from_db()
     assert disclosed["request"].is_open
+
+
+def test_agenda_reads_are_in_the_package_and_the_officer_has_an_office(demo, api, resident):
+    """A member reading a support meeting's agenda learns the resident is on it and why: a
+    disclosure (支援会議). The privacy officer, who has no desk, is named by the role's office."""
+    from django.db import transaction
+
+    from referral_hub.audit.log import record
+    from referral_hub.directory import roles
+    from referral_hub.meetings import selectors as meeting_selectors
+    from tests.meetings.helpers import meeting_ready
+
+    meeting = meeting_ready(demo, resident)
+    with transaction.atomic():
+        assert meeting_selectors.agenda_for(
+            demo.user("consult1"), meeting, "support_meeting.agenda_read"
+        )
+    officer = demo.user("privacy_officer")
+    with transaction.atomic():
+        record(
+            "resident.read",
+            actor=officer,
+            actor_desk=roles.place_label(officer),
+            target_type="resident",
+            target_id=resident.pk,
+            resident_id=resident.pk,
+            legal_basis="consent",
+            details={"categories": ["identity"]},
+        )
+    request = register(officer, resident.pk)
+
+    rows = _package(api, request.pk)["rows"]
+
+    agenda = [r for r in rows if r.get("purpose", "").startswith("支援会議の検討事例の閲覧")]
+    assert len(agenda) == 1, rows
+    assert agenda[0]["staff_office"] == "自立相談支援窓口"
+    assert agenda[0]["legal_basis"].startswith("支援会議")
+    assert agenda[0]["what"] == "支援会議の検討事例の閲覧"
+    officer_rows = [r for r in rows if r.get("staff_title") == "個人情報保護担当職員"]
+    assert officer_rows and officer_rows[0]["staff_office"] == "個人情報保護担当"
+    assert not any("廃止" in r.get("staff_office", "") for r in rows)
+
+
+def test_a_deactivated_desk_is_named_as_abolished(api, disclosed):
+    Desk.objects.filter(code="seikatsu_hogo").update(is_active=False)
+    rows = _package(api, disclosed["request"].pk)["rows"]
+    assert "生活保護担当(廃止)" in {r.get("receiving_office") for r in rows}
