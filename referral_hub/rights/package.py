@@ -107,8 +107,10 @@ class Places:
         # Staff without a desk or department (the privacy officer, an administrator) are
         # snapshotted by their role code: named by the role's office, never as "abolished".
         names: dict[str, str] = dict(ROLE_OFFICES)
-        for place in [*Department.objects.all(), *Desk.objects.all()]:
-            names[place.code] = place.name if place.is_active else f"{place.name}(廃止)"
+        places = list(Department.objects.values_list("code", "name", "is_active"))
+        places += list(Desk.objects.values_list("code", "name", "is_active"))
+        for code, name, active in places:
+            names[code] = name if active else f"{name}(廃止)"
         titles: dict[tuple[int, str], str] = {}
         memberships = Membership.objects.filter(user_id__in=actor_ids).select_related(
             "desk", "department"
