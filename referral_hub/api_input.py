@@ -44,12 +44,17 @@ def clean_text(value: str) -> str:
     return drop_invisible(text, keep="\n\t")
 
 
+_BODY_NUL_DETAIL = "使えない文字(NUL)が含まれています。/ A text field contains NUL."
+
+
 def _clean_tree(value: Any, depth: int = 0) -> Any:
     if depth > MAX_CLEAN_DEPTH:
         raise ApiError(
             "malformed_request", "JSONの入れ子が深すぎます。/ The JSON is nested too deeply.", 400
         )
     if isinstance(value, str):
+        if "\x00" in value:  # PostgreSQL refuses NUL; dropping it silently would alter the text
+            raise ApiError("malformed_request", _BODY_NUL_DETAIL, 400)
         return clean_text(value)
     if isinstance(value, list):
         return [_clean_tree(item, depth + 1) for item in value]
@@ -138,6 +143,21 @@ class WarekiDateField(serializers.DateField):
             return wareki.parse_date(value)
         except wareki.InvalidDate as invalid:
             raise serializers.ValidationError(invalid.message, code="invalid") from None
+
+
+def plausible_received_on(value: Any) -> None:
+    """The day a request was received: today (local) or at most two years ago."""
+    today = timezone.localdate()
+    try:
+        low = today.replace(year=today.year - 2)
+    except ValueError:  # 29 February
+        low = today.replace(year=today.year - 2, day=28)
+    _date_between(
+        low,
+        today,
+        "受付日は今日から2年前までの日付を入力してください。"
+        " / received_on lies between two years ago and today.",
+    )(value)
 
 
 def plausible_birth_date(value: Any) -> None:

@@ -4,12 +4,15 @@ review queue of disclosures made without consent, chain verification and anomali
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +29,7 @@ from frontend.forms.audit import (
 from frontend.forms.base import error_summary
 from frontend.views.rights import deadline_alerts
 from referral_hub.audit.anomalies import anomalies_on
+from referral_hub.audit.log import record
 from referral_hub.audit.models import DisclosureReview
 from referral_hub.audit.reviews import ReviewError, decide_review, review_facts
 from referral_hub.audit.selectors import (
@@ -41,6 +45,7 @@ from referral_hub.consent.models import Consent
 from referral_hub.handoffs.models import ConnectSheet
 from referral_hub.meetings.models import SupportMeeting
 from referral_hub.rights import services
+from referral_hub.signin import step_up
 
 SEARCH_PAGE_SIZE = 50
 
@@ -301,6 +306,12 @@ def consent_page(request: HttpRequest, consent_id: int) -> HttpResponse:
     return render(request, "frontend/privacy/consent.html", context)
 
 
+def _needs_step_up(user: Any, sheet: ConnectSheet) -> bool:
+    """Would opening ``sheet`` (its tax or health details) need a recent second factor?"""
+    wanted = frozenset(str(c) for c in sheet.categories or [])
+    return step_up.refusal(user, "sheet.read", sheet.legal_basis, wanted) is not None
+
+
 @login_required
 @require_GET
 def review_disclosed(request: HttpRequest, review_id: int) -> HttpResponse:
@@ -326,6 +337,21 @@ def review_disclosed(request: HttpRequest, review_id: int) -> HttpResponse:
             .filter(pk=facts.sheet_id)
             .first()
         )
+    if sheet is not None and _needs_step_up(request.user, sheet):
+        # Opening a sheet with tax or health details is the gate's ``sensitive_read`` step-up
+        # kind (issue 21); the review read follows the same rule as the desk's sheet page.
+        with transaction.atomic():
+            record(
+                "disclosure_review.read",
+                actor=request.user,
+                target_type="disclosure_review",
+                target_id=review_id,
+                resident_id=review.event.resident_id,
+                allowed=False,
+                refusal_code="step_up_required",
+                details={"event_seq": review.event_id, "sheet": facts.sheet_id},
+            )
+        return redirect(f"{reverse('account-step-up')}?{urlencode({'next': request.path})}")
     audit_access.log_read(
         request.user,
         "disclosure_review.read",

@@ -29,6 +29,10 @@ DISCLOSURE_VERBS: tuple[str, ...] = (
     "print",
 )
 
+# Whole action names that disclose though their verb is compound: a support-meeting member
+# reading the agenda learns the resident is on it, and why (生活困窮者自立支援法 第9条).
+DISCLOSURE_ACTIONS: tuple[str, ...] = ("support_meeting.agenda_read",)
+
 # Legal bases that disclose without the resident's consent; each such disclosure is queued for
 # the privacy officer (DESIGN.md, "Consent and legal bases").
 REVIEWED_LEGAL_BASES: frozenset[str] = frozenset({"support_meeting", "vital_interest"})
@@ -37,9 +41,11 @@ REVIEWED_LEGAL_BASES: frozenset[str] = frozenset({"support_meeting", "vital_inte
 def is_disclosure(*, action: str, allowed: bool, resident_id: int | None, legal_basis: str) -> bool:
     """The same rule as :func:`disclosure_filter`, for one event in memory."""
     verb = action.rsplit(".", 1)[-1]
-    return allowed and resident_id is not None and bool(legal_basis) and verb in DISCLOSURE_VERBS
+    known = verb in DISCLOSURE_VERBS or action in DISCLOSURE_ACTIONS
+    return allowed and resident_id is not None and bool(legal_basis) and known
 
 
 def disclosure_filter() -> Q:
     verbs = reduce(or_, (Q(action__endswith=f".{verb}") for verb in DISCLOSURE_VERBS))
+    verbs |= Q(action__in=DISCLOSURE_ACTIONS)
     return Q(allowed=True, resident_id__isnull=False) & ~Q(legal_basis="") & verbs

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from referral_hub.consent import policy
+from referral_hub.consent.categories import Category
 from referral_hub.consent.refusals import gated
 from referral_hub.handoffs import notify
 from referral_hub.handoffs.arrival_codes import normalise_code
@@ -27,17 +28,39 @@ ARRIVAL_CODE_MISMATCH = (
 )
 
 
+def _summary_read(actor: Any, sheet: ConnectSheet) -> policy.Decision:
+    """The gate's ``sheet.read`` of what the arrival's answer shows (the concern codes)."""
+    return policy.authorize(
+        actor,
+        sheet.resident,
+        sheet.owner_desk,
+        [Category.CONCERN.value],
+        "sheet.read",
+        basis=sheet.legal_basis,
+        consent=sheet.consent,
+        justification=sheet.justification,
+        support_meeting=sheet.support_meeting_id,
+        target=("sheet", sheet.pk),
+    )
+
+
 def record_arrival(actor: Any, sheet_id: int, code: str) -> tuple[ConnectSheet, bool]:
     """Record that the resident arrived at the owner desk, showing ``code`` (typed or scanned).
 
     Returns ``(sheet, recorded)``: ``recorded`` is False when the arrival was already recorded
     (a second scan changes nothing and tells no one). Raises ``Refused`` (403, not the owner
-    desk: gate action ``arrival``), ``InvalidInput`` ``arrival_code_mismatch`` (400) and
+    desk: gate action ``arrival``; or the desk may no longer read the sheet's summary: gate
+    ``sheet.read``, e.g. ``use_suspended``), ``InvalidInput`` ``arrival_code_mismatch`` (400) and
     ``InvalidTransition`` (409: the sheet is closed, withdrawn or returned)."""
     typed = normalise_code(code)
     with gated() as gate:
         sheet = lock_sheet(sheet_id)
         gate(policy.authorize_action(actor, "arrival", facts_of(sheet)))
+        # The answer carries the sheet's summary (its concern codes): it follows what the desk
+        # may still read. A resident whose use is suspended (第98条: ``use_suspended``), a
+        # support meeting that has closed, a withdrawn consent: refused, nothing recorded and
+        # no one told (the sender would learn the resident came).
+        gate(_summary_read(actor, sheet))
         if not typed or typed != sheet.arrival_code:
             raise InvalidInput("arrival_code_mismatch", ARRIVAL_CODE_MISMATCH, "code")
         if sheet.arrived_at is not None:

@@ -20,7 +20,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from referral_hub.audit.disclosures import disclosure_filter
+from referral_hub.audit.disclosures import DISCLOSURE_ACTIONS, disclosure_filter
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.categories import Basis
 from referral_hub.meetings.models import MeetingCase, SupportMeeting
@@ -58,6 +58,9 @@ def support_meeting_report(fy: int, *, as_of: datetime.datetime | None = None) -
     rows = (
         AuditEvent.objects.filter(disclosure_filter(), at__gte=period.start, at__lt=period.end)
         .filter(at__lte=as_of)
+        # Gate decisions only: an agenda read is a disclosure to the resident (本人開示) but
+        # not a sheet's disclosure counted here.
+        .exclude(action__in=DISCLOSURE_ACTIONS)
         .annotate(month=TruncMonth("at", tzinfo=TOKYO))
         .values("month", "legal_basis")
         .annotate(n=Count("seq"))

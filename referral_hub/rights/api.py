@@ -18,7 +18,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referral_hub.api_input import IdField, NormalisedCharField, plausible_birth_date, validated
+from referral_hub.api_input import (
+    IdField,
+    NormalisedCharField,
+    plausible_birth_date,
+    plausible_query_date,
+    plausible_received_on,
+    validated,
+)
 from referral_hub.audit.serializers import ErrorSerializer
 from referral_hub.consent.kana import to_katakana
 from referral_hub.idempotency.api import idempotent
@@ -62,14 +69,18 @@ class IdentityCheckIn(serializers.Serializer):
 
 
 class ScopeIn(serializers.Serializer):
-    start = serializers.DateField(required=False, allow_null=True, default=None)
-    end = serializers.DateField(required=False, allow_null=True, default=None)
+    start = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[plausible_query_date]
+    )
+    end = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[plausible_query_date]
+    )
 
 
 class RightsRequestIn(serializers.Serializer):
     resident = IdField(help_text="the internal management number (内部管理番号)")
     kind = serializers.ChoiceField(choices=Kind.choices)
-    received_on = serializers.DateField()
+    received_on = serializers.DateField(validators=[plausible_received_on])
     identity_check = IdentityCheckIn()
     scope = ScopeIn(required=False, default=None, allow_null=True)
     statement = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")

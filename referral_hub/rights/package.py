@@ -43,6 +43,7 @@ VERB_LABELS = {
     "redirect": "転送",
     "export": "書き出し",
     "print": "印刷",
+    "agenda_read": "支援会議の検討事例の閲覧",
 }
 # What the office was doing, in words a resident understands.
 PURPOSES = {
@@ -53,6 +54,8 @@ PURPOSES = {
     "sheet.feedback": "つないだ職員が支援の経過を確認するため",
     "resident.read": "ご相談に対応するため",
     "attachment.read": "ご相談に対応するため(添付書類)",
+    "support_meeting.agenda_read": "支援会議の検討事例の閲覧(支援会議の構成員が検討する事例を確認するため)",
+    "consent.read": "同意の内容を確認するため",
 }
 DEFAULT_PURPOSE = "ご相談に対応するため"
 BASES = {
@@ -79,6 +82,13 @@ ROLE_TITLES: dict[str, str] = {
     Role.ADMIN: "システム管理担当職員",
 }
 DEFAULT_TITLE = "職員"
+ROLE_OFFICES: dict[str, str] = {
+    Role.CLERK: "窓口",
+    Role.CONSULTANT: "相談支援窓口",
+    Role.LEAD: "相談支援窓口",
+    Role.PRIVACY_OFFICER: "個人情報保護担当",
+    Role.ADMIN: "システム管理担当",
+}
 
 
 def group_minutes() -> int:
@@ -94,8 +104,13 @@ class Places:
 
     @classmethod
     def load(cls, actor_ids: set[int]) -> Places:
-        names = {d.code: d.name for d in Department.objects.all()}
-        names.update({d.code: d.name for d in Desk.objects.all()})
+        # Staff without a desk or department (the privacy officer, an administrator) are
+        # snapshotted by their role code: named by the role's office, never as "abolished".
+        names: dict[str, str] = dict(ROLE_OFFICES)
+        places = list(Department.objects.values_list("code", "name", "is_active"))
+        places += list(Desk.objects.values_list("code", "name", "is_active"))
+        for code, name, active in places:
+            names[code] = name if active else f"{name}(廃止)"
         titles: dict[tuple[int, str], str] = {}
         memberships = Membership.objects.filter(user_id__in=actor_ids).select_related(
             "desk", "department"
@@ -109,7 +124,7 @@ class Places:
     def office(self, codes: str) -> str:
         """The snapshot ``"jiritsu"`` or ``"kakei,jiritsu"`` as Japanese names; a code no
         longer in the directory stays unnamed rather than shown as a code."""
-        parts = [self.names.get(code, "(廃止された部署)") for code in codes.split(",") if code]
+        parts = [self.names.get(code, "(記録のない部署)") for code in codes.split(",") if code]
         return "・".join(parts) or "(所属なし)"
 
     def title(self, actor_id: int | None, codes: str) -> str:

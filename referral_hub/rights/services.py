@@ -117,6 +117,12 @@ def register_request(actor: Any, data: NewRequest) -> RightsRequest:
         raise _invalid("invalid", "unknown identity document type", "identity_check")
     if data.received_on > timezone.localdate():
         raise _invalid("invalid", "received_on cannot be in the future", "received_on")
+    if data.received_on < timezone.localdate() - datetime.timedelta(days=731):
+        raise _invalid(
+            "invalid",
+            "受付日は2年前までの日付にしてください。/ received_on is too old.",
+            "received_on",
+        )
     if data.scope_from and data.scope_until and data.scope_from > data.scope_until:
         raise _invalid("invalid", "the period ends before it starts", "scope")
     with transaction.atomic():
@@ -264,9 +270,17 @@ def decide_request(
             raise _invalid("invalid", "only a partial decision withholds records", "withheld")
         if decision == DecisionKind.REFUSE and not note:
             raise _invalid("note_required", "不開示・不訂正の理由を書いてください。")
+        listed = _listed_seqs(request) if withheld else set()
         for item in withheld:
             if item.ground not in WithholdingGround.values:
                 raise _invalid("invalid", f"unknown ground {item.ground!r}", "withheld")
+            if item.seq not in listed:
+                raise _invalid(
+                    "invalid",
+                    f"記録番号 {item.seq} はこの請求の開示記録にありません。"
+                    f" / record {item.seq} is not one of this request's disclosures.",
+                    "withheld",
+                )
             WithheldDisclosure.objects.create(
                 request=request, event_seq=item.seq, ground=item.ground
             )
@@ -293,6 +307,15 @@ def decide_request(
             letter_sha256=request.letter_sha256,
         )
     return request
+
+
+def _listed_seqs(request: RightsRequest) -> set[int]:
+    """The audit seqs the request's package lists (its checkpoint, else everything so far):
+    only these can be withheld."""
+    from referral_hub.rights.package import scoped_events
+
+    up_to = request.checkpoint_seq if request.checkpoint_seq is not None else 2**63 - 1
+    return {event.seq for event in scoped_events(request, up_to)}
 
 
 def _notice(request: RightsRequest) -> bytes:

@@ -195,3 +195,77 @@ def test_rights_verify_package_command_checks_a_saved_package(api, disclosed, tm
     path.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(CommandError, match="package proof FAILED"):
         call_command("rights_verify_package", str(path))
+
+
+def test_withholding_a_record_not_in_the_package_is_refused(api, disclosed):
+    request_id = disclosed["request"].pk
+    _package(api, request_id)
+    reply = api("privacy_officer").post(
+        f"/rights-requests/{request_id}/decide/",
+        {
+            "decision": "partial",
+            "note": "第三者の情報を含むため",
+            "withheld": [{"seq": 999999, "ground": "art78_1_2"}],
+        },
+    )
+    assert reply.status == 400 and reply.code == "invalid", reply.body
+    disclosed["request"].refresh_from_db()
+    assert disclosed["request"].is_open and not disclosed["request"].withheld.exists()
+
+
+def test_a_decision_note_with_nul_is_refused_not_stripped(api, disclosed):
+    request_id = disclosed["request"].pk
+    reply = api("privacy_officer").post(
+        f"/rights-requests/{request_id}/decide/",
+        {"decision": "refuse", "note": "理由\x00を書く"},
+    )
+    assert reply.status == 400 and reply.code == "malformed_request", reply.body
+    disclosed["request"].refresh_from_db()
+    assert disclosed["request"].is_open
+
+
+def test_agenda_reads_are_in_the_package_and_the_officer_has_an_office(demo, api, resident):
+    """A member reading a support meeting's agenda learns the resident is on it and why: a
+    disclosure (支援会議). The privacy officer, who has no desk, is named by the role's office."""
+    from django.db import transaction
+
+    from referral_hub.audit.log import record
+    from referral_hub.directory import roles
+    from referral_hub.meetings import selectors as meeting_selectors
+    from tests.meetings.helpers import meeting_ready
+
+    meeting = meeting_ready(demo, resident)
+    with transaction.atomic():
+        assert meeting_selectors.agenda_for(
+            demo.user("consult1"), meeting, "support_meeting.agenda_read"
+        )
+    officer = demo.user("privacy_officer")
+    with transaction.atomic():
+        record(
+            "resident.read",
+            actor=officer,
+            actor_desk=roles.place_label(officer),
+            target_type="resident",
+            target_id=resident.pk,
+            resident_id=resident.pk,
+            legal_basis="consent",
+            details={"categories": ["identity"]},
+        )
+    request = register(officer, resident.pk)
+
+    rows = _package(api, request.pk)["rows"]
+
+    agenda = [r for r in rows if r.get("purpose", "").startswith("支援会議の検討事例の閲覧")]
+    assert len(agenda) == 1, rows
+    assert agenda[0]["staff_office"] == "自立相談支援窓口"
+    assert agenda[0]["legal_basis"].startswith("支援会議")
+    assert agenda[0]["what"] == "支援会議の検討事例の閲覧"
+    officer_rows = [r for r in rows if r.get("staff_title") == "個人情報保護担当職員"]
+    assert officer_rows and officer_rows[0]["staff_office"] == "個人情報保護担当"
+    assert not any("廃止" in r.get("staff_office", "") for r in rows)
+
+
+def test_a_deactivated_desk_is_named_as_abolished(api, disclosed):
+    Desk.objects.filter(code="seikatsu_hogo").update(is_active=False)
+    rows = _package(api, disclosed["request"].pk)["rows"]
+    assert "生活保護担当(廃止)" in {r.get("receiving_office") for r in rows}

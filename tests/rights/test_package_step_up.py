@@ -72,3 +72,36 @@ def test_without_the_setting_the_package_needs_no_step_up(demo, resident):
     client = token_client(token_for("privacy_officer").json()["token"])
 
     assert client.get(f"/api/v1/rights-requests/{request.pk}/package/").status_code == 200
+
+
+def test_review_read_of_tax_details_needs_a_recent_factor(demo, api, resident, settings):
+    """Opening what was disclosed (the privacy officer's review read) shows the sheet's tax
+    details: the gate's ``sensitive_read`` kind, so the page asks for the factor and comes back."""
+    from referral_hub.audit.models import DisclosureReview
+    from tests.fixtures_sheets import send_ok
+
+    sheet_id = send_ok(
+        api("tax_clerk"),
+        resident,
+        None,
+        legal_basis="vital_interest",
+        justification="本人が窓口で倒れ、至急つなぐ必要があった",
+        details={"tax": "市県民税の滞納が3期分"},
+    )
+    review = DisclosureReview.objects.get(
+        event__action="sheet.send", event__target_id=str(sheet_id)
+    )
+    settings.STEP_UP_PURPOSES = ALL_STEP_UP
+    settings.STEP_UP_MINUTES = 15
+    officer = demo.user("privacy_officer")
+    browser = Client()
+    browser.force_login(officer)
+    url = f"/audit/reviews/{review.pk}/disclosed/"
+
+    page = browser.get(url)
+
+    assert page.status_code == 302
+    assert page["Location"].startswith("/account/step-up/?next=")
+    assert "市県民税" not in page.content.decode()
+    row = AuditEvent.objects.filter(action="disclosure_review.read").latest("seq")
+    assert (row.allowed, row.refusal_code) == (False, "step_up_required")

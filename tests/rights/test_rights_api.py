@@ -163,3 +163,28 @@ def test_registering_twice_with_one_idempotency_key_creates_one_request(api, res
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assert answers[1]["Idempotent-Replayed"] == "true"
     assert RightsRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "received_on",
+    [
+        "1900-01-01",
+        (timezone.localdate() - datetime.timedelta(days=800)).isoformat(),
+        (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
+    ],
+)
+def test_implausible_received_on_is_refused(api, resident, received_on):
+    reply = api("privacy_officer").post(
+        "/rights-requests/", _body(resident.pk, received_on=received_on)
+    )
+    assert reply.status == 400, reply.body
+    assert reply.body.get("field") == "received_on" or "received_on" in json.dumps(reply.body)
+    assert not RightsRequest.objects.exists()
+
+
+def test_a_statement_with_nul_is_refused(api, resident):
+    reply = api("privacy_officer").post(
+        "/rights-requests/", _body(resident.pk, statement="本人の\x00申出")
+    )
+    assert reply.status == 400 and reply.code == "malformed_request"
+    assert not RightsRequest.objects.exists()
