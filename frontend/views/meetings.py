@@ -63,7 +63,7 @@ def meetings_page(request: HttpRequest) -> HttpResponse:
                     request, _("支援会議を招集しました。構成員に誓約を依頼してください。")
                 )
                 return redirect("meeting_detail", meeting_id=meeting.pk)
-    rows = list(selectors.meetings_of(request.user)[:200])
+    rows = selectors.visible_meetings_of(request.user)
     notices = [
         m
         for m in rows

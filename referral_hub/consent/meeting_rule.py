@@ -13,8 +13,9 @@ statutory duty of confidentiality, discussing named cases. A disclosure on the
   ``desk:<code>``);
 - the resident is on the meeting's agenda (``not_on_agenda``).
 
-A send without a meeting, or naming no meeting that exists, is refused with
-``support_meeting_required``.
+A send without a meeting, naming no meeting that exists, or naming a meeting the actor is not a
+current member of (any purpose but a read), is refused with ``support_meeting_required`` and the same detail
+(``meeting:<id>``): only members learn that a meeting is closed or lacks their pledge.
 
 Sheets sent on this basis before meetings existed carry no meeting. They stay readable under
 the rule they were sent with: the reading desk must be flagged ``support_meeting_member``
@@ -51,6 +52,8 @@ class MeetingFacts:
     pledged_user_ids: frozenset[int]
     pledged_desk_ids: frozenset[int]
     agenda_resident_ids: frozenset[int]
+    # Staff members (pledged or not) who still work at the place they represent.
+    member_user_ids: frozenset[int] = frozenset()
 
     def is_open(self, now: datetime.datetime) -> bool:
         return not self.closed and now <= self.access_until
@@ -98,9 +101,14 @@ def decide(
             )
         return _refuse(purpose, basis, "support_meeting_required", wanted)
     facts = meeting_facts(meeting_id)
-    if facts is None:
-        return _refuse(purpose, basis, "support_meeting_required", wanted, f"meeting:{meeting_id}")
     detail = f"meeting:{meeting_id}"
+    if facts is None:
+        return _refuse(purpose, basis, "support_meeting_required", wanted, detail)
+    if purpose not in READ_PURPOSES and actor.pk not in facts.member_user_ids:
+        # Someone who names a meeting they are not a current member of learns nothing of it:
+        # the same answer as for an id that does not exist. (A read names the meeting its
+        # sheet was sent under, so the reader chooses no id and the codes below stay.)
+        return _refuse(purpose, basis, "support_meeting_required", wanted, detail)
     if not facts.is_open(timezone.now()):
         refusal = _refuse(purpose, basis, "support_meeting_closed", wanted, detail)
         return _remaining_basis(purpose, resident, desk, wanted, check_consent) or refusal

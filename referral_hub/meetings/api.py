@@ -3,8 +3,11 @@
 - ``POST /support-meetings/``: leads only (403 ``role_not_allowed``);
 - ``GET /support-meetings/``: the meetings the caller convened or is a member of;
 - ``GET /support-meetings/{id}/``: members, the convener and the privacy officer; anyone else
-  gets 404 (an id alone reveals nothing). The agenda (``cases``) is shown to pledged members
-  and the privacy officer only (``null`` for the others);
+  gets 404 (an id alone reveals nothing). Every right comes from a current post: a member moved
+  or removed by an administrator, or a convener no longer a lead there, is "anyone else". The
+  agenda (``cases``) is shown to current pledged members while the meeting is open, after that
+  only to the current convener (pledged) and the privacy officer (``null`` for the others); a
+  resident whose use is suspended is left out for everyone but the privacy officer;
 - ``POST /{id}/pledge/``: the signed-in member (body ``{}``), or the convener / a lead member
   recording an external member's paper pledge (``{"member": id}``);
 - ``POST /{id}/cases/``: pledged members, about a resident they are related to;
@@ -21,12 +24,23 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referral_hub.api_input import IdField, plausible_query_date, plausible_valid_until, validated
+from referral_hub.api_input import (
+    IdField,
+    plausible_query_date,
+    plausible_valid_until,
+    refuse_nul,
+    validated,
+)
 from referral_hub.api_schema import error_responses
 from referral_hub.idempotency.api import idempotent
 from referral_hub.meetings import pledge_texts, selectors, services
 from referral_hub.meetings.errors import MeetingNotFound
 from referral_hub.meetings.models import Law, MeetingStatus, SupportMeeting
+
+
+def _meeting_day(value: Any) -> None:
+    if value is not None and not services.plausible_meeting_day(value):
+        raise serializers.ValidationError(services.MEETING_DAY_TEXT, code="implausible_date")
 
 
 class ExternalMemberIn(serializers.Serializer):
@@ -35,11 +49,22 @@ class ExternalMemberIn(serializers.Serializer):
         max_length=services.MAX_EXTERNAL_TEXT, allow_blank=True, default=""
     )
 
+    def to_internal_value(self, data: Any) -> Any:
+        # Unknown nested keys are refused like unknown top-level fields (``validated``).
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["不明な項目です。/ Unknown field."] for key in unknown},
+                    code="unknown_field",
+                )
+        return super().to_internal_value(data)
+
 
 class MeetingIn(serializers.Serializer):
     law = serializers.ChoiceField(choices=Law.choices)
     name = serializers.CharField(max_length=100)
-    held_on = serializers.DateField(validators=[plausible_query_date])
+    held_on = serializers.DateField(validators=[plausible_query_date, _meeting_day])
     access_until = serializers.DateField(
         required=False,
         allow_null=True,
@@ -204,8 +229,9 @@ def _visible(actor: Any, meeting_id: int) -> SupportMeeting:
 def support_meetings(request: Request) -> Response:
     """POST convenes a meeting (leads); GET lists the caller's meetings."""
     if request.method == "GET":
-        rows = selectors.meetings_of(request.user)[:200]
+        rows = selectors.visible_meetings_of(request.user)
         return Response([summary(m, request.user) for m in rows])
+    refuse_nul(request.data)
     data = validated(MeetingIn, request.data)
     access_until = data["access_until"]
     meeting = services.convene(
@@ -254,6 +280,7 @@ def pledge(request: Request, meeting_id: int) -> Response:
 @idempotent("support_meetings.cases")
 def cases(request: Request, meeting_id: int) -> Response:
     """A pledged member adds a resident to the agenda with a reason (audited)."""
+    refuse_nul(request.data)
     data = validated(CaseIn, request.data)
     case = services.add_case(request.user, meeting_id, data["resident"], data["reason"])
     body = {

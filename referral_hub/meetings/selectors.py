@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from referral_hub.audit.log import record
-from referral_hub.consent import policy
+from referral_hub.consent import policy, rights_hooks
 from referral_hub.directory import roles
 from referral_hub.directory.models import Membership, Role
 from referral_hub.meetings.models import MeetingCase, MeetingMember, MeetingStatus, SupportMeeting
@@ -30,13 +30,17 @@ def meeting_facts(meeting_id: int) -> policy.MeetingFacts | None:
     meeting = SupportMeeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return None
-    pledged = MeetingMember.objects.filter(
-        meeting_id=meeting.pk, user__isnull=False, pledge__isnull=False
-    ).values_list("user_id", "desk_id", "department_id")
+    staff = MeetingMember.objects.filter(meeting_id=meeting.pk, user__isnull=False).values_list(
+        "user_id", "desk_id", "department_id", "pledge"
+    )
+    members: set[int] = set()
     users: set[int] = set()
     desks: set[int] = set()
-    for user_id, desk_id, department_id in pledged:
-        if _still_there(user_id, desk_id, department_id):
+    for user_id, desk_id, department_id, signed in staff:
+        if not _still_there(user_id, desk_id, department_id):
+            continue
+        members.add(user_id)
+        if signed is not None:
             users.add(user_id)
             if desk_id is not None:
                 desks.add(desk_id)
@@ -48,6 +52,7 @@ def meeting_facts(meeting_id: int) -> policy.MeetingFacts | None:
         pledged_user_ids=frozenset(users),
         pledged_desk_ids=frozenset(desks),
         agenda_resident_ids=frozenset(agenda),
+        member_user_ids=frozenset(members),
     )
 
 
@@ -61,12 +66,43 @@ def meetings_of(actor: Any) -> QuerySet[SupportMeeting]:
     )
 
 
+def visible_meetings_of(actor: Any, limit: int = 200) -> list[SupportMeeting]:
+    """``meetings_of`` without those the actor no longer holds a current post for."""
+    return [m for m in meetings_of(actor)[:limit] if may_see(m, actor)]
+
+
 def member_row(meeting: SupportMeeting, actor: Any) -> MeetingMember | None:
-    return (
+    """The actor's member row if they still work at the place it represents, else None: every
+    right in a meeting comes from a current post (DESIGN.md invariant 9), so a member moved or
+    removed by an administrator loses the meeting with the post."""
+    row = (
         MeetingMember.objects.filter(meeting=meeting, user_id=actor.pk)
         .select_related("pledge")
         .first()
     )
+    if row is None or not _still_there(actor.pk, row.desk_id, row.department_id):
+        return None
+    return row
+
+
+def _is_current_lead(actor: Any, row: MeetingMember | None) -> bool:
+    """Is ``actor`` still a lead of the desk (or department) the row represents?"""
+    if row is None:
+        return False
+    rows = Membership.objects.filter(user_id=actor.pk, user__is_active=True, role=Role.LEAD)
+    if row.desk_id is not None:
+        return rows.filter(desk_id=row.desk_id).exists()
+    if row.department_id is not None:
+        return rows.filter(department_id=row.department_id).exists()
+    return False
+
+
+def is_current_convener(meeting: SupportMeeting, actor: Any) -> bool:
+    """The convener, while still a lead of the place they convened from (their member row)."""
+    if meeting.convened_by_id != actor.pk:
+        return False
+    row = MeetingMember.objects.filter(meeting=meeting, user_id=actor.pk).first()
+    return _is_current_lead(actor, row)
 
 
 def is_pledged(member: MeetingMember | None) -> bool:
@@ -74,24 +110,32 @@ def is_pledged(member: MeetingMember | None) -> bool:
 
 
 def may_see(meeting: SupportMeeting, actor: Any) -> bool:
-    """Members, the convener and the privacy officer see a meeting; nobody else learns it exists."""
+    """Current members, the current convener and the privacy officer see a meeting; nobody else
+    (a moved or demoted member included) learns it exists."""
     return (
-        meeting.convened_by_id == actor.pk
+        roles.has_role(actor, Role.PRIVACY_OFFICER)
+        or is_current_convener(meeting, actor)
         or member_row(meeting, actor) is not None
-        or roles.has_role(actor, Role.PRIVACY_OFFICER)
     )
 
 
 def may_see_agenda(meeting: SupportMeeting, actor: Any) -> bool:
-    """The agenda (residents and reasons) is for pledged members and the privacy officer."""
-    return is_pledged(member_row(meeting, actor)) or roles.has_role(actor, Role.PRIVACY_OFFICER)
+    """The agenda (residents and reasons): while the meeting is open, current pledged members;
+    after it is closed or ``access_until`` has passed, only the current convener who pledged
+    (for the meeting file) and the privacy officer at any time."""
+    if roles.has_role(actor, Role.PRIVACY_OFFICER):
+        return True
+    if not is_pledged(member_row(meeting, actor)):
+        return False
+    return is_open(meeting) or is_current_convener(meeting, actor)
 
 
 def may_manage(meeting: SupportMeeting, actor: Any) -> bool:
-    """The convener, or a lead who is a member, adds members and closes the meeting."""
-    if meeting.convened_by_id == actor.pk:
+    """The current convener, or a current member who is still a lead of the place they
+    represent, adds members and closes the meeting."""
+    if is_current_convener(meeting, actor):
         return True
-    return roles.has_role(actor, Role.LEAD) and member_row(meeting, actor) is not None
+    return _is_current_lead(actor, member_row(meeting, actor))
 
 
 def is_open(meeting: SupportMeeting) -> bool:
@@ -107,23 +151,27 @@ def open_meetings_for(actor: Any, resident_id: int | None) -> list[SupportMeetin
         "meeting_id"
     )
     on_agenda = MeetingCase.objects.filter(resident_id=resident_id).values("meeting_id")
-    return list(
+    rows = (
         SupportMeeting.objects.filter(pk__in=pledged)
         .filter(pk__in=on_agenda)
         .exclude(status=MeetingStatus.CLOSED)
         .filter(access_until__gte=timezone.now())
         .order_by("-held_on", "-id")
     )
+    return [m for m in rows if is_pledged(member_row(m, actor))]
 
 
 def agenda_for(actor: Any, meeting: SupportMeeting, action: str) -> list[MeetingCase] | None:
-    """The agenda (residents and reasons) for a pledged member or the privacy officer, None for
-    anyone else. Each resident shown is recorded (``action`` with the resident's id, basis
+    """The agenda (residents and reasons) for whom ``may_see_agenda`` allows, None for anyone
+    else. A resident whose use is suspended (``consent.rights_hooks``, ``use_suspended``) is
+    left out for everyone but the privacy officer. Each resident shown is recorded (``action`` with the resident's id, basis
     ``support_meeting``, the meeting named), so the resident's audit trail shows who read the
     agenda; these reads are not queued for review (the sheets disclosed under the meeting are)."""
     if not may_see_agenda(meeting, actor):
         return None
     cases = list(meeting.cases.select_related("resident", "added_by"))
+    if not roles.has_role(actor, Role.PRIVACY_OFFICER):
+        cases = [c for c in cases if not rights_hooks.is_use_suspended(c.resident_id)]
     for case in cases:
         record(
             action,

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from referral_hub.api_input import latest_valid_until
 from referral_hub.audit.log import batched, record
 from referral_hub.consent import policy
 from referral_hub.consent.refusals import require_allowed
@@ -36,11 +37,30 @@ MAX_REASON = 2000
 MAX_EXTERNAL_TEXT = 200
 
 
+MEETING_DAYS_AHEAD = 366  # a meeting is convened at most a year ahead
+MEETING_YEARS_BACK = 3  # and recorded at most this long after it was held
+
+
 def default_access_until(held_on: datetime.date) -> datetime.datetime:
-    """The end of the local day ``SUPPORT_MEETING_ACCESS_DAYS`` after the meeting day."""
+    """The end of the local day ``SUPPORT_MEETING_ACCESS_DAYS`` after the meeting day, but no
+    later than the retention cap an explicit ``access_until`` gets (``latest_valid_until``:
+    today + ``RETENTION_YEARS``)."""
     days = int(getattr(settings, "SUPPORT_MEETING_ACCESS_DAYS", 90))
-    last_day = held_on + datetime.timedelta(days=days)
+    last_day = min(held_on + datetime.timedelta(days=days), latest_valid_until())
     return end_of_day(last_day)
+
+
+def plausible_meeting_day(day: datetime.date) -> bool:
+    """From ``MEETING_YEARS_BACK`` years ago to ``MEETING_DAYS_AHEAD`` days ahead (local)."""
+    today = timezone.localdate()
+    earliest = today - datetime.timedelta(days=365 * MEETING_YEARS_BACK + 1)
+    return earliest <= day <= today + datetime.timedelta(days=MEETING_DAYS_AHEAD)
+
+
+MEETING_DAY_TEXT = (
+    f"開催日は{MEETING_YEARS_BACK}年前から1年後までの日付にしてください。"
+    f" / held_on must lie between {MEETING_YEARS_BACK} years ago and one year ahead."
+)
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
@@ -130,7 +150,16 @@ def convene(actor: Any, data: MeetingInput) -> SupportMeeting:
     name = data.name.strip()
     if not name or len(name) > 100:
         raise MeetingInvalid("name_required", "会議名を100文字以内で記入してください。", "name")
+    if not plausible_meeting_day(data.held_on):
+        raise MeetingInvalid("implausible_date", MEETING_DAY_TEXT, "held_on")
     access_until = data.access_until or default_access_until(data.held_on)
+    if timezone.localtime(access_until).date() > latest_valid_until():
+        raise MeetingInvalid(
+            "valid_until_too_far",
+            "情報共有の期限は保存期間の終わりまでにしてください。"
+            " / access_until may be at most the retention period ahead.",
+            "access_until",
+        )
     if access_until.date() < data.held_on:
         raise MeetingInvalid(
             "access_before_meeting", "情報共有の期限は開催日以降にしてください。", "access_until"
