@@ -93,32 +93,6 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     return dict(form.validated_data)
 
 
-def _has_nul_text(value: Any, depth: int = 0) -> bool:
-    if depth > MAX_CLEAN_DEPTH:
-        return False
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_has_nul_text(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return any(
-            _has_nul_text(key, depth + 1) or _has_nul_text(item, depth + 1)
-            for key, item in value.items()
-        )
-    return False
-
-
-def refuse_nul(data: Any) -> None:
-    """Refuse (400 ``malformed_request``) a JSON body with a NUL character in any string, before
-    ``clean_text`` would silently drop it: "a\\u0000b" is not a name the caller meant."""
-    if isinstance(data, dict) and _has_nul_text(data):
-        raise ApiError(
-            "malformed_request",
-            "使えない文字(NUL)が含まれています。/ The body contains a NUL character.",
-            400,
-        )
-
-
 class NormalisedCharField(serializers.CharField):
     """A text field stored in one canonical form: ``normalise`` (``consent.kana.to_katakana``,
     ``to_phone``) returns it, or raises ``ValueError`` with the message for the client."""

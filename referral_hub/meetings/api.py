@@ -28,7 +28,6 @@ from referral_hub.api_input import (
     IdField,
     plausible_query_date,
     plausible_valid_until,
-    refuse_nul,
     validated,
 )
 from referral_hub.api_schema import error_responses
@@ -231,7 +230,6 @@ def support_meetings(request: Request) -> Response:
     if request.method == "GET":
         rows = selectors.visible_meetings_of(request.user)
         return Response([summary(m, request.user) for m in rows])
-    refuse_nul(request.data)
     data = validated(MeetingIn, request.data)
     access_until = data["access_until"]
     meeting = services.convene(
@@ -280,7 +278,6 @@ def pledge(request: Request, meeting_id: int) -> Response:
 @idempotent("support_meetings.cases")
 def cases(request: Request, meeting_id: int) -> Response:
     """A pledged member adds a resident to the agenda with a reason (audited)."""
-    refuse_nul(request.data)
     data = validated(CaseIn, request.data)
     case = services.add_case(request.user, meeting_id, data["resident"], data["reason"])
     body = {
