@@ -79,12 +79,16 @@ class DeskMultipleChoiceField(IdMultipleChoiceField):
 
 
 def _search_attrs(**more: str) -> dict[str, object]:
-    """Typing kana or a birth date asks the server for possible duplicates (htmx)."""
+    """Typing kana or a birth date asks the server for possible duplicates (htmx).
+
+    Only typing triggers the search, not ``change``: the fields are text inputs (和暦 is typed),
+    whose ``change`` fires when the clerk leaves the field, which is the moment they click the
+    resident they found; a search sent then would redraw the list without that choice."""
     return {
         "class": "resident-search",
         "autocomplete": "off",
         "hx-get": reverse_lazy("send_resident_matches"),
-        "hx-trigger": "input changed delay:600ms, change",
+        "hx-trigger": "input changed delay:600ms",
         "hx-target": "#resident-matches",
         "hx-include": ".resident-search, [name=resident]:checked",
         "hx-sync": "closest .resident-section:queue last",
