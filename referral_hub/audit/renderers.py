@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from rest_framework.renderers import BaseRenderer
 
+from referral_hub.api_renderers import DocumentRenderer
 from referral_hub.excel_csv import excel_csv
 
 CSV_HEADERS = ["記録番号", "日時", "操作", "職員", "所属", "法的根拠", "提供先", "対象", "対象ID"]
@@ -19,15 +18,12 @@ def _is_report(data: Any) -> bool:
     return isinstance(data, Mapping) and "results" in data and "resident" in data
 
 
-def _json_error(data: Any, renderer_context: Mapping[str, Any] | None) -> bytes:
-    # Errors stay JSON {"code","detail"} whatever format was asked for.
-    response = (renderer_context or {}).get("response")
-    if response is not None:
-        response["Content-Type"] = "application/json"
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+class _ReportRenderer(DocumentRenderer):
+    def is_document(self, data: Any) -> bool:
+        return _is_report(data)
 
 
-class DisclosureCSVRenderer(BaseRenderer):
+class DisclosureCSVRenderer(_ReportRenderer):
     """UTF-8 with a byte order mark, so Excel opens the Japanese headers correctly; desk names
     and usernames cannot become formulas (``referral_hub.excel_csv``)."""
 
@@ -35,14 +31,7 @@ class DisclosureCSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if not _is_report(data):
-            return _json_error(data, renderer_context)
+    def render_document(self, data: Mapping[str, Any], request: Any) -> bytes:
         return excel_csv(
             CSV_HEADERS,
             (
@@ -62,22 +51,14 @@ class DisclosureCSVRenderer(BaseRenderer):
         )
 
 
-class DisclosureHTMLRenderer(BaseRenderer):
+class DisclosureHTMLRenderer(_ReportRenderer):
     """A printable page to hand to the resident."""
 
     media_type = "text/html"
     format = "html"
     charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if not _is_report(data):
-            return _json_error(data, renderer_context)
-        request = (renderer_context or {}).get("request")
+    def render_document(self, data: Mapping[str, Any], request: Any) -> bytes:
         return render_to_string(
             "audit/disclosure_report.html", {"report": data}, request=request
         ).encode("utf-8")

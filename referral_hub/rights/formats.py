@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from django.template.loader import render_to_string
-from rest_framework.renderers import BaseRenderer
 
+from referral_hub.api_renderers import DocumentRenderer
 from referral_hub.excel_csv import excel_csv
 
 CSV_HEADERS = [
@@ -64,44 +63,26 @@ def _is_package(data: Any) -> bool:
     return isinstance(data, Mapping) and "rows" in data and "proof" in data
 
 
-def _json_error(data: Any, renderer_context: Mapping[str, Any] | None) -> bytes:
-    # Errors stay JSON {"code","detail"} whatever format was asked for.
-    response = (renderer_context or {}).get("response")
-    if response is not None:
-        response["Content-Type"] = "application/json"
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+class _PackageRenderer(DocumentRenderer):
+    def is_document(self, data: Any) -> bool:
+        return _is_package(data)
 
 
-class PackageCSVRenderer(BaseRenderer):
+class PackageCSVRenderer(_PackageRenderer):
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if not _is_package(data):
-            return _json_error(data, renderer_context)
+    def render_document(self, data: Mapping[str, Any], request: Any) -> bytes:
         return package_csv(dict(data))
 
 
-class PackageHTMLRenderer(BaseRenderer):
+class PackageHTMLRenderer(_PackageRenderer):
     media_type = "text/html"
     format = "html"
     charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if not _is_package(data):
-            return _json_error(data, renderer_context)
-        request = (renderer_context or {}).get("request")
+    def render_document(self, data: Mapping[str, Any], request: Any) -> bytes:
         return package_html(dict(data), request).encode("utf-8")
 
 
@@ -117,18 +98,11 @@ def package_pdf(package: dict[str, Any]) -> bytes:
     return html.write_pdf(stylesheets=[CSS(filename=stylesheet)] if stylesheet else [])
 
 
-class PackagePDFRenderer(BaseRenderer):
+class PackagePDFRenderer(_PackageRenderer):
     media_type = "application/pdf"
     format = "pdf"
     charset = None
     render_style = "binary"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if not _is_package(data):
-            return _json_error(data, renderer_context)
+    def render_document(self, data: Mapping[str, Any], request: Any) -> bytes:
         return package_pdf(dict(data))
