@@ -1,6 +1,8 @@
 """Renderers for the API's documents in other formats (CSV, printable HTML, PDF), one rule for all
-of them: only the document itself is rendered in the asked format; anything else (an error
-body ``{"code","detail"}``) stays JSON, with a JSON content type, whatever ``?format=`` said."""
+of them (the disclosure report, the rights package, the monthly report CSV, the handout and the
+consent receipt): only the document itself is rendered in the asked format; an error (a 4xx/5xx
+response, or a body that is not the document, ``{"code","detail"}``) stays JSON, with a JSON
+content type, whatever ``?format=`` said."""
 
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ class DocumentRenderer(BaseRenderer):
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         context = renderer_context or {}
-        if not self.is_document(data):
-            response = context.get("response")
+        response = context.get("response")
+        failed = response is not None and response.status_code >= 400
+        if failed or not self.is_document(data):
             if response is not None:
                 response["Content-Type"] = "application/json"
             return json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -14,7 +14,9 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.http import Http404
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
+
+from referral_hub.api_renderers import DocumentRenderer
 
 
 def html_to_pdf(html: str, stylesheets: list[str]) -> bytes:
@@ -30,22 +32,13 @@ def html_to_pdf(html: str, stylesheets: list[str]) -> bytes:
     return weasyprint.HTML(string=html).write_pdf(stylesheets=sheets)
 
 
-class _DocumentRenderer(BaseRenderer):
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
-    ) -> bytes:
-        response = (renderer_context or {}).get("response")
-        if (
-            response is not None
-            and response.status_code >= 400
-            or not isinstance(data, (bytes, str))
-        ):
-            if response is not None:
-                response["Content-Type"] = "application/json"
-            return JSONRenderer().render(data)
+class _DocumentRenderer(DocumentRenderer):
+    """The view has already made the document (HTML text or PDF bytes)."""
+
+    def is_document(self, data: Any) -> bool:
+        return isinstance(data, (bytes, str))
+
+    def render_document(self, data: Any, request: Any) -> bytes:
         return data.encode("utf-8") if isinstance(data, str) else data
 
 

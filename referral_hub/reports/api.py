@@ -10,18 +10,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, renderer_classes
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referral_hub.api_errors import ApiError
+from referral_hub.api_renderers import DocumentRenderer
 from referral_hub.reports import figures, meeting_figures, periods
 from referral_hub.reports.csv_export import csv_filename, report_csv
 from referral_hub.reports.serializers import ErrorOut, FiscalYearReportOut, MonthlyReportOut
 from referral_hub.reports.visibility import ReportScope, report_scope
 
 
-class ReportCsvRenderer(BaseRenderer):
+class ReportCsvRenderer(DocumentRenderer):
     """``?format=csv``: the report as CSV (UTF-8 with BOM). Errors stay JSON
     ``{"code","detail"}`` whatever format was asked for, so a client can always read them."""
 
@@ -29,16 +30,10 @@ class ReportCsvRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
-    ) -> bytes:
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            response["Content-Type"] = "application/json"
-            return JSONRenderer().render(data)
+    def is_document(self, data: Any) -> bool:
+        return isinstance(data, dict) and "period" in data
+
+    def render_document(self, data: Any, request: Any) -> bytes:
         return report_csv(data)
 
 
