@@ -37,10 +37,14 @@ if ! command -v msgfmt >/dev/null 2>&1; then
   fi
 fi
 # The handout and receipt PDFs (WeasyPrint) need Pango and the Noto CJK fonts (issue 19).
-if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK JP" || ! fc-list 2>/dev/null | grep -q -e "Lohit Devanagari" -e "Noto Sans Devanagari" || ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then
+# (Lists are read into variables first: with pipefail, `fc-list | grep -q` fails by SIGPIPE.)
+fonts="$(fc-list 2>/dev/null || true)"
+libraries="$(ldconfig -p 2>/dev/null || true)"
+if ! grep -q "Noto Sans CJK JP" <<<"$fonts" || ! grep -q -e "Lohit Devanagari" -e "Noto Sans Devanagari" <<<"$fonts" || ! grep -q libpangoft2-1.0 <<<"$libraries"; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing Pango and Noto CJK fonts for the handout PDF (Japanese, Chinese, Korean, Nepali)"
-    apt-get update -qq >/dev/null && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-lohit-deva >/dev/null
+    { apt-get update -qq >/dev/null && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-lohit-deva >/dev/null; } \
+      || echo "note: could not install Pango/fonts now; the handout PDF needs them (HTML works without)." >&2
   else
     echo "note: the handout PDF needs libpango and fonts-noto-cjk (HTML works without)." >&2
   fi

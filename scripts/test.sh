@@ -17,7 +17,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 # Japanese glyphs for the screenshots the browser tests save (best effort: they are artefacts).
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! grep -qi "noto sans cjk" <<<"$(fc-list 2>/dev/null || true)"; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || true
 fi
 
