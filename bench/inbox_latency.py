@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime
 import http.client
 import json
 import multiprocessing as mp
@@ -66,6 +67,8 @@ DEMO_PASSWORD = "demo-pass-2026"
 DESK = "jiritsu"
 SENDER = "tax_clerk"
 RESIDENTS = 40
+# A year ahead: a consent may last at most the retention period (validation since issue 18).
+VALID_UNTIL = (datetime.date.today() + datetime.timedelta(days=365)).isoformat()
 
 
 def print_flush(*parts: object) -> None:
@@ -219,7 +222,7 @@ def prepare_sheets(port: int, sender_token: str) -> list[tuple[int, int]]:
             port, "POST", "/api/v1/consents/",
             {"resident": resident["id"], "recipients": [desk_id],
              "categories": ["identity", "concern", "feedback"], "purpose": "ベンチマーク",
-             "method": "verbal_witnessed", "witness": "収納 花子", "valid_until": "2099-12-31"},
+             "method": "verbal_witnessed", "witness": "収納 花子", "valid_until": VALID_UNTIL},
             token=sender_token,
         )  # fmt: skip
         assert status == 201, consent
