@@ -6,6 +6,9 @@ Run (PostgreSQL and Redis on this machine):
     .venv/bin/python bench/inbox_latency.py --workers 2 --rate 10
     .venv/bin/python bench/inbox_latency.py --workers 2 --desk-staff 500  # every socket on the desk
     .venv/bin/python bench/inbox_latency.py --workers 2 --layer core      # the list-based layer
+    # prefecture scale (issue 22): 4 workers, 2,000 sockets against 500 in the same run
+    .venv/bin/python bench/inbox_latency.py --workers 4 --sockets 2000 --desk-staff 80 \
+        --baseline-sockets 500 --client-procs 4
 
 What it does:
 1. recreates the PostgreSQL database ``rh_inbox_bench``, migrates, runs ``seed_demo --force``
@@ -26,7 +29,11 @@ What it does:
    socket and sheet) p50/p95/p99/max, lost, duplicated and misdelivered events, HTTP latency,
    and the CPU each part of the run used while sending (Linux /proc).
 
-Targets (issue 6): 0 lost, p99 < 100 ms. Latency uses CLOCK_MONOTONIC, shared by every process on
+With --baseline-sockets N, step 1 adds all --sockets users once and steps 2–6 run twice on
+that database, each with a fresh server: first with N of the sockets (jiritsu keeping its share
+of them), then with all of them; the last line is the ratio of the two delivery p99s.
+
+Targets (issue 6): 0 lost, p99 < 100 ms; issue 22: the ratio at 2,000 against 500 sockets ≤ 2. Latency uses CLOCK_MONOTONIC, shared by every process on
 the machine, so client processes and the sender compare times directly. Everything (server,
 PostgreSQL, Redis, the 500 clients) shares this machine's cores; the load average is printed
 before and after.
@@ -360,7 +367,9 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> None:
+def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> float:
+    """One measured arm: a fresh server, ``args.sockets`` sockets (the first ``args.desk_staff``
+    on jiritsu), --rate sheets/s for --duration s. Returns the delivery p99 (seconds)."""
     import redis
 
     port = args.port
@@ -404,12 +413,13 @@ def run(args: argparse.Namespace, env: dict[str, str], tokens: list[str]) -> Non
         for proc in procs:
             proc.join(timeout=30)
         load = os.getloadavg()[0]
-    report(args, sent, collected, shares, load)
+    p99 = report(args, sent, collected, shares, load)
     used = {part: cpu_after[part] - cpu_before[part] for part in cpu_before}
     print_flush(
         f"CPU while sending ({wall:.0f} s, {os.cpu_count()} cores = {100 * (os.cpu_count() or 1)}%): "
         + ", ".join(f"{part} {100 * seconds / wall:.0f}%" for part, seconds in used.items())
     )
+    return p99
 
 
 def send_sheets(
@@ -452,7 +462,7 @@ def send_sheets(
     return sent
 
 
-def report(args, sent, collected, shares, load: float) -> None:
+def report(args, sent, collected, shares, load: float) -> float:
     started = {sheet: start for start, _, status, sheet in sent if sheet is not None}
     failed = Counter(status for _, _, status, sheet in sent if sheet is None)
     latencies: list[float] = []
@@ -500,6 +510,7 @@ def report(args, sent, collected, shares, load: float) -> None:
     ok = lost == 0 and misdelivered == 0 and percentile(latencies, 0.99) < 0.100
     print_flush(f"targets (0 lost, p99 < 100 ms): {'MET' if ok else 'MISSED'}")
     print_flush(f"load average after: {load:.1f}")
+    return percentile(latencies, 0.99) if lost == 0 else float("inf")
 
 
 def main() -> None:
@@ -535,9 +546,19 @@ def main() -> None:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/rh_inbox_bench"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    parser.add_argument(
+        "--baseline-sockets",
+        type=int,
+        default=0,
+        help="first measure with this many of the sockets (the same share of them on jiritsu), "
+        "then with all --sockets, and print the ratio of the delivery p99s (issue 22: 2,000 "
+        "sockets within 2x of 500, measured in the same run)",
+    )
     args = parser.parse_args()
     if not 0 < args.desk_staff <= args.sockets:
         parser.error("--desk-staff must be between 1 and --sockets")
+    if not 0 <= args.baseline_sockets < args.sockets:
+        parser.error("--baseline-sockets must be below --sockets")
 
     data_dir = Path(tempfile.gettempdir()) / "rh-inbox-bench" / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -545,7 +566,27 @@ def main() -> None:
     started = time.monotonic()
     tokens = set_up_database(env, args.sockets, args.desk_staff)
     print_flush(f"setup: {time.monotonic() - started:.0f} s")
-    run(args, env, tokens)
+    if not args.baseline_sockets:
+        run(args, env, tokens)
+        return
+    # The baseline arm: the same deployment with fewer sockets, the desk keeping its share.
+    base_desk = max(1, round(args.desk_staff * args.baseline_sockets / args.sockets))
+    base_tokens = (
+        tokens[:base_desk] + tokens[args.desk_staff :][: args.baseline_sockets - base_desk]
+    )
+    base_args = argparse.Namespace(
+        **{**vars(args), "sockets": args.baseline_sockets, "desk_staff": base_desk}
+    )
+    print_flush(f"== baseline arm: {args.baseline_sockets} sockets")
+    base_p99 = run(base_args, env, base_tokens)
+    print_flush(f"== measured arm: {args.sockets} sockets")
+    p99 = run(args, env, tokens)
+    ratio = p99 / base_p99
+    print_flush(
+        f"delivery p99: {args.sockets} sockets {p99 * 1000:.1f} ms, {args.baseline_sockets} "
+        f"sockets {base_p99 * 1000:.1f} ms (same run): ratio {ratio:.2f} (target <= 2, 0 lost): "
+        f"{'MET' if ratio <= 2 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ def percentile(samples: list[float], p: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sheets", type=int, default=1000, help="timed sends (default 1000)")
+    parser.add_argument("--show-sql", action="store_true", help="print one send's statements")
     parser.add_argument("--warmup", type=int, default=20, help="untimed sends first")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument(
@@ -146,10 +147,22 @@ def main() -> None:
         return elapsed
 
     queries: list[str] = []
+    timings: dict[int, list[float]] = {}  # statement position in a send -> wall ms per send
 
     def count(execute, sql, params, many, context):
         queries.append(sql)
         return execute(sql, params, many, context)
+
+    def timed(execute, sql, params, many, context):
+        position = len(current)
+        current.append(sql)
+        begin = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.setdefault(position, []).append((time.perf_counter() - begin) * 1000)
+
+    current: list[str] = []
 
     for n, consent in enumerate(consents[: args.warmup]):
         if n == args.warmup - 1:
@@ -167,10 +180,16 @@ def main() -> None:
         backend = _backend_cpu(connection)
         backend_before, own_before = backend(), time.process_time()
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for consent in consents[args.warmup :]:
-        samples.append(send(consent))
+        if args.show_sql:
+            current.clear()
+            with connection.execute_wrapper(timed):
+                samples.append(send(consent))
+        else:
+            samples.append(send(consent))
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     if profiler is not None and backend is not None:
         profiler.disable()
         _print_parts(
@@ -192,7 +211,15 @@ def main() -> None:
     print(f"  mean   {statistics.fmean(ms):7.1f} ms")
     print(f"  max    {max(ms):7.1f} ms")
     print(f"  throughput {len(ms) / wall:.0f} sheets/s (one client, sequential)")
+    print(f"  CPU of this process per send {cpu / len(ms) * 1000:.1f} ms (application side)")
     print(f"  {len(queries)} SQL statements per send; machine load {os.getloadavg()[0]:.1f}")
+    if args.show_sql:
+        print()
+        print("The statements of one send, in order, with their median wall time (ms, client")
+        print("side: the statement's execution and round trip; its ORM compilation is not in it):")
+        for n, sql in enumerate(queries, 1):
+            median = statistics.median(timings.get(n - 1, [0.0]))
+            print(f"  {n:>2}. {median:6.2f}  {sql[:200]}")
 
 
 # The parts of a send, by the function that does each (cumulative CPU, so nested parts are
@@ -234,6 +261,8 @@ def _print_parts(profiler, sends: int, *, own: float, backend: float) -> None:
     import pstats
 
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    if os.environ.get("BENCH_PROFILE_DUMP"):
+        profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
     print()
     print(f"CPU per send, {sends} sends (cumulative; nested parts overlap their caller)")
     print(f"  {'part':<46} {'ms/send':>8} {'share':>6}")
