@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Count,
@@ -309,18 +310,40 @@ def _department_rows(
 
 
 def _by_concern(sheets: QuerySet[ConnectSheet] | QuerySet[SheetFacts]) -> list[dict[str, Any]]:
-    """Sheets by concern: a sheet with several concerns counts once under each."""
-    through = ConnectSheet.concerns.through
-    counted = dict(
-        through.objects.filter(connectsheet__in=sheets.values("pk"))
-        .values_list("concern_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    """Sheets by concern: a sheet with several concerns counts once under each.
+
+    From the rollups (``SheetFacts``), each row's ``concern_ids`` (kept by the trigger on the
+    many-to-many table) are unnested and counted; from the sheets, the many-to-many rows of the
+    period's sheets are counted (at a million sheets, a hash join over every concern row)."""
+    if sheets.model is SheetFacts:
+        counted = _concerns_of_facts(sheets)
+    else:
+        through = ConnectSheet.concerns.through
+        counted = dict(
+            through.objects.filter(connectsheet__in=sheets.values("pk"))
+            .values_list("concern_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     return [
         {"code": c.code, "name": c.name, "sheets": counted.get(c.pk, 0)}
         for c in Concern.objects.order_by("sort_order", "code")
     ]
+
+
+def _concerns_of_facts(facts: QuerySet[SheetFacts]) -> dict[int, int]:
+    """``{concern id: sheets}`` over the facts rows (PostgreSQL: ``unnest`` of the id arrays)."""
+    try:
+        sql, params = facts.order_by().values("concern_ids").query.sql_with_params()
+    except EmptyResultSet:  # an empty department scope
+        return {}
+    with connections[facts.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id, count(*) FROM ({sql}) f CROSS JOIN unnest(f.concern_ids) AS c(id) "  # noqa: S608
+            "GROUP BY c.id",
+            params,
+        )
+        return dict(cursor.fetchall())
 
 
 def _open_at(

@@ -11,6 +11,7 @@ figures for random histories.
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -42,6 +43,9 @@ class SheetFacts(models.Model):
     closed_at = models.DateTimeField(null=True)
     closed_outcome = models.CharField(max_length=32, blank=True, default="")
     withdrawn_at = models.DateTimeField(null=True)
+    # The sheet's concern ids, ascending (migration 0002: a trigger on the many-to-many table).
+    # NULL only on databases without the triggers, which never read this table.
+    concern_ids = ArrayField(models.BigIntegerField(), null=True)
 
     class Meta:
         indexes = [

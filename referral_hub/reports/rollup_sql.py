@@ -16,12 +16,22 @@ _COLUMNS = (
 )
 
 
-def rebuild_sql(where: str) -> str:
+# A sheet's concern ids, ascending (migration 0002_concern_rollups).
+_CONCERN_IDS = (
+    "ARRAY(SELECT c.concern_id FROM handoffs_connectsheet_concerns c "
+    "WHERE c.connectsheet_id = s.id ORDER BY c.concern_id)"
+)
+
+
+def rebuild_sql(where: str, *, concerns: bool = True) -> str:
     """INSERT … ON CONFLICT that recomputes the facts of the sheets matching ``where`` (a
-    condition on ``s``, the sheet) from their timelines."""
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS.split(", "))
+    condition on ``s``, the sheet) from their timelines and, with ``concerns``, their concern
+    ids (``concerns=False``: migration 0001's statement, before that column existed)."""
+    columns = f"{_COLUMNS}, concern_ids" if concerns else _COLUMNS
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns.split(", "))
+    concern_ids = f",\n       {_CONCERN_IDS}" if concerns else ""
     return f"""
-INSERT INTO reports_sheetfacts (sheet_id, {_COLUMNS})
+INSERT INTO reports_sheetfacts (sheet_id, {columns})
 SELECT s.id, s.sent_at, s.from_department_id, s.urgency, s.ack_due_at,
        min(e.at) FILTER (WHERE e.kind = 'acknowledged'),
        min(e.at) FILTER (WHERE e.kind = 'contacted'),
@@ -32,7 +42,7 @@ SELECT s.id, s.sent_at, s.from_department_id, s.urgency, s.ack_due_at,
        max(e.at) FILTER (WHERE e.kind = 'redirected'),
        min(e.at) FILTER (WHERE e.kind = 'closed'),
        COALESCE(max(e.outcome) FILTER (WHERE e.kind = 'closed'), ''),
-       min(e.at) FILTER (WHERE e.kind = 'withdrawn')
+       min(e.at) FILTER (WHERE e.kind = 'withdrawn'){concern_ids}
 FROM handoffs_connectsheet s
 LEFT JOIN handoffs_sheetevent e ON e.sheet_id = s.id AND e.kind IN ({_KINDS})
 WHERE {where}
@@ -47,13 +57,18 @@ def _first(column: str, kind: str) -> str:
     )
 
 
+def _rebuild_function(*, concerns: bool) -> str:
+    return f"""
+CREATE OR REPLACE FUNCTION reports_sheetfacts_rebuild(target bigint) RETURNS void
+LANGUAGE sql AS $$ {rebuild_sql("s.id = target", concerns=concerns)} $$;
+"""
+
+
+# Migration 0001_rollups (its text stays as it was applied; 0002 extends it).
 INSTALL = f"""
 ALTER TABLE reports_sheetfacts ADD CONSTRAINT reports_sheetfacts_sheet_fk
     FOREIGN KEY (sheet_id) REFERENCES handoffs_connectsheet (id) ON DELETE CASCADE;
-
-CREATE OR REPLACE FUNCTION reports_sheetfacts_rebuild(target bigint) RETURNS void
-LANGUAGE sql AS $$ {rebuild_sql("s.id = target")} $$;
-
+{_rebuild_function(concerns=False)}
 CREATE OR REPLACE FUNCTION reports_sheetfacts_on_sheet() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO reports_sheetfacts (sheet_id, sent_at, from_department_id, urgency, ack_due_at,
@@ -133,4 +148,52 @@ DROP FUNCTION IF EXISTS reports_sheetfacts_rebuild(bigint);
 ALTER TABLE reports_sheetfacts DROP CONSTRAINT IF EXISTS reports_sheetfacts_sheet_fk;
 """
 
+BACKFILL_0001 = rebuild_sql("TRUE", concerns=False)
+
+# Migration 0002_concern_rollups: a sheet's concern ids on its facts row, kept by a trigger on
+# the many-to-many table (the reports counted concerns through it: a hash join over every
+# concern row ever written). A sheet's concerns carry no time, so as_of does not apply to them,
+# exactly as in the raw count. The sheet's own trigger inserts the row with no concerns (the
+# sheet exists before its concern rows); a concern row without a facts row rebuilds it.
+CONCERNS_INSTALL = f"""
+ALTER TABLE reports_sheetfacts ALTER COLUMN concern_ids SET DEFAULT '{{}}';
+{_rebuild_function(concerns=True)}
+CREATE OR REPLACE FUNCTION reports_sheetfacts_on_concern() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    target bigint;
+BEGIN
+    FOREACH target IN ARRAY CASE TG_OP
+        WHEN 'INSERT' THEN ARRAY[NEW.connectsheet_id]
+        WHEN 'DELETE' THEN ARRAY[OLD.connectsheet_id]
+        ELSE ARRAY[OLD.connectsheet_id, NEW.connectsheet_id] END
+    LOOP
+        UPDATE reports_sheetfacts SET concern_ids = ARRAY(
+            SELECT c.concern_id FROM handoffs_connectsheet_concerns c
+            WHERE c.connectsheet_id = target ORDER BY c.concern_id)
+        WHERE sheet_id = target;
+        IF NOT FOUND AND EXISTS (SELECT FROM handoffs_connectsheet WHERE id = target) THEN
+            PERFORM reports_sheetfacts_rebuild(target);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER reports_sheetfacts_concern_change
+    AFTER INSERT OR UPDATE OR DELETE ON handoffs_connectsheet_concerns
+    FOR EACH ROW EXECUTE FUNCTION reports_sheetfacts_on_concern();
+
+UPDATE reports_sheetfacts f SET concern_ids = c.ids
+FROM (SELECT connectsheet_id, array_agg(concern_id ORDER BY concern_id) AS ids
+      FROM handoffs_connectsheet_concerns GROUP BY connectsheet_id) c
+WHERE f.sheet_id = c.connectsheet_id;
+UPDATE reports_sheetfacts SET concern_ids = '{{}}' WHERE concern_ids IS NULL;
+"""  # noqa: S608  (constants only)
+
+CONCERNS_UNINSTALL = f"""
+DROP TRIGGER IF EXISTS reports_sheetfacts_concern_change ON handoffs_connectsheet_concerns;
+DROP FUNCTION IF EXISTS reports_sheetfacts_on_concern();
+{_rebuild_function(concerns=False)}"""
+
+# Rebuilds every sheet's facts (bulk loads that bypass the triggers, e.g. bench/dataset.py).
 BACKFILL = rebuild_sql("TRUE")

@@ -1,8 +1,9 @@
 """The report rollups (reports.models.SheetFacts, kept by PostgreSQL triggers) give exactly the
 figures of the raw timeline aggregation, for random histories: redirects and resends across month
 boundaries, late closures, withdrawals, overdue events, sheets sent at 23:59 JST on a month's last
-day, events inserted out of time order, later changes to the sheet's urgency and deadline, and
-reports taken as of moments in the middle of those histories."""
+day, events inserted out of time order, later changes to the sheet's urgency and deadline, concerns
+chosen, changed and removed after sending, and reports taken as of moments in the middle of those
+histories."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from referral_hub.directory.models import Concern
 from referral_hub.handoffs.models import ConnectSheet, SheetEvent
 from referral_hub.reports import rollup_sql
 from referral_hub.reports.figures import period_report
@@ -34,8 +36,18 @@ def _postgresql_only(db) -> None:
         pytest.skip("the rollup triggers are PostgreSQL's (elsewhere reports read the timeline)")
 
 
+@pytest.fixture(autouse=True)
+def _concerns(db) -> None:
+    """The concerns the histories choose (seeded by a data migration, which a flushed test
+    database no longer holds)."""
+    for order, code in enumerate(CONCERNS):
+        Concern.objects.get_or_create(code=code, defaults={"name": code, "sort_order": order})
+
+
 HOUR = datetime.timedelta(hours=1)
 MONTHS = [datetime.date(2026, 3, 1), datetime.date(2026, 4, 1), datetime.date(2026, 5, 1)]
+CONCERNS = ["economic_hardship", "tax_arrears", "debt", "illness", "no_food"]
+concern_set = st.lists(st.sampled_from(CONCERNS), unique=True, max_size=3)
 OUTCOMES = ["connected_to_support", "referred_elsewhere", "declined", "unreachable", ""]
 SENT_MOMENTS = [
     jst(2026, 3, 2, 9, 0), jst(2026, 3, 31, 23, 59), jst(2026, 4, 1, 0, 0),
@@ -63,6 +75,8 @@ history = st.fixed_dictionaries(
         "outcome": st.sampled_from(OUTCOMES),
         "due_hours": st.integers(min_value=1, max_value=120),
         "later_urgency": st.sampled_from([None, "urgent", "normal"]),
+        "concerns": concern_set,
+        "later_concerns": st.one_of(st.none(), concern_set),  # changed or cleared after sending
         "shuffle_seed": st.integers(min_value=0, max_value=1000),
     }
 )
@@ -80,6 +94,7 @@ def _write(make_sheet, place, spec: dict) -> list[datetime.datetime]:
         from_desk=None if department else place.kakei,
         urgency=spec["urgency"],
         ack_due_at=sent_at + HOUR * spec["due_hours"],
+        concerns=spec["concerns"],
     )
     at = sent_at
     events = []
@@ -97,6 +112,8 @@ def _write(make_sheet, place, spec: dict) -> list[datetime.datetime]:
         ConnectSheet.objects.filter(pk=sheet.pk).update(
             urgency=spec["later_urgency"], ack_due_at=at + HOUR
         )
+    if spec["later_concerns"] is not None:  # deletes and inserts many-to-many rows
+        sheet.concerns.set(Concern.objects.filter(code__in=spec["later_concerns"]))
     return [sent_at, *(e.at for e in events)]
 
 
@@ -150,7 +167,8 @@ def test_backfill_from_the_timeline_equals_what_the_triggers_kept(make_sheet, pl
             ("closed", jst(2026, 8, 1, 9, 0), "declined"),
         ],
     )
-    make_sheet(jst(2026, 4, 30, 12, 0), department=place.kokuho)
+    make_sheet(jst(2026, 4, 30, 12, 0), department=place.kokuho, concerns=["debt", "illness"])
+    make_sheet(jst(2026, 4, 30, 13, 0), department=place.kokuho, concerns=[])
     kept = _facts()
     assert kept and kept[0][9] == 4  # four redirects counted on write
     SheetFacts.objects.all().delete()
@@ -180,3 +198,39 @@ def test_the_facts_go_with_their_sheet(make_sheet, place) -> None:
     sheet.concerns.clear()
     ConnectSheet.objects.filter(pk=sheet.pk).delete()
     assert not SheetFacts.objects.filter(pk=sheet.pk).exists()
+
+
+def _concern_ids(sheet: ConnectSheet) -> list[int]:
+    return SheetFacts.objects.get(pk=sheet.pk).concern_ids
+
+
+def test_the_concern_ids_follow_every_write_to_the_sheets_concerns(make_sheet, place) -> None:
+    ids = dict(Concern.objects.values_list("code", "pk"))
+    first = make_sheet(jst(2026, 4, 1, 9, 0), department=place.shuno, concerns=["illness", "debt"])
+    second = make_sheet(jst(2026, 4, 2, 9, 0), department=place.shuno, concerns=[])
+    assert _concern_ids(first) == sorted([ids["illness"], ids["debt"]])
+    assert _concern_ids(second) == []
+    first.concerns.remove(Concern.objects.get(code="illness"))
+    second.concerns.add(Concern.objects.get(code="no_food"))
+    assert _concern_ids(first) == [ids["debt"]]
+    assert _concern_ids(second) == [ids["no_food"]]
+    through = ConnectSheet.concerns.through
+    through.objects.filter(connectsheet=first).update(connectsheet=second)  # moved to the other
+    assert _concern_ids(first) == []
+    assert _concern_ids(second) == sorted([ids["debt"], ids["no_food"]])
+    through.objects.filter(connectsheet=second, concern_id=ids["debt"]).update(
+        concern_id=ids["illness"]
+    )
+    assert _concern_ids(second) == sorted([ids["illness"], ids["no_food"]])
+    second.concerns.clear()
+    assert _concern_ids(second) == []
+
+
+def test_a_concern_row_without_facts_rebuilds_them(make_sheet, place) -> None:
+    """A sheet loaded while the triggers were bypassed gets its facts on its next concern row."""
+    sheet = make_sheet(jst(2026, 4, 1, 9, 0), department=place.shuno, concerns=["debt"])
+    SheetFacts.objects.filter(pk=sheet.pk).delete()
+    sheet.concerns.add(Concern.objects.get(code="illness"))
+    facts = SheetFacts.objects.get(pk=sheet.pk)
+    assert facts.sent_at == sheet.sent_at
+    assert len(facts.concern_ids) == 2
