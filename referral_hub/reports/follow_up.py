@@ -6,15 +6,35 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from referral_hub.handoffs.models import ConnectSheet, ContactAttempt, EventKind, SheetEvent
+from referral_hub.reports.models import SheetFacts
 from referral_hub.reports.numbers import share
 
 
-def follow_up_figures(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) -> dict[str, Any]:
-    """No drop (issue 20; docs/reports.md), one query over the period's sheets:
+def follow_up_figures(
+    sheets: QuerySet[ConnectSheet] | QuerySet[SheetFacts], as_of: datetime.datetime
+) -> dict[str, Any]:
+    """No drop (issue 20; docs/reports.md), one query over the period's sheets
+    (``sheet_rows.sheets_of``) or their rollup rows (``sheet_rows.facts_of``; the same figures):
 
     - ``cases``: linked parallel sheets count once (a sheet and those linked to it are one
       case); ``sheets`` above counts each as a referral;
@@ -25,19 +45,42 @@ def follow_up_figures(sheets: QuerySet[ConnectSheet], as_of: datetime.datetime) 
     - ``attempts_per_connected_sheet``: contact attempts on the sheets that reached
       「つながった」, divided by the number of those sheets."""
     attempts = ContactAttempt.objects.filter(sheet=OuterRef("pk"), at__lt=as_of).order_by()
-    per_sheet = sheets.annotate(
-        case_id=Coalesce("linked_to_id", "pk"),
-        n_attempts=Coalesce(
-            Subquery(attempts.values("sheet").annotate(n=Count("*")).values("n")), Value(0)
-        ),
-        first_attempt=Subquery(attempts.values("sheet").annotate(m=Min("at")).values("m")),
-        was_stalled=Exists(
-            SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.STALLED, at__lt=as_of)
-        ),
-        was_connected=Exists(
-            SheetEvent.objects.filter(sheet=OuterRef("pk"), kind=EventKind.CONNECTED, at__lt=as_of)
-        ),
-    )
+    attempts_before = Subquery(attempts.values("sheet").annotate(n=Count("*")).values("n"))
+    if sheets.model is SheetFacts:
+        # Each fact keeps its time; attempts are read only for a sheet whose attempts straddle
+        # as_of (as redirects in sheet_rows.facts_rows).
+        per_sheet = sheets.annotate(
+            case_id=Coalesce("linked_to_id", "pk"),
+            n_attempts=Case(
+                When(Q(first_attempt_at__isnull=True) | Q(first_attempt_at__gte=as_of), then=0),
+                When(last_attempt_at__lt=as_of, then=F("attempts")),
+                default=Coalesce(attempts_before, Value(0)),
+                output_field=IntegerField(),
+            ),
+            first_attempt=Case(When(first_attempt_at__lt=as_of, then=F("first_attempt_at"))),
+            was_stalled=ExpressionWrapper(
+                Q(first_stalled_at__lt=as_of), output_field=BooleanField()
+            ),
+            was_connected=ExpressionWrapper(
+                Q(first_connected_at__lt=as_of), output_field=BooleanField()
+            ),
+        )
+    else:
+        per_sheet = sheets.annotate(
+            case_id=Coalesce("linked_to_id", "pk"),
+            n_attempts=Coalesce(attempts_before, Value(0)),
+            first_attempt=Subquery(attempts.values("sheet").annotate(m=Min("at")).values("m")),
+            was_stalled=Exists(
+                SheetEvent.objects.filter(
+                    sheet=OuterRef("pk"), kind=EventKind.STALLED, at__lt=as_of
+                )
+            ),
+            was_connected=Exists(
+                SheetEvent.objects.filter(
+                    sheet=OuterRef("pk"), kind=EventKind.CONNECTED, at__lt=as_of
+                )
+            ),
+        )
     due = Q(first_contact_due_at__isnull=False) & (
         Q(first_contact_due_at__lt=as_of) | Q(first_attempt__isnull=False)
     )

@@ -18,7 +18,8 @@ from django.db import models
 class SheetFacts(models.Model):
     """The facts of one sheet that the figures need, with the time of each (so a report ``as_of``
     an earlier moment stays exact): first acknowledgement, first contact, first overdue, the last
-    owner-period start, redirects, closure and withdrawal. ``closed_outcome`` is '' until closed."""
+    owner-period start, redirects, closure and withdrawal, arrival, stalled and connected events,
+    contact attempts; and its concerns. ``closed_outcome`` is '' until closed."""
 
     # The database cascades the delete (constraint added in the migration): the row goes with
     # its sheet however the sheet is deleted, and Django's collector never has to know.
@@ -43,9 +44,19 @@ class SheetFacts(models.Model):
     closed_at = models.DateTimeField(null=True)
     closed_outcome = models.CharField(max_length=32, blank=True, default="")
     withdrawn_at = models.DateTimeField(null=True)
-    # The sheet's concern ids, ascending (migration 0002: a trigger on the many-to-many table).
-    # NULL only on databases without the triggers, which never read this table.
+    # Migration 0002 (see rollup_sql): the sheet's concern ids, ascending (NULL only on
+    # databases without the triggers, which never read this table); the sheet's arrival, case
+    # link and first-contact deadline; the first stalled and connected events; the contact
+    # attempts (how many, first, last).
     concern_ids = ArrayField(models.BigIntegerField(), null=True)
+    arrived_at = models.DateTimeField(null=True)
+    linked_to_id = models.BigIntegerField(null=True)
+    first_contact_due_at = models.DateTimeField(null=True)
+    first_stalled_at = models.DateTimeField(null=True)
+    first_connected_at = models.DateTimeField(null=True)
+    attempts = models.PositiveIntegerField(db_default=0)
+    first_attempt_at = models.DateTimeField(null=True)
+    last_attempt_at = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [
