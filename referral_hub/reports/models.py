@@ -69,6 +69,16 @@ class SheetFacts(models.Model):
                 condition=models.Q(closed_at__isnull=True, withdrawn_at__isnull=True),
                 name="reports_facts_never_ended",
             ),
+            # Index-only reads of a period's concerns and arrivals (migration 0002).
+            models.Index(
+                fields=["sent_at"], include=["concern_ids"], name="reports_facts_sent_concerns"
+            ),
+            models.Index(
+                fields=["sent_at"],
+                include=["from_department_id", "arrived_at"],
+                condition=models.Q(arrived_at__isnull=False),
+                name="reports_facts_arrived",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -72,4 +72,12 @@ class Migration(migrations.Migration):
             field=models.BigIntegerField(null=True),
         ),
         migrations.RunPython(install_triggers, uninstall_triggers),
+        migrations.AddIndex(
+            model_name='sheetfacts',
+            index=models.Index(fields=['sent_at'], include=('concern_ids',), name='reports_facts_sent_concerns'),
+        ),
+        migrations.AddIndex(
+            model_name='sheetfacts',
+            index=models.Index(condition=models.Q(('arrived_at__isnull', False)), fields=['sent_at'], include=('from_department_id', 'arrived_at'), name='reports_facts_arrived'),
+        ),
     ]
