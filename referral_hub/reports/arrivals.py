@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q, QuerySet
 from referral_hub.directory.models import Department
 from referral_hub.handoffs.models import ConnectSheet
 from referral_hub.reports.expressions import PercentileCont, SecondsBetween
+from referral_hub.reports.models import SheetFacts
 from referral_hub.reports.numbers import share
 from referral_hub.reports.percentiles import window_percentiles
 
@@ -24,18 +25,40 @@ NOT_A_DEPARTMENT = "部署以外(窓口・その他)"
 
 
 def arrival_figures(
-    sheets: QuerySet[ConnectSheet], as_of: datetime.datetime, *, municipality_wide: bool
+    sheets: QuerySet[ConnectSheet] | QuerySet[SheetFacts],
+    as_of: datetime.datetime,
+    *,
+    municipality_wide: bool,
+    sent: dict[int | None, int] | None = None,
 ) -> dict[str, Any]:
     """``{"sheets", "arrived", "rate", "median_seconds_to_arrival", "by_department": [...]}``
-    for the sheets of the period (``sheet_rows.sheets_of``)."""
+    for the sheets of the period: the sheets themselves (``sheet_rows.sheets_of``) or their
+    rollup rows (``sheet_rows.facts_of``, which carry ``arrived_at``); the same figures.
+
+    ``sent``: the sheets sent in the period by department id (None: by desk staff), when the
+    caller has counted them already; only the arrived sheets are then read (with the rollups,
+    from a partial index of the arrived sheets)."""
     arrived = Q(arrived_at__isnull=False, arrived_at__lt=as_of)
-    rows = list(
-        sheets.order_by()
-        .values("from_department")
-        .annotate(sheets=Count("pk"), arrived=Count("pk", filter=arrived))
-    )
+    if sent is None:
+        rows = list(
+            sheets.order_by()
+            .values("from_department_id")
+            .annotate(sheets=Count("pk"), arrived=Count("pk", filter=arrived))
+        )
+    else:
+        arrived_by = dict(
+            sheets.filter(arrived)
+            .order_by()
+            .values_list("from_department_id")
+            .annotate(n=Count("pk"))
+        )
+        rows = [
+            {"from_department_id": d, "sheets": n, "arrived": arrived_by.get(d, 0)}
+            for d, n in sent.items()
+            if n
+        ]
     names = dict(
-        Department.objects.filter(pk__in=[r["from_department"] for r in rows]).values_list(
+        Department.objects.filter(pk__in=[r["from_department_id"] for r in rows]).values_list(
             "pk", "code"
         )
     )
@@ -48,14 +71,14 @@ def arrival_figures(
         median = window_percentiles(timed.values("arrival_seconds"), "arrival_seconds", (0.5,))[0.5]
     by_department = [
         {
-            "department_id": r["from_department"],
-            "code": names.get(r["from_department"], ""),
+            "department_id": r["from_department_id"],
+            "code": names.get(r["from_department_id"], ""),
             "sheets": r["sheets"],
             "arrived": r["arrived"],
             "rate": share(r["arrived"], r["sheets"]),
         }
         for r in rows
-        if r["from_department"] is not None or municipality_wide
+        if r["from_department_id"] is not None or municipality_wide
     ]
     by_department.sort(key=lambda r: (r["department_id"] is None, r["code"]))
     total = sum(r["sheets"] for r in by_department)

@@ -9,9 +9,12 @@ date counts, how redirects count, what "within SLA" means) are written down in d
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connections
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -33,7 +36,12 @@ from referral_hub.handoffs.models import (
 )
 from referral_hub.replica import replica_reads
 from referral_hub.reports.arrivals import arrival_figures
-from referral_hub.reports.follow_up import follow_up_figures
+from referral_hub.reports.follow_up import (
+    follow_up_columns,
+    follow_up_figures,
+    follow_up_result,
+    follow_up_totals,
+)
 from referral_hub.reports.models import SheetFacts
 from referral_hub.reports.numbers import seconds, share
 from referral_hub.reports.percentiles import window_percentiles
@@ -58,8 +66,10 @@ from referral_hub.reports.sheet_rows import (
 # Outcomes that count as "connected" for the connection rate (the issue's definition).
 CONNECTED_OUTCOMES = (Outcome.CONNECTED_TO_SUPPORT, Outcome.REFERRED_ELSEWHERE)
 # Upper bound of SQL queries for one report, asserted by the tests.
-MAX_QUERIES = 12  # PostgreSQL: 10 (arrivals: 3, follow-up: 1); SQLite adds two percentile queries
+MAX_QUERIES = 12  # PostgreSQL: 9 (arrivals: 3; follow-up in the totals) + begin, SET LOCAL jit,
+# commit; SQLite: 12 (no transaction; follow-up: 1; two percentile queries)
 NOT_A_DEPARTMENT = "部署以外(窓口・その他)"
+PER_SHEET_FENCE = 2**62  # a LIMIT no period reaches (see _period_report)
 
 
 def monthly_report(
@@ -140,7 +150,23 @@ def period_report(
     the rollups wherever the database keeps them. Both give the same figures."""
     as_of = as_of or timezone.now()
     with replica_reads():
-        return _period_report(period, department_ids, as_of, from_rollups)
+        alias = sheets_of(period, department_ids, as_of).db
+        with _without_jit(alias):
+            return _period_report(period, department_ids, as_of, from_rollups)
+
+
+@contextmanager
+def _without_jit(alias: str) -> Iterator[None]:
+    """PostgreSQL: no JIT compilation for the report's statements (one transaction, three
+    statements more: begin, ``SET LOCAL``, commit). Their cost estimates (a dozen filtered counts over ~130,000 rows a fiscal
+    year) are above ``jit_above_cost``, and compiling took longer than running: 1.8 of 2.8 s
+    for the totals over 1M sheets (EXPLAIN ANALYZE, docs/performance.md)."""
+    if connections[alias].vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def rollups_kept(alias: str) -> bool:
@@ -157,11 +183,21 @@ def _period_report(
     sheets = sheets_of(period, department_ids, as_of)
     if from_rollups is None:
         from_rollups = rollups_kept(sheets.db)
+    facts = facts_of(period, department_ids, as_of)
     if from_rollups:
-        per_sheet = with_sla(facts_rows(period, department_ids, as_of))
+        # The LIMIT (never reached) keeps the per-sheet rows a subquery: PostgreSQL would
+        # otherwise inline each row's CASE expressions into every aggregate that reads them and
+        # evaluate them once per aggregate (a fiscal year over 1M sheets: 1.2 s -> 0.7 s).
+        # The follow-up figures come from the same pass over the rows (one scan less).
+        per_sheet = with_sla(facts_rows(period, department_ids, as_of)).annotate(
+            **follow_up_columns(True, as_of)
+        )[:PER_SHEET_FENCE]
+        totals = per_sheet.aggregate(**totals_of(sheets.db), **follow_up_totals(as_of))
+        follow_up = follow_up_result(totals)
     else:
         per_sheet = with_sla(timeline_rows(sheets, as_of))
-    totals = per_sheet.aggregate(**totals_of(sheets.db))
+        totals = per_sheet.aggregate(**totals_of(sheets.db))
+        follow_up = follow_up_figures(sheets, as_of)
     if connections[sheets.db].vendor == "postgresql":
         ack = {p: totals[f"ack_p{round(p * 100)}"] for p in PERCENTILES}
         contact = {p: totals[f"contact_p{round(p * 100)}"] for p in PERCENTILES}
@@ -169,6 +205,7 @@ def _period_report(
         ack = window_percentiles(per_sheet, "ack_seconds", PERCENTILES)
         contact = window_percentiles(per_sheet, "contact_seconds", PERCENTILES)
     end_of_period = min(period.end, as_of)
+    by_department = _by_department(period, department_ids, as_of, totals["sheets"], from_rollups)
     connected = sum(totals[f"outcome_{code}"] for code in CONNECTED_OUTCOMES)
     return {
         "period": {
@@ -183,12 +220,8 @@ def _period_report(
             "department_ids": None if department_ids is None else sorted(department_ids),
         },
         "sheets": totals["sheets"],
-        "by_department": _by_department(
-            period, department_ids, as_of, totals["sheets"], from_rollups
-        ),
-        "by_concern": _by_concern(
-            facts_of(period, department_ids, as_of) if from_rollups else sheets
-        ),
+        "by_department": by_department,
+        "by_concern": _by_concern(facts if from_rollups else sheets),
         "by_urgency": [
             {"code": code, "label": str(label), "sheets": totals[f"urgency_{code}"]}
             for code, label in Urgency.choices
@@ -229,12 +262,19 @@ def _period_report(
             "sheets_redirected": totals["redirected"],
             "sheets_redirected_twice_or_more": totals["redirected_twice"],
         },
-        "arrivals": arrival_figures(sheets, as_of, municipality_wide=department_ids is None),
+        "arrivals": arrival_figures(
+            facts if from_rollups else sheets,
+            as_of,
+            municipality_wide=department_ids is None,
+            sent={row["department_id"]: row["sheets"] for row in by_department}
+            if from_rollups
+            else None,
+        ),
         "open_at_period_end": {
             "at": end_of_period.astimezone(TOKYO).isoformat(),
             "sheets": _open_at(end_of_period, department_ids, from_rollups),
         },
-        "follow_up": follow_up_figures(sheets, as_of),
+        "follow_up": follow_up,
     }
 
 
@@ -309,18 +349,40 @@ def _department_rows(
 
 
 def _by_concern(sheets: QuerySet[ConnectSheet] | QuerySet[SheetFacts]) -> list[dict[str, Any]]:
-    """Sheets by concern: a sheet with several concerns counts once under each."""
-    through = ConnectSheet.concerns.through
-    counted = dict(
-        through.objects.filter(connectsheet__in=sheets.values("pk"))
-        .values_list("concern_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    """Sheets by concern: a sheet with several concerns counts once under each.
+
+    From the rollups (``SheetFacts``), each row's ``concern_ids`` (kept by the trigger on the
+    many-to-many table) are unnested and counted; from the sheets, the many-to-many rows of the
+    period's sheets are counted (at a million sheets, a hash join over every concern row)."""
+    if sheets.model is SheetFacts:
+        counted = _concerns_of_facts(sheets)
+    else:
+        through = ConnectSheet.concerns.through
+        counted = dict(
+            through.objects.filter(connectsheet__in=sheets.values("pk"))
+            .values_list("concern_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     return [
         {"code": c.code, "name": c.name, "sheets": counted.get(c.pk, 0)}
         for c in Concern.objects.order_by("sort_order", "code")
     ]
+
+
+def _concerns_of_facts(facts: QuerySet[SheetFacts]) -> dict[int, int]:
+    """``{concern id: sheets}`` over the facts rows (PostgreSQL: ``unnest`` of the id arrays)."""
+    try:
+        sql, params = facts.order_by().values("concern_ids").query.sql_with_params()
+    except EmptyResultSet:  # an empty department scope
+        return {}
+    with connections[facts.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id, count(*) FROM ({sql}) f CROSS JOIN unnest(f.concern_ids) AS c(id) "  # noqa: S608
+            "GROUP BY c.id",
+            params,
+        )
+        return dict(cursor.fetchall())
 
 
 def _open_at(

@@ -11,13 +11,15 @@ figures for random histories.
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
 class SheetFacts(models.Model):
     """The facts of one sheet that the figures need, with the time of each (so a report ``as_of``
     an earlier moment stays exact): first acknowledgement, first contact, first overdue, the last
-    owner-period start, redirects, closure and withdrawal. ``closed_outcome`` is '' until closed."""
+    owner-period start, redirects, closure and withdrawal, arrival, stalled and connected events,
+    contact attempts; and its concerns. ``closed_outcome`` is '' until closed."""
 
     # The database cascades the delete (constraint added in the migration): the row goes with
     # its sheet however the sheet is deleted, and Django's collector never has to know.
@@ -42,6 +44,19 @@ class SheetFacts(models.Model):
     closed_at = models.DateTimeField(null=True)
     closed_outcome = models.CharField(max_length=32, blank=True, default="")
     withdrawn_at = models.DateTimeField(null=True)
+    # Migration 0002 (see rollup_sql): the sheet's concern ids, ascending (NULL only on
+    # databases without the triggers, which never read this table); the sheet's arrival, case
+    # link and first-contact deadline; the first stalled and connected events; the contact
+    # attempts (how many, first, last).
+    concern_ids = ArrayField(models.BigIntegerField(), null=True)
+    arrived_at = models.DateTimeField(null=True)
+    linked_to_id = models.BigIntegerField(null=True)
+    first_contact_due_at = models.DateTimeField(null=True)
+    first_stalled_at = models.DateTimeField(null=True)
+    first_connected_at = models.DateTimeField(null=True)
+    attempts = models.PositiveIntegerField(db_default=0)
+    first_attempt_at = models.DateTimeField(null=True)
+    last_attempt_at = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [
@@ -53,6 +68,16 @@ class SheetFacts(models.Model):
                 fields=["sent_at"],
                 condition=models.Q(closed_at__isnull=True, withdrawn_at__isnull=True),
                 name="reports_facts_never_ended",
+            ),
+            # Index-only reads of a period's concerns and arrivals (migration 0002).
+            models.Index(
+                fields=["sent_at"], include=["concern_ids"], name="reports_facts_sent_concerns"
+            ),
+            models.Index(
+                fields=["sent_at"],
+                include=["from_department_id", "arrived_at"],
+                condition=models.Q(arrived_at__isnull=False),
+                name="reports_facts_arrived",
             ),
         ]
 

@@ -10,7 +10,7 @@ def install_triggers(apps, schema_editor):
     """PostgreSQL: triggers keep the facts exact on write; fill them for existing sheets."""
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(rollup_sql.INSTALL)
-        schema_editor.execute(rollup_sql.BACKFILL)
+        schema_editor.execute(rollup_sql.BACKFILL_0001)
         schema_editor.execute(rollup_sql.OPEN_INBOX_INDEX)
 
 
