@@ -543,7 +543,8 @@ SHEET_COLUMNS = (
     "health_details_ciphertext, household_details_ciphertext, contact_preference_ciphertext, "
     "justification_ciphertext, categories, urgency, handoff_method, legal_basis, status, "
     "outcome, sent_at, owner_since, ack_due_at, acknowledged_at, accepted_at, contacted_at, "
-    "connected_at, closed_at, overdue_notified_at, redirect_count, version, updated_at"
+    "connected_at, closed_at, overdue_notified_at, redirect_count, version, updated_at, "
+    "arrival_code, escalation_rung"
 )
 EVENT_COLUMNS = (
     "id, sheet_id, kind, at, from_status, to_status, from_desk_id, to_desk_id, outcome, "
@@ -575,6 +576,8 @@ class SheetWriter:
     def write(self, chunk: list[tuple[tuple, list[tuple], list[int]]]) -> None:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+        from referral_hub.handoffs.arrival_codes import arrival_code
+
         rng = self.rng
         keys: list[tuple] = []
         attachments: list[tuple] = []
@@ -602,7 +605,8 @@ class SheetWriter:
                      "consent", status, outcome, sent_at, period_start, due,
                      _first(current, "acknowledged"), _first(current, "accepted"),
                      _first(current, "contacted"), _first(current, "connected"), closed_at,
-                     overdue_at, redirect_count, len(events), events[-1][1])
+                     overdue_at, redirect_count, len(events), events[-1][1],
+                     arrival_code(f"{sent_at.year}-{sheet_id:07d}"), 0)
                 )  # fmt: skip
                 if rng.random() < 0.08:
                     for _ in range(rng.choice((1, 1, 2))):
