@@ -47,6 +47,7 @@ def child(mode: str, start_seq: int, workers: int) -> None:
     from referral_hub.audit.verify_pages import _FAST_COLUMNS, _PG_AT, _fetch
 
     columns = _FAST_COLUMNS.format(at=_PG_AT, details="details::text")
+    cpu_before = _client_cpu()
     started = time.perf_counter()
     if mode == "verify":
         result = verify_chain(incremental=True, workers=workers)
@@ -62,8 +63,19 @@ def child(mode: str, start_seq: int, workers: int) -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Peak RSS of the largest worker (0 without workers); workers share the parent's pages.
     worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    cpu = _client_cpu() - cpu_before
     print(json.dumps({"entries": entries, "seconds": seconds, "ok": ok, "rss_mib": rss,
-                      "worker_rss_mib": worker_rss}))  # fmt: skip
+                      "worker_rss_mib": worker_rss, "cpu_s": cpu}))  # fmt: skip
+
+
+def _client_cpu() -> float:
+    """CPU seconds of this process and its finished workers (not the PostgreSQL backends')."""
+    import resource
+
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 _stream: dict = {}
@@ -136,6 +148,8 @@ def _verify_rates(total: int, span: int, runs: int, path: Path) -> list[dict]:
         v = statistics.median(r["seconds"] for r in verify)
         b = statistics.median(r["seconds"] for r in read)
         s = statistics.median(r["seconds"] for r in streams) if streams else b
+        cpu_v = statistics.median(r["cpu_s"] for r in verify) / current * 1e6
+        cpu_b = statistics.median(r["cpu_s"] for r in read) / current * 1e6
         # The verifier plus each of its workers at its peak: an upper bound of the total.
         rss[current] = max(r["rss_mib"] + WORKERS * r["worker_rss_mib"] for r in verify)
         ratio = b / v  # verify rate / read rate
@@ -143,6 +157,7 @@ def _verify_rates(total: int, span: int, runs: int, path: Path) -> list[dict]:
             f"audit_verify ({WORKERS} workers) over {current:>11,} events: {current / v:>9,.0f}/s | raw read "
             f"{current / b:>9,.0f}/s | verify/read rate {ratio:5.1%} (target >= 90%) | "
             f"read in {WORKERS} streams {current / s:,.0f}/s (verify/that {s / v:5.1%}) | "
+            f"client CPU/event verify {cpu_v:.1f} us, read {cpu_b:.1f} us | "
             f"peak RSS {rss[current]:.0f} MiB (with workers) | load {dataset.load_average()}",
             flush=True,
         )
@@ -151,7 +166,8 @@ def _verify_rates(total: int, span: int, runs: int, path: Path) -> list[dict]:
              "value": round(current / v), "unit": "events/s", "baseline": "raw row read",
              "baseline_value": round(current / b), "ratio": round(ratio, 4),
              "target": ">= 0.90", "pass": ratio >= 0.9, "load": dataset.load_average(),
-             "read_streams": WORKERS, "read_streams_value": round(current / s)}
+             "read_streams": WORKERS, "read_streams_value": round(current / s),
+             "client_cpu_us_per_event": round(cpu_v, 2), "baseline_cpu_us_per_event": round(cpu_b, 2)}
         )  # fmt: skip
     small, big = spans
     print(f"peak RSS {big:,} / {small:,} events: {rss[big] / rss[small]:.2f} (flat memory: ~1)")
