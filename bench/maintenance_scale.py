@@ -5,15 +5,16 @@ SIGKILL and resumed, as an operator's interrupted run would be).
     .venv/bin/python bench/maintenance_scale.py [--size small|medium|full] [--runs 3]
         [--span EVENTS] [--seconds 30] [--parts verify,lastday,commands] [--workers 2]
 
-Data: bench/dataset.py. Audit verification runs in a fresh child process per run (its peak RSS
-is its own) over the newest ``--span`` events (default: all of them on small, 2,000,000 on
-full), starting from a signed checkpoint exactly as ``audit_verify --incremental`` does; the
-baseline reads the same rows with the same query and keyset pages and checks nothing, in one
-stream. ``audit_verify --workers`` (default 2) reads and checks in that many processes, so the
-same rows read by as many processes side by side (no checks) are printed beside it: the ceiling
-of a parallel verifier. Runs are interleaved (verify, read, streams). Memory: peak RSS of the
-verifier plus its workers at span/10 and at span (flat memory: ratio ~1). Targets (issue 22): verify >= 90 % of
-the read rate; the last day (incremental) < 1 s. rotate_keys and apply_retention change the data
+Data: bench/dataset.py. Audit verification runs in a fresh child process per run over the
+newest ``--span`` events (default: all of them on small, 2,000,000 on full), starting from a
+signed checkpoint exactly as ``audit_verify --incremental`` does; the baseline reads the same
+rows with the same query and keyset pages and checks nothing, in one stream. ``--workers``
+(default 2; audit_verify's own default is 1) verifies in that many processes, so the same rows
+read by as many processes side by side (no checks) are printed beside it, the ceiling of a
+parallel verifier, with the client CPU per event of the verifier and of the read. Runs are
+interleaved (verify, read, streams). Memory: peak RSS of the verifier plus its workers at
+span/10 and at span (flat memory: ratio ~1). Targets (issue 22): verify >= 90 % of the read
+rate; the last day (incremental) < 1 s. rotate_keys and apply_retention change the data
 set (keys re-wrapped under the second bench key, old sheets shredded); both are idempotent.
 """
 
@@ -35,7 +36,7 @@ from pathlib import Path
 import dataset
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKERS = 2  # audit_verify's default (--workers)
+WORKERS = 2  # audit_verify --workers (its default is 1; 2 measures the parallel path)
 
 
 def child(mode: str, start_seq: int, workers: int) -> None:

@@ -50,9 +50,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=2,
-            help="processes that read and check pages side by side (PostgreSQL; default 2, "
-            "about one per core; 1: check everything in this process). The result is the same",
+            default=1,
+            help="processes that read and check pages side by side (PostgreSQL; about one per "
+            "idle core; default 1: everything in this process). The result is the same",
         )
         parser.add_argument("--no-progress", action="store_true", help="do not print progress")
 
