@@ -3,14 +3,18 @@ last day, and rotate_keys / apply_retention rates (each run for a while, then ki
 SIGKILL and resumed, as an operator's interrupted run would be).
 
     .venv/bin/python bench/maintenance_scale.py [--size small|medium|full] [--runs 3]
-        [--span EVENTS] [--seconds 30]
+        [--span EVENTS] [--seconds 30] [--parts verify,lastday,commands] [--workers 2]
 
-Data: bench/dataset.py. Audit verification runs in a fresh child process per run (its peak RSS
-is its own) over the newest ``--span`` events (default: all of them on small, 2,000,000 on
-full), starting from a signed checkpoint exactly as ``audit_verify --incremental`` does; the
-baseline reads the same rows with the same query and keyset pages and checks nothing. Memory:
-peak RSS at span/10 and at span (flat memory: ratio ~1). Targets (issue 22): verify >= 90 % of
-the read rate; the last day (incremental) < 1 s. rotate_keys and apply_retention change the data
+Data: bench/dataset.py. Audit verification runs in a fresh child process per run over the
+newest ``--span`` events (default: all of them on small, 2,000,000 on full), starting from a
+signed checkpoint exactly as ``audit_verify --incremental`` does; the baseline reads the same
+rows with the same query and keyset pages and checks nothing, in one stream. ``--workers``
+(default 2; audit_verify's own default is 1) verifies in that many processes, so the same rows
+read by as many processes side by side (no checks) are printed beside it, the ceiling of a
+parallel verifier, with the client CPU per event of the verifier and of the read. Runs are
+interleaved (verify, read, streams). Memory: peak RSS of the verifier plus its workers at
+span/10 and at span (flat memory: ratio ~1). Targets (issue 22): verify >= 90 % of the read
+rate; the last day (incremental) < 1 s. rotate_keys and apply_retention change the data
 set (keys re-wrapped under the second bench key, old sheets shredded); both are idempotent.
 """
 
@@ -32,33 +36,88 @@ from pathlib import Path
 import dataset
 
 ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 2  # audit_verify --workers (its default is 1; 2 measures the parallel path)
 
 
-def child(mode: str, start_seq: int) -> None:
+def child(mode: str, start_seq: int, workers: int) -> None:
     """One measurement: ``verify`` (from the checkpoint) or ``read`` (the same rows)."""
     import resource
 
     dataset.configure_django(os.environ["DATABASE_URL"])
-    from referral_hub.audit.verify import _FAST_COLUMNS, _PG_AT, _fetch, verify_chain
+    from referral_hub.audit.verify import verify_chain
+    from referral_hub.audit.verify_pages import _FAST_COLUMNS, _PG_AT, _fetch
 
+    columns = _FAST_COLUMNS.format(at=_PG_AT, details="details::text")
+    cpu_before = _client_cpu()
     started = time.perf_counter()
     if mode == "verify":
-        result = verify_chain(incremental=True)
+        result = verify_chain(incremental=True, workers=workers)
         entries, ok = result.entries, result.ok
-    else:
-        columns = _FAST_COLUMNS.format(at=_PG_AT, details="details::text")
+    elif mode == "read":
         sql = f"SELECT {columns} FROM audit_auditevent WHERE seq >= %s ORDER BY seq LIMIT %s"
         entries, ok = 0, True
         for rows in _fetch(sql, start_seq, 10000):
             entries += len(rows)
+    else:  # "streams": the same rows read by ``workers`` processes side by side, no checks
+        entries, ok = _read_in_streams(columns, start_seq, workers), True
     seconds = time.perf_counter() - started
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"entries": entries, "seconds": seconds, "ok": ok, "rss_mib": rss}))
+    # Peak RSS of the largest worker (0 without workers); workers share the parent's pages.
+    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    cpu = _client_cpu() - cpu_before
+    print(json.dumps({"entries": entries, "seconds": seconds, "ok": ok, "rss_mib": rss,
+                      "worker_rss_mib": worker_rss, "cpu_s": cpu}))  # fmt: skip
+
+
+def _client_cpu() -> float:
+    """CPU seconds of this process and its finished workers (not the PostgreSQL backends')."""
+    import resource
+
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+
+
+_stream: dict = {}
+
+
+def _open_stream(params: dict) -> None:
+    import psycopg
+
+    _stream["connection"] = psycopg.connect(**params, autocommit=True)
+
+
+def _read_range(sql_and_bounds: tuple[str, int, int]) -> int:
+    sql, first, end = sql_and_bounds
+    with _stream["connection"].cursor() as cursor:
+        cursor.execute(sql, [first, end])
+        return len(cursor.fetchall())
+
+
+def _read_in_streams(columns: str, start_seq: int, workers: int) -> int:
+    """The ceiling of a parallel verifier: the same pages read by ``workers`` forked processes
+    on connections of their own, as ``audit_verify --workers`` does, without checking them."""
+    import multiprocessing
+
+    from django.db import connection
+
+    from referral_hub.audit.verify_parallel import _plain_connection_params
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(seq) FROM audit_auditevent")
+        last = cursor.fetchone()[0]
+    sql = f"SELECT {columns} FROM audit_auditevent WHERE seq >= %s AND seq < %s ORDER BY seq"
+    ranges = [(sql, a, min(a + 10000, last + 1)) for a in range(start_seq, last + 1, 10000)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, _open_stream, (_plain_connection_params(),)) as pool:
+        return sum(pool.imap(_read_range, ranges))
 
 
 def _measure(mode: str, start_seq: int) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--start", str(start_seq)],
+        [sys.executable, __file__, "--child", mode, "--start", str(start_seq),
+         "--workers", str(WORKERS)],
         check=True, capture_output=True, text=True, env=os.environ,
     ).stdout  # fmt: skip
     return json.loads(out.strip().splitlines()[-1])
@@ -80,24 +139,36 @@ def _verify_rates(total: int, span: int, runs: int, path: Path) -> list[dict]:
     for current in spans:
         start = total - current + 1
         _checkpoint_at(start - 1, path) if start > 1 else path.unlink(missing_ok=True)
-        verify = [_measure("verify", start) for _ in range(runs)]
-        read = [_measure("read", start) for _ in range(runs)]
+        verify, read, streams = [], [], []
+        for _ in range(runs):  # interleaved: cache warmth and load drift hit all three alike
+            verify.append(_measure("verify", start))
+            read.append(_measure("read", start))
+            if WORKERS > 1:
+                streams.append(_measure("streams", start))
         assert all(r["ok"] and r["entries"] >= current for r in verify), verify
         v = statistics.median(r["seconds"] for r in verify)
         b = statistics.median(r["seconds"] for r in read)
-        rss[current] = max(r["rss_mib"] for r in verify)
+        s = statistics.median(r["seconds"] for r in streams) if streams else b
+        cpu_v = statistics.median(r["cpu_s"] for r in verify) / current * 1e6
+        cpu_b = statistics.median(r["cpu_s"] for r in read) / current * 1e6
+        # The verifier plus each of its workers at its peak: an upper bound of the total.
+        rss[current] = max(r["rss_mib"] + WORKERS * r["worker_rss_mib"] for r in verify)
         ratio = b / v  # verify rate / read rate
         print(
-            f"audit_verify over {current:>11,} events: {current / v:>9,.0f}/s | raw read "
+            f"audit_verify ({WORKERS} workers) over {current:>11,} events: {current / v:>9,.0f}/s | raw read "
             f"{current / b:>9,.0f}/s | verify/read rate {ratio:5.1%} (target >= 90%) | "
-            f"peak RSS {rss[current]:.0f} MiB | load {dataset.load_average()}",
+            f"read in {WORKERS} streams {current / s:,.0f}/s (verify/that {s / v:5.1%}) | "
+            f"client CPU/event verify {cpu_v:.1f} us, read {cpu_b:.1f} us | "
+            f"peak RSS {rss[current]:.0f} MiB (with workers) | load {dataset.load_average()}",
             flush=True,
         )
         results.append(
-            {"benchmark": "audit_verify", "case": f"verify {current:,} events",
+            {"benchmark": "audit_verify", "case": f"verify {current:,} events, {WORKERS} workers",
              "value": round(current / v), "unit": "events/s", "baseline": "raw row read",
              "baseline_value": round(current / b), "ratio": round(ratio, 4),
-             "target": ">= 0.90", "pass": ratio >= 0.9, "load": dataset.load_average()}
+             "target": ">= 0.90", "pass": ratio >= 0.9, "load": dataset.load_average(),
+             "read_streams": WORKERS, "read_streams_value": round(current / s),
+             "client_cpu_us_per_event": round(cpu_v, 2), "baseline_cpu_us_per_event": round(cpu_b, 2)}
         )  # fmt: skip
     small, big = spans
     print(f"peak RSS {big:,} / {small:,} events: {rss[big] / rss[small]:.2f} (flat memory: ~1)")
@@ -201,18 +272,23 @@ def _maintenance_rates(seconds: float) -> list[dict]:
 
 
 def main() -> None:
+    global WORKERS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     dataset.add_size_argument(parser)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--span", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--parts", default="verify,lastday,commands")
-    parser.add_argument("--child", choices=["verify", "read"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help="audit_verify --workers (1: sequential)"
+    )
+    parser.add_argument("--child", choices=["verify", "read", "streams"], help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.start)
+        child(args.child, args.start, args.workers)
         return
+    WORKERS = args.workers
     url = dataset.database_url(args.database_url)
     path = Path(tempfile.mkdtemp(prefix="rh-bench-audit-")) / "checkpoints.jsonl"
     os.environ["AUDIT_CHECKPOINT_PATH"] = str(path)

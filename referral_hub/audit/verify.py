@@ -20,7 +20,9 @@ ids, never the server's file paths.
 
 Speed: each event's canonical text is rebuilt by splicing its stored columns (see
 ``verify_pages.check_rows``) and whole pages are checked at once; only an event that fails this fast check
-is decoded by the model's own encoder, to decide and explain.
+is decoded by the model's own encoder, to decide and explain. With ``workers`` > 1 the pages are
+read and checked by worker processes side by side (``verify_parallel``) and joined here at their
+boundaries; a page that is not clean is walked again here, so the result is the same.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,7 @@ from referral_hub.audit.checkpoints import (
 from referral_hub.audit.checkpoints import checkpoint_path as default_checkpoint_path
 from referral_hub.audit.models import AuditEvent, ChainHead
 from referral_hub.audit.verify_pages import Row, pages
+from referral_hub.audit.verify_parallel import RangeCheck, can_run_in_workers, check_ranges
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -95,13 +99,18 @@ def verify_chain(
     allow_shorter: bool = False,
     batch_size: int = 10000,
     progress: ProgressCallback | None = None,
+    workers: int = 1,
 ) -> VerifyResult:
     """Verify the whole chain (or, with ``incremental``, the part after the latest checkpoint
     that matches the chain) and every checkpoint. Never raises for a broken chain: the result
     says what is wrong and where.
 
     ``allow_shorter`` is for a restored backup, which legitimately ends before the newest
-    checkpoints: they are reported as warnings instead of as a truncated tail."""
+    checkpoints: they are reported as warnings instead of as a truncated tail.
+
+    ``workers`` > 1 reads and checks pages of ``batch_size`` events in that many processes
+    (``verify_parallel``; PostgreSQL outside a transaction, more than two pages to check;
+    otherwise, and with 1, here). The result is the same either way."""
     result = VerifyResult(ok=True)
     try:
         keys = trusted_keys(public_keys)
@@ -128,7 +137,8 @@ def verify_chain(
         result.warnings.append("checkpoints not checked: no signing or public key configured")
 
     recorded_head = _recorded_head_seq()
-    total = max(recorded_head, _last_seq())
+    last_seq = _last_seq()
+    total = max(recorded_head, last_seq)
     start_seq = 1
     start_hash = chain.GENESIS_HASH
     if incremental and checkpoints:
@@ -136,7 +146,11 @@ def verify_chain(
 
     walker = _Walker(checkpoints, start_seq, start_hash)
     try:
-        for rows in pages(start_seq, batch_size):
+        next_seq = start_seq
+        if workers > 1 and last_seq - start_seq >= 2 * batch_size and can_run_in_workers():
+            _walk_ranges(walker, last_seq, batch_size, workers, progress, total)
+            next_seq = last_seq + 1  # events appended since are read here
+        for rows in pages(next_seq, batch_size):
             walker.check_page(rows)
             if progress is not None:
                 progress(walker.last_seq, total)
@@ -160,6 +174,28 @@ def verify_chain(
     elif result.unverifiable:
         result.status = STATUS_UNVERIFIABLE
     return result
+
+
+def _walk_ranges(
+    walker: _Walker,
+    last_seq: int,
+    batch_size: int,
+    workers: int,
+    progress: ProgressCallback | None,
+    total: int,
+) -> None:
+    """Join the workers' range checks up to ``last_seq``; walk any range they could not vouch
+    for (or that does not join) here, page by page, to find and explain the first problem."""
+    ranges = check_ranges(
+        walker.expected_seq, last_seq, batch_size, workers, walker.checkpoint_seqs
+    )
+    with closing(ranges):
+        for checked in ranges:
+            if not walker.accept_range(checked):
+                for rows in pages(checked.first_seq, batch_size, checked.end_seq):
+                    walker.check_page(rows)
+            if progress is not None:
+                progress(walker.last_seq, total)
 
 
 def _recorded_head_seq() -> int:
@@ -225,6 +261,30 @@ class _Walker:
         self.last_seq = rows[-1][0]
         self.expected_seq = self.last_seq + 1
         self.entries += len(rows)
+
+    def accept_range(self, checked: RangeCheck) -> bool:
+        """Take a range a worker found clean if it joins the chain here (seq, link, checkpoints):
+        the same conditions as ``_page_is_clean``. False: walk it with ``check_page``."""
+        if not checked.clean or checked.first_seq != self.expected_seq:
+            return False
+        if self.head and checked.first_prev_hash != self.head:
+            return False
+        within = self._checkpoint_seqs_within(checked.first_seq, checked.end_seq - 1)
+        if not all(
+            checkpoint.head == checked.checkpoint_hashes.get(seq)
+            for seq in within
+            for checkpoint in self.checkpoints[seq]
+        ):
+            return False
+        for seq in within:
+            for checkpoint in self.checkpoints[seq]:
+                self._check_checkpoint(checkpoint, seq, checked.checkpoint_hashes[seq])
+        self.before_head = checked.before_last_hash if checked.rows > 1 else self.head
+        self.head = checked.last_hash
+        self.last_seq = checked.end_seq - 1
+        self.expected_seq = checked.end_seq
+        self.entries += checked.rows
+        return True
 
     def _page_is_clean(self, rows: list[Row]) -> bool:
         first_seq = rows[0][0]

@@ -39,12 +39,16 @@ _FAST_COLUMNS = (
 _PG_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
 
-def _fetch(sql: str, start_seq: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Keyset pagination: one page in memory at a time, whatever the chain's length."""
+def _fetch(
+    sql: str, start_seq: int, batch_size: int, end_seq: int | None = None
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Keyset pagination: one page in memory at a time, whatever the chain's length. With
+    ``end_seq``, ``sql`` takes ``(start, end, limit)`` and the pages stop before ``end_seq``."""
     next_seq = start_seq
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [next_seq, batch_size])
+            bounds = [next_seq] if end_seq is None else [next_seq, end_seq]
+            cursor.execute(sql, [*bounds, batch_size])
             rows = cursor.fetchall()
         if not rows:
             return
@@ -54,16 +58,20 @@ def _fetch(sql: str, start_seq: int, batch_size: int) -> Iterator[list[tuple[Any
         next_seq = int(rows[-1][0]) + 1
 
 
-def pages(start_seq: int, batch_size: int) -> Iterator[list[Row]]:
-    postgres = connection.vendor == "postgresql"
+def select_sql(postgres: bool) -> str:
+    """``SELECT`` of the fast check's columns (``check_rows``' input) without a ``WHERE``."""
     columns = _FAST_COLUMNS.format(
         at=_PG_AT if postgres else "at", details="details::text" if postgres else "details"
     )
-    sql = (
-        f"SELECT {columns} FROM {AuditEvent._meta.db_table} "  # noqa: S608
-        "WHERE seq >= %s ORDER BY seq LIMIT %s"
-    )
-    for rows in _fetch(sql, start_seq, batch_size):
+    return f"SELECT {columns} FROM {AuditEvent._meta.db_table}"  # noqa: S608
+
+
+def pages(start_seq: int, batch_size: int, end_seq: int | None = None) -> Iterator[list[Row]]:
+    """Checked pages of the events from ``start_seq`` on (before ``end_seq`` when given)."""
+    postgres = connection.vendor == "postgresql"
+    upper = "" if end_seq is None else " AND seq < %s"
+    sql = f"{select_sql(postgres)} WHERE seq >= %s{upper} ORDER BY seq LIMIT %s"
+    for rows in _fetch(sql, start_seq, batch_size, end_seq):
         yield check_rows(rows, postgres)
 
 

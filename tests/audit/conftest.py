@@ -61,6 +61,18 @@ def attacker_cursor() -> Iterator[Any]:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+def edit_and_rehash(seq: int, resident_id: int) -> None:
+    """Change event ``seq``'s resident and recompute its own hash only: the event is consistent
+    on its own, and only the next event's link to it is broken."""
+    event = AuditEvent.objects.get(seq=seq)
+    event.resident_id = resident_id
+    with attacker_cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET resident_id = %s, hash = %s WHERE seq = %s",
+            [resident_id, event.computed_hash(), seq],
+        )
+
+
 def rehash_from(seq: int) -> None:
     """Recompute every hash and link from ``seq`` on, and the head row: a whole-chain rewrite
     that leaves no internal inconsistency."""

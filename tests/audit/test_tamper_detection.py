@@ -10,7 +10,7 @@ from referral_hub.audit.checkpoints import write_checkpoint
 from referral_hub.audit.models import AuditEvent
 from referral_hub.audit.verify import verify_chain
 
-from .conftest import attacker_cursor, rehash_from
+from .conftest import attacker_cursor, edit_and_rehash, rehash_from
 
 pytestmark = pytest.mark.django_db
 
@@ -50,13 +50,7 @@ def test_edited_decision_is_named(make_chain, checkpoint_file):
 
 def test_edited_and_rehashed_event_is_named(make_chain, checkpoint_file):
     make_chain(10)
-    event = AuditEvent.objects.get(seq=5)
-    event.resident_id = 99
-    with attacker_cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_auditevent SET resident_id = 99, hash = %s WHERE seq = 5",
-            [event.computed_hash()],
-        )
+    edit_and_rehash(5, resident_id=99)
     result = verify_chain()
     assert result.first_bad_seq == 5
     assert "re-hashed" in result.reason

@@ -47,6 +47,13 @@ class Command(BaseCommand):
             help="verifying a restored backup: checkpoints newer than its last event are warnings",
         )
         parser.add_argument("--batch-size", type=int, default=10000)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="processes that read and check pages side by side (PostgreSQL; about one per "
+            "idle core; default 1: everything in this process). The result is the same",
+        )
         parser.add_argument("--no-progress", action="store_true", help="do not print progress")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -58,6 +65,7 @@ class Command(BaseCommand):
             allow_shorter=options["allow_shorter"],
             batch_size=options["batch_size"],
             progress=progress,
+            workers=options["workers"],
         )
         if progress is not None:
             self.stderr.write("")
