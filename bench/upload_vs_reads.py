@@ -110,6 +110,7 @@ class Bench:
         self.desk_token = desk_token
         self.sender_token = sender_token
         self.payload = b"%PDF-1.7\n" + os.urandom(UPLOAD_BYTES - 9)
+        self.tails: list[float] = []  # seconds from the last body byte sent to the response
 
     def read_once(self, conn: http.client.HTTPConnection) -> float:
         begin = time.perf_counter()
@@ -167,7 +168,9 @@ class Bench:
                     "Content-Length": str(len(head) + len(self.payload) + len(tail)),
                 },
             )
+            sent = time.perf_counter()
             response = conn.getresponse()
+            self.tails.append(time.perf_counter() - sent)
             data = response.read()
             if response.status != 201:
                 raise RuntimeError(f"upload failed: {response.status} {data[:200]!r}")
@@ -299,6 +302,12 @@ def main() -> None:
     print(
         f"  {uploads} uploads completed; machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
+    tails = [t * 1000 for t in bench.tails[1:]]  # the warm-up upload is not counted
+    if tails:
+        print(
+            f"  upload: last body byte -> response  p50 {statistics.median(tails):.0f} ms"
+            f"  max {max(tails):.0f} ms  (n={len(tails)})"
+        )
     print(
         "  time with a session waiting for a PostgreSQL lock: "
         f"quiet {statistics.fmean(waits['quiet']):.1%}, during uploads {statistics.fmean(waits['busy']):.1%}"
