@@ -89,9 +89,7 @@ def big_pdf() -> bytes:
 
 @pytest.mark.django_db(transaction=True)
 @run_async
-async def test_large_upload_is_parsed_on_arrival_without_spooling_the_raw_body(
-    world, monkeypatch
-):
+async def test_large_upload_is_parsed_on_arrival_without_spooling_the_raw_body(world, monkeypatch):
     def no_raw_spool(*args, **kwargs):
         raise AssertionError("the raw request body was spooled")
 
@@ -211,7 +209,9 @@ async def test_client_gone_mid_body_stops_the_parser(settings):
     body = multipart([("file", "a.pdf", b"x" * 200_000)])
     handler = SingleHopASGIHandler()
     communicator = ApplicationCommunicator(handler, scope("/send/", len(body)))
-    await communicator.send_input({"type": "http.request", "body": body[:50_000], "more_body": True})
+    await communicator.send_input(
+        {"type": "http.request", "body": body[:50_000], "more_body": True}
+    )
     await asyncio.sleep(0.1)
     assert len(_parser_threads()) == 1  # parsing while the body arrives
     await communicator.send_input({"type": "http.disconnect"})

@@ -195,18 +195,33 @@ def check_active_content(fileobj: BinaryIO, content_type: str) -> None:
     ``ContentTypeRefused`` with code ``active_content``) for the content described above."""
     position = fileobj.tell()
     fileobj.seek(0)
-    pdf = _PdfScanner() if content_type == PDF else None
-    html_tail = b""
+    scan = ActiveContentScan(content_type)
     try:
         for chunk in _chunks(fileobj):
-            _check_html(html_tail + chunk)
-            html_tail = chunk[-_HTML_SPAN:]
-            if pdf is not None:
-                pdf.feed(chunk)
-        if pdf is not None:
-            pdf.feed(b"", final=True)
+            scan.feed(chunk)
+        scan.finish()
     finally:
         fileobj.seek(position)
+
+
+class ActiveContentScan:
+    """:func:`check_active_content` fed piece by piece, for a file that is still arriving
+    (``referral_hub.vault.uploads``). :meth:`feed` and :meth:`finish` raise ``ActiveContent``.
+    Fed the ``CHUNK``-sized pieces ``check_active_content`` reads, it decides identically."""
+
+    def __init__(self, content_type: str) -> None:
+        self.pdf = _PdfScanner() if content_type == PDF else None
+        self.html_tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        _check_html(self.html_tail + chunk)
+        self.html_tail = (self.html_tail + chunk[-_HTML_SPAN:])[-_HTML_SPAN:]
+        if self.pdf is not None:
+            self.pdf.feed(chunk)
+
+    def finish(self) -> None:
+        if self.pdf is not None:
+            self.pdf.feed(b"", final=True)
 
 
 def accepted_content_type(fileobj: BinaryIO) -> str:

@@ -64,23 +64,35 @@ class _MeteredSource:
     ``observe`` (which may raise to refuse the file)."""
 
     def __init__(
-        self, source: Readable, max_bytes: int, observe: Callable[[bytes], None] | None = None
+        self,
+        source: Readable,
+        max_bytes: int,
+        observe: Callable[[bytes], None] | None = None,
+        sha256: str | None = None,
     ) -> None:
         self.source = source
         self.max_bytes = max_bytes
         self.observe = observe
         self.size = 0
-        self.sha256 = hashlib.sha256()
+        self.known_sha256 = sha256
+        self.hasher = None if sha256 is not None else hashlib.sha256()
 
     def read(self, size: int = -1, /) -> bytes:
         data = self.source.read(size)
         self.size += len(data)
         if self.size > self.max_bytes:
             raise AttachmentTooLarge(self.max_bytes)
-        self.sha256.update(data)
+        if self.hasher is not None:
+            self.hasher.update(data)
         if self.observe is not None:
             self.observe(data)
         return data
+
+    def hexdigest(self) -> str:
+        if self.hasher is None:
+            assert self.known_sha256 is not None
+            return self.known_sha256
+        return self.hasher.hexdigest()
 
 
 class _IterableReader(io.RawIOBase):
@@ -130,15 +142,18 @@ def store_encrypted(
     max_bytes: int,
     storage: Storage | None = None,
     observe: Callable[[bytes], None] | None = None,
+    sha256: str | None = None,
 ) -> StoredBlob:
     """Encrypt ``fileobj`` under ``data_key`` into storage; return name, size and SHA-256
     of the plaintext. Raises ``AttachmentTooLarge`` (nothing kept) past ``max_bytes``.
 
     ``observe`` sees every plaintext piece once, in order, as it goes to the encryptor (a
     content check can run in the same pass); whatever it raises aborts the store, nothing kept.
+    ``sha256``: the plaintext's digest (hex) when already known (computed as the upload
+    arrived, ``vault.uploads.ArrivalFacts``); it is then not computed again.
     """
     storage = storage or attachment_storage()
-    source = _MeteredSource(fileobj, max_bytes, observe)
+    source = _MeteredSource(fileobj, max_bytes, observe, sha256)
     if getattr(settings, "VAULT_ENCRYPT_ATTACHMENTS", True):
         name = _new_name(ENCRYPTED_SUFFIX)
         pieces: Iterable[bytes] = encrypt_stream(
@@ -153,7 +168,7 @@ def store_encrypted(
     except BaseException:
         _delete_quietly(storage, name)
         raise
-    return StoredBlob(name=saved_name, size=source.size, sha256=source.sha256.hexdigest())
+    return StoredBlob(name=saved_name, size=source.size, sha256=source.hexdigest())
 
 
 def open_decrypted(

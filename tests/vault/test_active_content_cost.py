@@ -87,8 +87,12 @@ def test_html_and_stream_patterns_match_as_the_reference(data):
 def test_checking_20_mib_of_binary_data_costs_little_cpu():
     """Random bytes behind a PDF header (a name every ~300 bytes, no stream keyword) is the
     costliest input for these patterns: the first patterns took ~0.8 s of CPU per 20 MiB,
-    these ~0.06 s. Thread CPU time, so that other work on the machine counts little."""
+    these ~0.06 s. Thread CPU time, the best of three, so that other work on the machine
+    counts little."""
     data = b"%PDF-1.7\n" + os.urandom(20 * 1024 * 1024 - 9)
-    begin = time.thread_time()
-    check_active_content(io.BytesIO(data), PDF)
-    assert time.thread_time() - begin < 0.3
+    costs = []
+    for _ in range(3):
+        begin = time.thread_time()
+        check_active_content(io.BytesIO(data), PDF)
+        costs.append(time.thread_time() - begin)
+    assert min(costs) < 0.3, costs
