@@ -18,9 +18,10 @@ arrives) instead of one burst. It is the same parser, handlers, limits and error
 :class:`StreamedASGIRequest` and :class:`StreamedMultiPartParser` hand out its outcome,
 and raise its error (``MultiPartParserError`` and the others) where the parser would have.
 
-Consequences: on such a request ``request.body`` is not available (Django raises
-``RawPostDataException``, as after reading ``request.POST``), and ``request.upload_handlers``
+Consequences: on such a request the raw body is gone (``request.body`` is empty, or refused
+as too large like any body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``), and the upload handlers
 are the settings' ``FILE_UPLOAD_HANDLERS`` (a view cannot swap them any more; none does).
+Each such upload has a parser thread while its body arrives.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import asyncio
 import io
 import queue
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.handlers.asgi import ASGIRequest
@@ -38,6 +40,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
+
+from referral_hub.vault.storage import IterableReader
 
 QUEUED_PIECES = 32
 """Body pieces (up to 64 KiB each from uvicorn) received but not yet parsed; past it the
@@ -50,33 +54,15 @@ class _Aborted(Exception):
     """The request ended before its body did (client gone, size limit)."""
 
 
-class _Pipe(io.RawIOBase):
-    """The parser thread's side: reads block until the next piece arrives."""
-
-    def __init__(self, pieces: queue.Queue[bytes | BaseException]) -> None:
-        super().__init__()
-        self._pieces = pieces
-        self._pending = memoryview(b"")
-        self._ended = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            if self._ended:
-                return 0
-            piece = self._pieces.get()
-            if isinstance(piece, BaseException):
-                raise piece
-            if piece is _END:
-                self._ended = True
-                return 0
-            self._pending = memoryview(piece)
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
+def _queued(pieces: queue.Queue[bytes | BaseException]) -> Iterator[bytes]:
+    """The parser thread's side: each piece as it arrives (blocking until then)."""
+    while True:
+        piece = pieces.get()
+        if isinstance(piece, BaseException):
+            raise piece
+        if piece is _END:
+            return
+        yield piece
 
 
 class StreamedMultipart:
@@ -104,7 +90,8 @@ class StreamedMultipart:
 
     def _parse(self, meta: dict[str, Any], encoding: str | None) -> None:
         try:
-            parser = MultiPartParser_(meta, _Pipe(self._pieces), self._handlers, encoding)
+            reader = IterableReader(_queued(self._pieces))
+            parser = MultiPartParser_(meta, reader, self._handlers, encoding)
             self.post, self.files = parser.parse()
         except BaseException as exc:  # handed to the request, raised where Django would
             self.error = exc
@@ -167,6 +154,7 @@ class StreamedASGIRequest(ASGIRequest):
     one (errors are raised, and marked, exactly as Django's own parse would)."""
 
     streamed: StreamedMultipart | None = None
+    streamed_taken = False
 
     def __init__(self, scope: dict[str, Any], body_file: Any) -> None:
         super().__init__(scope, body_file)
@@ -174,10 +162,14 @@ class StreamedASGIRequest(ASGIRequest):
             self.streamed = body_file.streamed
 
     def parse_file_upload(self, META: Any, post_data: Any) -> Any:  # noqa: N803 - Django's name
-        if self.streamed is not None:
-            self._read_started = True  # as Django's parse, which reads the body, leaves it
-            return self.streamed.result()
-        return super().parse_file_upload(META, post_data)
+        if self.streamed is None:
+            return super().parse_file_upload(META, post_data)
+        if self.streamed_taken:
+            # Asked again after an error Django does not mark (too many fields): Django finds
+            # the body read and gives empty data; so does this.
+            return QueryDict(encoding=self.encoding), MultiValueDict()
+        self.streamed_taken = True
+        return self.streamed.result()
 
 
 class StreamedMultiPartParser(MultiPartParser):

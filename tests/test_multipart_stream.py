@@ -22,6 +22,7 @@ from referral_hub.directory.tokens import create_token
 from referral_hub.http_handler import SingleHopASGIHandler, get_http_application
 from referral_hub.multipart_stream import StreamedASGIRequest, StreamedBody
 from referral_hub.vault.uploads import SealedUploadedFile
+from tests.asgi_scopes import http_scope
 from tests.handoffs import test_attachments_api as attachments_api
 from tests.inbox.sockets import run_async
 
@@ -47,24 +48,14 @@ def multipart(parts: list[tuple[str, str | None, bytes]], boundary: str = BOUNDA
 
 
 def scope(path: str, body_length: int, headers: list[tuple[bytes, bytes]] = ()) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [
-            (b"host", b"testserver"),
+    return http_scope(
+        path,
+        [
             (b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode()),
             (b"content-length", str(body_length).encode()),
             *headers,
         ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    )
 
 
 async def post(app, path: str, body: bytes, token: str, content_type: str | None = None):

@@ -95,8 +95,9 @@ class _MeteredSource:
         return self.hasher.hexdigest()
 
 
-class _IterableReader(io.RawIOBase):
-    """A read-only, non-seekable file over an iterator of byte strings."""
+class IterableReader(io.RawIOBase):
+    """A read-only, non-seekable file over an iterator of byte strings (what the iterator
+    raises, a read raises)."""
 
     def __init__(self, pieces: Iterable[bytes]) -> None:
         super().__init__()
@@ -124,7 +125,7 @@ class _StreamedFile(File):
 
     def __init__(self, pieces: Iterable[bytes], name: str) -> None:
         self._pieces = iter(pieces)
-        super().__init__(io.BufferedReader(_IterableReader(self._pieces), READ_SIZE), name=name)
+        super().__init__(io.BufferedReader(IterableReader(self._pieces), READ_SIZE), name=name)
 
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
         return self._pieces
