@@ -41,7 +41,7 @@ from django.utils.datastructures import MultiValueDict
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
-from referral_hub.vault.storage import IterableReader
+from referral_hub.vault.stream import IterableReader
 
 QUEUED_PIECES = 32
 """Body pieces (up to 64 KiB each from uvicorn) received but not yet parsed; past it the

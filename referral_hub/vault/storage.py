@@ -19,7 +19,6 @@ import io
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -31,6 +30,7 @@ from referral_hub.vault.models import DataKey
 from referral_hub.vault.s3 import open_object_stream
 from referral_hub.vault.stream import (
     DEFAULT_CHUNK_SIZE,
+    IterableReader,
     Readable,
     decrypt_stream,
     encrypt_stream,
@@ -93,30 +93,6 @@ class _MeteredSource:
             assert self.known_sha256 is not None
             return self.known_sha256
         return self.hasher.hexdigest()
-
-
-class IterableReader(io.RawIOBase):
-    """A read-only, non-seekable file over an iterator of byte strings (what the iterator
-    raises, a read raises)."""
-
-    def __init__(self, pieces: Iterable[bytes]) -> None:
-        super().__init__()
-        self._pieces = iter(pieces)
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            piece = next(self._pieces, None)
-            if piece is None:
-                return 0
-            self._pending = memoryview(piece)
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
 
 
 class _StreamedFile(File):
