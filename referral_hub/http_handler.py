@@ -21,6 +21,7 @@ disk as plaintext, even by a worker killed mid-upload.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import re
@@ -32,19 +33,34 @@ from django.conf import settings
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
 
+from referral_hub.multipart_stream import StreamedASGIRequest, StreamedBody, StreamedMultipart
 from referral_hub.vault.uploads import SPOOL_CHUNK, SealedSpool
+
+_SCOPE: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("asgi_scope")
 
 
 class SingleHopASGIHandler(ASGIHandler):
+    request_class = StreamedASGIRequest
+
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
         self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
 
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        token = _SCOPE.set(scope)  # for read_body, which Django calls without it
+        try:
+            await super().handle(scope, receive, send)
+        finally:
+            _SCOPE.reset(token)
+
     async def read_body(self, receive: Any) -> Any:
-        """The request body as a readable, seekable file: in memory up to
-        ``FILE_UPLOAD_MAX_MEMORY_SIZE``, then sealed on disk (never plaintext)."""
+        """The request body as a readable file: in memory up to
+        ``FILE_UPLOAD_MAX_MEMORY_SIZE``; past it a multipart POST is parsed as it arrives
+        (:mod:`referral_hub.multipart_stream`: files go straight into sealed spools, the raw
+        body is not kept) and any other body is sealed on disk (never plaintext)."""
         memory = io.BytesIO()
         spool: SealedSpool | None = None
+        streamed: StreamedMultipart | None = None
         limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
         try:
             while True:
@@ -52,11 +68,17 @@ class SingleHopASGIHandler(ASGIHandler):
                 if message["type"] == "http.disconnect":
                     raise RequestAborted()  # early client disconnect
                 chunk = message.get("body", b"")
-                if spool is None and memory.tell() + len(chunk) > limit:
-                    spool = SealedSpool(settings.FILE_UPLOAD_TEMP_DIR)
-                    spool.append(memory.getvalue())
+                if spool is None and streamed is None and memory.tell() + len(chunk) > limit:
+                    streamed = self._streamed_multipart()
+                    if streamed is not None:
+                        await streamed.feed(memory.getvalue())
+                    else:
+                        spool = SealedSpool(settings.FILE_UPLOAD_TEMP_DIR)
+                        spool.append(memory.getvalue())
                     memory = io.BytesIO()
-                if spool is not None:
+                if streamed is not None:
+                    await streamed.feed(chunk)
+                elif spool is not None:
                     spool.append(chunk)
                 else:
                     memory.write(chunk)
@@ -65,12 +87,31 @@ class SingleHopASGIHandler(ASGIHandler):
         except BaseException:
             if spool is not None:
                 spool.close()
+            if streamed is not None:
+                await streamed.abort()
             raise
+        if streamed is not None:
+            await streamed.finish()
+            return StreamedBody(streamed)
         if spool is None:
             memory.seek(0)
             return memory
         spool.seal()
         return io.BufferedReader(spool, SPOOL_CHUNK)
+
+    def _streamed_multipart(self) -> StreamedMultipart | None:
+        """A parser for this request's body if it is a multipart POST, else None."""
+        scope = _SCOPE.get(None)
+        if scope is None or scope.get("method") != "POST":
+            return None
+        try:
+            # The request as Django will build it: its META, encoding and upload handlers.
+            probe = self.request_class(scope, io.BytesIO())
+        except Exception:  # Django answers the same error once the body is read
+            return None
+        if probe.content_type != "multipart/form-data":
+            return None
+        return StreamedMultipart(probe)
 
 
 def get_http_application() -> BodyLimitMiddleware:

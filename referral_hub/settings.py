@@ -287,7 +287,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "referral_hub.json_parser.StrictJSONParser",
-        "rest_framework.parsers.MultiPartParser",
+        "referral_hub.multipart_stream.StreamedMultiPartParser",
     ],
 }
 SPECTACULAR_SETTINGS = {

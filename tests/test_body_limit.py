@@ -12,25 +12,14 @@ from asgiref.testing import ApplicationCommunicator
 
 from referral_hub.audit.models import AuditEvent
 from referral_hub.http_handler import get_http_application
+from tests.asgi_scopes import http_scope
 from tests.inbox.sockets import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    return http_scope(path, headers)
 
 
 async def _answer(communicator: ApplicationCommunicator) -> tuple[int, dict, bytes]:

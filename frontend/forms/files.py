@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from referral_hub.vault.active_content import accepted_content_type
 from referral_hub.vault.errors import ContentTypeRefused
+from referral_hub.vault.staging import accepted_upload_type
 
 ACCEPT = "application/pdf,image/jpeg,image/png,image/tiff,image/heic,.pdf,.jpg,.jpeg,.png,.tif,.tiff,.heic"
 MAX_FILES = 10
@@ -32,7 +32,7 @@ def check_upload(upload: UploadedFile) -> None:
             params={"name": upload.name, "mib": limit // (1024 * 1024)},
         )
     try:
-        accepted_content_type(upload)  # type: ignore[arg-type]
+        accepted_upload_type(upload)
     except ContentTypeRefused as refused:
         if refused.code == "empty_file":
             raise forms.ValidationError(

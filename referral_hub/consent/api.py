@@ -7,7 +7,6 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +27,7 @@ from referral_hub.consent.models import Consent, LegalBasis, Resident, Signatory
 from referral_hub.consent.refusals import require_allowed
 from referral_hub.directory.actors import Actor
 from referral_hub.idempotency.api import idempotent
+from referral_hub.multipart_stream import StreamedMultiPartParser
 from referral_hub.resident_texts.languages import choices as resident_language_choices
 
 
@@ -299,7 +299,7 @@ class EvidenceIn(serializers.Serializer):
     request={"multipart/form-data": EvidenceIn}, responses={201: EvidenceOut}, tags=["consents"]
 )
 @api_view(["POST"])
-@parser_classes([MultiPartParser])
+@parser_classes([StreamedMultiPartParser])
 @idempotent("consents.evidence")
 def consent_evidence(request: Request, consent_id: int) -> Response:
     """Attach the scanned signed form (multipart field ``file``); stored encrypted."""

@@ -32,7 +32,6 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -49,6 +48,7 @@ from referral_hub.handoffs.errors import InvalidTransition, NotFound
 from referral_hub.handoffs.models import Attachment, ConnectSheet, Status
 from referral_hub.handoffs.selectors import facts_of
 from referral_hub.idempotency.api import idempotent
+from referral_hub.multipart_stream import StreamedMultiPartParser
 from referral_hub.vault.errors import IntegrityFailure, KeyUnavailable, Shredded
 from referral_hub.vault.staging import Observer, stage_upload
 from referral_hub.vault.storage import open_decrypted, verify_encrypted
@@ -234,7 +234,7 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
     tags=["sheets"],
 )
 @api_view(["POST"])
-@parser_classes([MultiPartParser])
+@parser_classes([StreamedMultiPartParser])
 @idempotent("sheets.attachments")
 def sheet_attachments(request: Request, sheet_id: int) -> Response:
     """Attach a file (multipart field ``file``); it is stored encrypted."""

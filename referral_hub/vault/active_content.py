@@ -34,12 +34,27 @@ ACTIVE_NAMES = frozenset(
     {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"AA"}
 )
 # A PDF name: "/" and up to 127 regular characters (PDF 32000-1, 7.3.5), escapes included.
-_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]{1,127})")
+_REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
+_DELIMITER = rb"[\x00\t\n\x0c\r ()<>\[\]{}/%]"
+# Only the names that can decode to an active one: spelt plainly (followed by a delimiter or
+# the end) or holding a #xx escape. Random bytes hold a name every ~300 bytes; looking at each
+# in Python took ~0.1 s per 20 MiB, this takes ~0.03 s.
+_CANDIDATE = re.compile(
+    rb"/(?=" + _REGULAR + rb"*#|(?:"
+    + b"|".join(re.escape(name) for name in sorted(ACTIVE_NAMES, key=len, reverse=True))
+    + rb")(?:" + _DELIMITER + rb"|\Z))(" + _REGULAR + rb"{1,127})"
+)  # fmt: skip
 _NAME_SPAN = 1 + 127 * 3  # the longest name with every character written as #xx
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_HTML = re.compile(rb"<(?:script|html|iframe|body|object|embed)[\s>/]|javascript:", re.IGNORECASE)
+# Matched against lower-cased bytes (``bytes.lower`` is ASCII-only, like ``re.IGNORECASE`` on
+# bytes): a pattern that starts with a literal lets ``re`` skip ahead instead of trying every
+# position (the case-insensitive alternation took ~0.3 s per 20 MiB, this ~0.02 s).
+_HTML_TAG = re.compile(rb"<(?:script|html|iframe|body|object|embed)[\s>/]")
+_HTML_SCHEME = b"javascript:"
 _HTML_SPAN = 16
-_STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
+# "stream" not preceded by a letter, then an end of line; the look-behind comes after the
+# literal so that ``re`` searches for the literal first (~50 times faster on binary data).
+_STREAM = re.compile(rb"stream(?<![A-Za-z]stream)(?:\r\n|\n|\r)")
 _ENDSTREAM = b"endstream"
 
 
@@ -57,7 +72,7 @@ def _unescape(name: bytes) -> bytes:
 
 def _check_names(data: bytes, *, upto: int) -> None:
     """Refuse when a complete active name ends before ``upto`` (later ones are seen again)."""
-    for match in _NAME.finditer(data):
+    for match in _CANDIDATE.finditer(data):
         if match.end() >= upto:
             return
         name = _unescape(match.group(1))
@@ -170,7 +185,8 @@ class _PdfScanner:
 
 
 def _check_html(data: bytes) -> None:
-    if _HTML.search(data):
+    lowered = data.lower()
+    if _HTML_SCHEME in lowered or _HTML_TAG.search(lowered):
         raise ActiveContent("HTML or a script (a file that also reads as a web page)")
 
 
@@ -179,18 +195,33 @@ def check_active_content(fileobj: BinaryIO, content_type: str) -> None:
     ``ContentTypeRefused`` with code ``active_content``) for the content described above."""
     position = fileobj.tell()
     fileobj.seek(0)
-    pdf = _PdfScanner() if content_type == PDF else None
-    html_tail = b""
+    scan = ActiveContentScan(content_type)
     try:
         for chunk in _chunks(fileobj):
-            _check_html(html_tail + chunk)
-            html_tail = chunk[-_HTML_SPAN:]
-            if pdf is not None:
-                pdf.feed(chunk)
-        if pdf is not None:
-            pdf.feed(b"", final=True)
+            scan.feed(chunk)
+        scan.finish()
     finally:
         fileobj.seek(position)
+
+
+class ActiveContentScan:
+    """:func:`check_active_content` fed piece by piece, for a file that is still arriving
+    (``referral_hub.vault.uploads``). :meth:`feed` and :meth:`finish` raise ``ActiveContent``.
+    Fed the ``CHUNK``-sized pieces ``check_active_content`` reads, it decides identically."""
+
+    def __init__(self, content_type: str) -> None:
+        self.pdf = _PdfScanner() if content_type == PDF else None
+        self.html_tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        _check_html(self.html_tail + chunk)
+        self.html_tail = (self.html_tail + chunk[-_HTML_SPAN:])[-_HTML_SPAN:]
+        if self.pdf is not None:
+            self.pdf.feed(chunk)
+
+    def finish(self) -> None:
+        if self.pdf is not None:
+            self.pdf.feed(b"", final=True)
 
 
 def accepted_content_type(fileobj: BinaryIO) -> str:

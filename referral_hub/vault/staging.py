@@ -26,6 +26,7 @@ from referral_hub.vault.filenames import sanitize_filename
 from referral_hub.vault.keys import new_data_key
 from referral_hub.vault.models import DataKey
 from referral_hub.vault.storage import StoredBlob, delete_stored, store_encrypted
+from referral_hub.vault.uploads import ArrivalFacts, SealedUploadedFile
 
 # A content check: sees each plaintext piece once, in order; raises to refuse the file.
 Observer = Callable[[bytes], None]
@@ -69,6 +70,21 @@ class StagedUpload:
             raise
 
 
+def _arrival(upload: UploadedFile) -> ArrivalFacts | None:
+    return upload.arrival if isinstance(upload, SealedUploadedFile) else None
+
+
+def accepted_upload_type(upload: UploadedFile) -> str:
+    """The upload's type from its bytes, once it is known to carry no active content
+    (``active_content.accepted_content_type``): learnt while a spooled upload arrived
+    (``vault.uploads.ArrivalFacts``), else by one streaming pass over the file. Raises
+    ``ContentTypeRefused`` (``empty_file``, ``content_type_refused``, ``active_content``)."""
+    arrival = _arrival(upload)
+    if arrival is not None:
+        return arrival.accepted_content_type()
+    return accepted_content_type(upload)  # type: ignore[arg-type]
+
+
 def stage_upload(
     upload: UploadedFile, *, max_bytes: int, observe: Observer | None = None
 ) -> StagedUpload:
@@ -81,13 +97,19 @@ def stage_upload(
     whatever ``observe`` raises (nothing stored)."""
     if upload.size is not None and upload.size > max_bytes:
         raise AttachmentTooLarge(max_bytes)
-    # The type from the bytes, and no active content (one streaming pass before encryption).
-    content_type = accepted_content_type(upload)  # type: ignore[arg-type]
+    content_type = accepted_upload_type(upload)
+    arrival = _arrival(upload)
     filename = sanitize_filename(upload.name or "", content_type=content_type)
     data_key = new_data_key()
     try:
         upload.seek(0)
-        blob = store_encrypted(upload, data_key, max_bytes=max_bytes, observe=observe)  # type: ignore[arg-type]
+        blob = store_encrypted(
+            upload,  # type: ignore[arg-type]
+            data_key,
+            max_bytes=max_bytes,
+            observe=observe,
+            sha256=arrival.sha256 if arrival is not None else None,
+        )
     except BaseException:
         with contextlib.suppress(Exception):
             DataKey.objects.filter(pk=data_key.pk).delete()

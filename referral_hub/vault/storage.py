@@ -19,7 +19,6 @@ import io
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -31,6 +30,7 @@ from referral_hub.vault.models import DataKey
 from referral_hub.vault.s3 import open_object_stream
 from referral_hub.vault.stream import (
     DEFAULT_CHUNK_SIZE,
+    IterableReader,
     Readable,
     decrypt_stream,
     encrypt_stream,
@@ -64,46 +64,35 @@ class _MeteredSource:
     ``observe`` (which may raise to refuse the file)."""
 
     def __init__(
-        self, source: Readable, max_bytes: int, observe: Callable[[bytes], None] | None = None
+        self,
+        source: Readable,
+        max_bytes: int,
+        observe: Callable[[bytes], None] | None = None,
+        sha256: str | None = None,
     ) -> None:
         self.source = source
         self.max_bytes = max_bytes
         self.observe = observe
         self.size = 0
-        self.sha256 = hashlib.sha256()
+        self.known_sha256 = sha256
+        self.hasher = None if sha256 is not None else hashlib.sha256()
 
     def read(self, size: int = -1, /) -> bytes:
         data = self.source.read(size)
         self.size += len(data)
         if self.size > self.max_bytes:
             raise AttachmentTooLarge(self.max_bytes)
-        self.sha256.update(data)
+        if self.hasher is not None:
+            self.hasher.update(data)
         if self.observe is not None:
             self.observe(data)
         return data
 
-
-class _IterableReader(io.RawIOBase):
-    """A read-only, non-seekable file over an iterator of byte strings."""
-
-    def __init__(self, pieces: Iterable[bytes]) -> None:
-        super().__init__()
-        self._pieces = iter(pieces)
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            piece = next(self._pieces, None)
-            if piece is None:
-                return 0
-            self._pending = memoryview(piece)
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
+    def hexdigest(self) -> str:
+        if self.hasher is None:
+            assert self.known_sha256 is not None
+            return self.known_sha256
+        return self.hasher.hexdigest()
 
 
 class _StreamedFile(File):
@@ -112,7 +101,7 @@ class _StreamedFile(File):
 
     def __init__(self, pieces: Iterable[bytes], name: str) -> None:
         self._pieces = iter(pieces)
-        super().__init__(io.BufferedReader(_IterableReader(self._pieces), READ_SIZE), name=name)
+        super().__init__(io.BufferedReader(IterableReader(self._pieces), READ_SIZE), name=name)
 
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
         return self._pieces
@@ -130,15 +119,18 @@ def store_encrypted(
     max_bytes: int,
     storage: Storage | None = None,
     observe: Callable[[bytes], None] | None = None,
+    sha256: str | None = None,
 ) -> StoredBlob:
     """Encrypt ``fileobj`` under ``data_key`` into storage; return name, size and SHA-256
     of the plaintext. Raises ``AttachmentTooLarge`` (nothing kept) past ``max_bytes``.
 
     ``observe`` sees every plaintext piece once, in order, as it goes to the encryptor (a
     content check can run in the same pass); whatever it raises aborts the store, nothing kept.
+    ``sha256``: the plaintext's digest (hex) when already known (computed as the upload
+    arrived, ``vault.uploads.ArrivalFacts``); it is then not computed again.
     """
     storage = storage or attachment_storage()
-    source = _MeteredSource(fileobj, max_bytes, observe)
+    source = _MeteredSource(fileobj, max_bytes, observe, sha256)
     if getattr(settings, "VAULT_ENCRYPT_ATTACHMENTS", True):
         name = _new_name(ENCRYPTED_SUFFIX)
         pieces: Iterable[bytes] = encrypt_stream(
@@ -153,7 +145,7 @@ def store_encrypted(
     except BaseException:
         _delete_quietly(storage, name)
         raise
-    return StoredBlob(name=saved_name, size=source.size, sha256=source.sha256.hexdigest())
+    return StoredBlob(name=saved_name, size=source.size, sha256=source.hexdigest())
 
 
 def open_decrypted(

@@ -21,10 +21,11 @@ damaged file run ``verify_stream`` over it first.
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -197,3 +198,27 @@ def verify_stream(source: Readable, key: bytes, *, key_id: bytes) -> int:
             raise _chunk_failure(index) from exc
         total += size
     return total
+
+
+class IterableReader(io.RawIOBase):
+    """A read-only, non-seekable file over an iterator of byte strings (what the iterator
+    raises, a read raises)."""
+
+    def __init__(self, pieces: Iterable[bytes]) -> None:
+        super().__init__()
+        self._pieces = iter(pieces)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._pending = memoryview(piece)
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count

@@ -11,6 +11,12 @@ a crash the disk holds, at most, ciphertext whose key died with the process.
 The view gets a :class:`SealedUploadedFile`: an ordinary seekable ``UploadedFile`` that
 decrypts on read, so content sniffing and the vault's encryptor read it as before.
 
+While a file part arrives, the handler also learns what :func:`~referral_hub.vault.staging.
+stage_upload` would otherwise find out by reading the whole file twice after the body is in
+(issue 14: that burst of CPU stalls the worker's other requests): the SHA-256, the sniffed
+type and the active-content verdict (:class:`ArrivalCheck`, in the same ``CHUNK`` pieces, so
+the verdict is identical). The file carries them as ``arrival`` (:class:`ArrivalFacts`).
+
 The handler also keeps the size limit: past ``ATTACHMENT_MAX_BYTES`` (+1, so the file still
 reads as too large) it stops spooling and only counts, so a body without ``Content-Length``
 cannot fill the disk; ``size`` reports the full count and the services refuse the file.
@@ -18,14 +24,20 @@ cannot fill the disk; ``size`` reports the full count and the services refuse th
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+
+from referral_hub.vault.active_content import CHUNK, ActiveContentScan
+from referral_hub.vault.content_types import detect_content_type
+from referral_hub.vault.errors import ContentTypeRefused
 
 SPOOL_CHUNK = 64 * 1024
 _TAG = 16
@@ -120,9 +132,74 @@ class SealedSpool(io.RawIOBase):
         super().close()
 
 
+@dataclass(frozen=True)
+class ArrivalFacts:
+    """What reading a spooled file would tell: ``sha256`` (hex) of the bytes kept, and either
+    the accepted ``content_type`` or the ``refusal`` (``ContentTypeRefused``: ``empty_file``,
+    ``content_type_refused`` or ``active_content``)."""
+
+    sha256: str
+    content_type: str | None
+    refusal: ContentTypeRefused | None
+
+    def accepted_content_type(self) -> str:
+        """The type, as ``active_content.accepted_content_type`` gives it; raises the refusal."""
+        if self.refusal is not None:
+            raise self.refusal
+        assert self.content_type is not None
+        return self.content_type
+
+
+class ArrivalCheck:
+    """``accepted_content_type`` and a SHA-256 over a file fed piece by piece as it arrives.
+
+    Pieces are regrouped into the ``CHUNK``-sized reads the file-based check makes, so the
+    type (from the first bytes) and the active-content verdict are the ones it would give.
+    After a refusal only the hash goes on."""
+
+    def __init__(self) -> None:
+        self._sha256 = hashlib.sha256()
+        self._pending = bytearray()
+        self._scan: ActiveContentScan | None = None
+        self._content_type: str | None = None
+        self._refusal: ContentTypeRefused | None = None
+
+    def feed(self, data: bytes) -> None:
+        self._sha256.update(data)
+        if self._refusal is not None:
+            return
+        self._pending += data
+        while len(self._pending) >= CHUNK:
+            chunk = bytes(self._pending[:CHUNK])
+            del self._pending[:CHUNK]
+            self._check(chunk)
+
+    def finish(self) -> ArrivalFacts:
+        if self._refusal is None:
+            if self._pending or self._scan is None:
+                self._check(bytes(self._pending))
+            self._pending.clear()
+            if self._refusal is None and self._scan is not None:
+                try:
+                    self._scan.finish()
+                except ContentTypeRefused as exc:
+                    self._refusal = exc
+        return ArrivalFacts(self._sha256.hexdigest(), self._content_type, self._refusal)
+
+    def _check(self, chunk: bytes) -> None:
+        try:
+            if self._scan is None:  # the first chunk: the type from its first bytes
+                self._content_type = detect_content_type(io.BytesIO(chunk))
+                self._scan = ActiveContentScan(self._content_type)
+            self._scan.feed(chunk)
+        except ContentTypeRefused as exc:
+            self._refusal = exc
+
+
 class SealedUploadedFile(UploadedFile):
     """An uploaded file whose bytes live sealed in a :class:`SealedSpool`; reads give
-    plaintext. There is no ``temporary_file_path()``: no path holds the plaintext."""
+    plaintext. There is no ``temporary_file_path()``: no path holds the plaintext.
+    ``arrival``: the facts learnt while it arrived (None when made otherwise)."""
 
     def __init__(
         self,
@@ -132,7 +209,9 @@ class SealedUploadedFile(UploadedFile):
         size: int,
         charset: str | None,
         content_type_extra: dict[str, Any] | None = None,
+        arrival: ArrivalFacts | None = None,
     ) -> None:
+        self.arrival = arrival
         super().__init__(
             io.BufferedReader(spool, SPOOL_CHUNK),
             name,
@@ -158,6 +237,7 @@ class SealedSpoolUploadHandler(FileUploadHandler):
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.spool = SealedSpool(settings.FILE_UPLOAD_TEMP_DIR)
+        self.check = ArrivalCheck()
         self.received = 0
         self.limit = spool_limit()
 
@@ -165,7 +245,9 @@ class SealedSpoolUploadHandler(FileUploadHandler):
         assert self.spool is not None
         room = self.limit - self.spool.size
         if room > 0:
-            self.spool.append(raw_data[:room])
+            kept = raw_data[:room]
+            self.spool.append(kept)
+            self.check.feed(kept)
         self.received += len(raw_data)
         return None
 
@@ -180,6 +262,7 @@ class SealedSpoolUploadHandler(FileUploadHandler):
             file_size,
             self.charset,
             self.content_type_extra,
+            arrival=self.check.finish(),
         )
 
     def upload_interrupted(self) -> None:
