@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.db.backends.signals import connection_created
@@ -36,6 +38,50 @@ def _allow_audit_truncate(sender, connection, **kwargs) -> None:
 connection_created.connect(_allow_audit_truncate, dispatch_uid="tests_allow_audit_truncate")
 
 
+def _tables_with_rows(connection: Any, tables: list[str]) -> list[str]:
+    """Those of ``tables`` that hold at least one row (one query)."""
+    quote = connection.ops.quote_name
+    probes = " UNION ALL ".join(
+        f"SELECT '{name.replace(chr(39), chr(39) * 2)}' WHERE EXISTS (SELECT 1 FROM {quote(name)})"
+        for name in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(probes)
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_only_tables_with_rows() -> Any:
+    """Transactional tests (``transaction=True``) end with Django's flush, one TRUNCATE of every
+    table. On PostgreSQL a TRUNCATE gives each table and index a new file, so it costs about the
+    same whether a table holds rows or not, and the suite flushed ~100 tables after each of ~190
+    tests. The flush here truncates only the tables that hold rows, CASCADE reaching the (empty)
+    tables that reference them: every table is empty afterwards, as before. A flush that resets
+    sequences keeps Django's own statement."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(
+        self: Any,
+        style: Any,
+        tables: Any,
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        if reset_sequences or not tables:
+            return original(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        written = _tables_with_rows(self.connection, list(tables))
+        return original(self, style, written, reset_sequences=False, allow_cascade=True)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """DRF's per-address sign-in throttle counts in the (in-process) cache: each test starts
@@ -43,3 +89,48 @@ def _fresh_rate_limits():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# --- parallel runs (pytest-xdist, ``-n auto --dist loadscope`` in scripts/test.sh) ----------------
+
+# The authorisation matrix is half of the suite's tests: one work unit per role, so that both
+# workers share it. Its module-scoped world is then built once per role instead of once.
+MATRIX_CELLS = "tests/test_authorization_matrix.py::test_cell["
+# The browser tests share one seeded server and one Chromium per worker process: one unit, so
+# only one worker pays for them.
+BROWSER_TESTS = "tests/e2e/"
+# Units that take longest start first (browser tests, then the stateful relationship property):
+# started last, a long unit would leave the other workers idle at the end. The rest follow
+# xdist's own order for loadscope (most tests first).
+LONG_UNITS = (BROWSER_TESTS, "tests/consent/test_relationship_hypothesis.py")
+
+
+def work_unit(nodeid: str) -> str:
+    """The xdist work unit of a test: its module (as ``--dist loadscope``: module-scoped data is
+    seeded once), except the matrix cells (one unit per role) and the browser tests (one)."""
+    if nodeid.startswith(BROWSER_TESTS):
+        return BROWSER_TESTS
+    if nodeid.startswith(MATRIX_CELLS):
+        role = nodeid.rsplit("-", 1)[1].rstrip("]")
+        return f"{MATRIX_CELLS}{role}]"
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` with the work units of ``work_unit``, ``LONG_UNITS`` first."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduler(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            for unit in reversed(LONG_UNITS):
+                if unit in self.workqueue:
+                    self.workqueue.move_to_end(unit, last=False)
+            super()._assign_work_unit(node)
+
+    return Scheduler(config, log)
