@@ -96,24 +96,33 @@ def _fresh_rate_limits():
 # The authorisation matrix is half of the suite's tests: one work unit per role, so that both
 # workers share it. Its module-scoped world is then built once per role instead of once.
 MATRIX_CELLS = "tests/test_authorization_matrix.py::test_cell["
-# The browser tests share one seeded server and one Chromium per worker process: one unit, so
-# only one worker pays for them.
+# The browser tests share one seeded server and one Chromium (package-scoped fixtures in
+# tests/e2e/conftest.py, stopped when a worker moves on: Playwright's event loop must not outlive
+# them, or Django refuses synchronous queries in the tests that follow): one unit, so only one
+# worker seeds that server. The idle-timeout test brings its own server: a unit of its own.
 BROWSER_TESTS = "tests/e2e/"
-# Units that take longest start first (browser tests, then the stateful relationship property):
-# started last, a long unit would leave the other workers idle at the end. The rest follow
-# xdist's own order for loadscope (most tests first).
-LONG_UNITS = (BROWSER_TESTS, "tests/consent/test_relationship_hypothesis.py")
+OWN_SERVER_BROWSER_TESTS = ("tests/e2e/test_idle_timeout.py",)
+# Units that take longest start first (the browser tests, then the stateful relationship
+# property): started last, a long unit would leave the other workers idle at the end. The rest
+# follow xdist's own order for loadscope (most tests first).
+LONG_UNITS = (
+    BROWSER_TESTS,
+    *OWN_SERVER_BROWSER_TESTS,
+    "tests/consent/test_relationship_hypothesis.py",
+)
 
 
 def work_unit(nodeid: str) -> str:
     """The xdist work unit of a test: its module (as ``--dist loadscope``: module-scoped data is
-    seeded once), except the matrix cells (one unit per role) and the browser tests (one)."""
-    if nodeid.startswith(BROWSER_TESTS):
+    seeded once), except the matrix cells (one unit per role) and the browser tests on the shared
+    server (one)."""
+    module = nodeid.split("::", 1)[0]
+    if nodeid.startswith(BROWSER_TESTS) and module not in OWN_SERVER_BROWSER_TESTS:
         return BROWSER_TESTS
     if nodeid.startswith(MATRIX_CELLS):
         role = nodeid.rsplit("-", 1)[1].rstrip("]")
         return f"{MATRIX_CELLS}{role}]"
-    return nodeid.split("::", 1)[0]
+    return module
 
 
 @pytest.hookimpl(optionalhook=True)
