@@ -102,13 +102,14 @@ MATRIX_CELLS = "tests/test_authorization_matrix.py::test_cell["
 # worker seeds that server. The idle-timeout test brings its own server: a unit of its own.
 BROWSER_TESTS = "tests/e2e/"
 OWN_SERVER_BROWSER_TESTS = ("tests/e2e/test_idle_timeout.py",)
-# Units that take longest start first (the browser tests, then the stateful relationship
-# property): started last, a long unit would leave the other workers idle at the end. The rest
-# follow xdist's own order for loadscope (most tests first).
+# Units that take longest start first (the browser tests, the stateful relationship property,
+# the API fuzzer): started last, a long unit would leave the other workers idle at the end. None
+# of them may hold transactional tests (see ``segments``).
 LONG_UNITS = (
     BROWSER_TESTS,
     *OWN_SERVER_BROWSER_TESTS,
     "tests/consent/test_relationship_hypothesis.py",
+    "tests/test_api_fuzz.py",
 )
 
 
@@ -125,21 +126,59 @@ def work_unit(nodeid: str) -> str:
     return module
 
 
+def segments(collection: list[str]) -> dict[str, int]:
+    """Node id -> its segment of pytest-django's order: 0 tests in a rolled-back transaction,
+    1 transactional tests, 2 tests without the database.
+
+    pytest-django runs transactional tests after all the others because their flush also empties
+    what migrations seeded (concerns, legal bases), which the others read. A worker must keep
+    that order on its own database, so work units never mix segments and are handed out
+    segment by segment. The collection is sorted by segment and, within one, by path (pytest
+    collects files in name order), so a segment starts where the path goes back."""
+    found: dict[str, int] = {}
+    segment, previous = 0, ""
+    for nodeid in collection:
+        path = nodeid.split("::", 1)[0]
+        if path < previous:
+            segment += 1
+        found[nodeid], previous = segment, path
+    return found
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadscope`` with the work units of ``work_unit``, ``LONG_UNITS`` first."""
+    """``--dist loadscope`` with the work units of ``work_unit`` within each of ``segments``:
+    ``LONG_UNITS`` first, then segment by segment, larger units first."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class Scheduler(LoadScopeScheduling):
+        segment_of: dict[str, int] = {}
+        ordered = False
+
+        def schedule(self) -> None:
+            if self.collection is None and self.collection_is_completed:
+                collection = next(iter(self.registered_collections.values()))
+                self.segment_of = segments(list(collection))
+            super().schedule()
+
         def _split_scope(self, nodeid: str) -> str:
-            return work_unit(nodeid)
+            return f"{self.segment_of.get(nodeid, 0)}:{work_unit(nodeid)}"
 
         def _assign_work_unit(self, node: Any) -> None:
-            for unit in reversed(LONG_UNITS):
-                if unit in self.workqueue:
-                    self.workqueue.move_to_end(unit, last=False)
+            if not self.ordered:
+                self.ordered = True
+                units = sorted(
+                    self.workqueue.items(),
+                    key=lambda item: (
+                        item[0].split(":", 1)[1] not in LONG_UNITS,
+                        int(item[0].split(":", 1)[0]),
+                        -len(item[1]),
+                    ),
+                )
+                self.workqueue.clear()
+                self.workqueue.update(units)
             super()._assign_work_unit(node)
 
     return Scheduler(config, log)
