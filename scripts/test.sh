@@ -29,8 +29,11 @@ echo "==> mypy (vault, audit, consent, inbox, handoffs: the files listed in pypr
 echo "==> migrations are up to date"
 DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python manage.py makemigrations --check --dry-run -v0
 echo "==> pytest (database: ${DATABASE_URL:-sqlite}, channel layer: ${REDIS_URL:-in-memory})"
+# One pytest-xdist worker per core, each with its own test database (test_<name>_gw0, ...) and
+# channel-layer prefix (tests/settings.py); work units as tests/conftest.py:work_unit groups them.
+# `-n 0` among the arguments runs everything in one process.
 set +e
-.venv/bin/pytest "$@"
+.venv/bin/pytest -n auto --dist loadscope "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then

@@ -44,3 +44,11 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405  (WhiteNoise warns when it is missing)
+
+# pytest-xdist (scripts/test.sh) runs the suite in several processes against one Redis. Redis
+# pub/sub channels are server-wide (a db index does not separate them) and every worker's test
+# database numbers users from 1, so each worker gets its own channel-layer prefix: a worker's
+# sockets never see the events another worker sends to "its" user 1.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER and "CONFIG" in CHANNEL_LAYERS["default"]:  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{_XDIST_WORKER}"  # noqa: F405

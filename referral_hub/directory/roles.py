@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db.models import Q
 
 from referral_hub.directory.models import Membership, Role
 
@@ -105,19 +106,22 @@ def place_label(user: User) -> str:
     return ",".join(sorted(set(parts)))
 
 
+def _permissions(dotted_names: Iterable[str]) -> list[Permission]:
+    """The permissions named ``app_label.codename``, in one query (none for no names)."""
+    wanted = Q(pk__in=[])
+    for dotted in dotted_names:
+        app_label, codename = dotted.split(".", 1)
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    return list(Permission.objects.filter(wanted))
+
+
 def sync_role_groups(user: AbstractBaseUser) -> None:
     """Mirror the user's roles into Django groups/permissions and admin access."""
     forget(user)
     roles = {p.role for p in places(user)}
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=f"role:{role}")
-        wanted = []
-        for dotted in perms:
-            app_label, codename = dotted.split(".", 1)
-            wanted.extend(
-                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            )
-        group.permissions.set(wanted)
+        group.permissions.set(_permissions(perms))
         if role in roles:
             user.groups.add(group)  # type: ignore[attr-defined]
         else:

@@ -48,13 +48,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 SERVER_ENV: dict[str, str] = {}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_manage(e2e_server: str) -> Callable[..., None]:
     """``e2e_manage("shell", "-c", code)``: a manage.py command on the server's database."""
     return lambda *args: manage(dict(SERVER_ENV), *args)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_server() -> Iterator[str]:
     """``http://localhost:<port>``: a freshly seeded Referral Hub on uvicorn."""
     data_dir = Path(tempfile.mkdtemp(prefix="referral-hub-e2e-"))
@@ -74,7 +74,7 @@ def e2e_server() -> Iterator[str]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -164,7 +164,7 @@ def wait_live(page: Any) -> None:
     page.locator("#live-status[data-state=live]").wait_for(timeout=5000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshot() -> Callable[[Any, str], None]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
@@ -174,7 +174,7 @@ def screenshot() -> Callable[[Any, str], None]:
     return take
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def check_a11y() -> Iterator[Callable[[Any, str], None]]:
     """Run axe-core on the page as it is now; serious or critical violations fail the test."""
     from axe_playwright_python.sync_playwright import Axe
@@ -196,6 +196,6 @@ def check_a11y() -> Iterator[Callable[[Any, str], None]]:
     yield check
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api(e2e_server: str) -> Callable[[str], Api]:
     return lambda username: Api(e2e_server, username, PASSWORD)
