@@ -20,6 +20,10 @@ fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! grep -qi "noto sans cjk" <<<"$(fc-list 2>/dev/null || true)"; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || true
 fi
+# pdftotext reads back the Japanese text of the PDFs the rights package test prints.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v pdftotext >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null 2>&1 || true
+fi
 
 echo "==> ruff"
 .venv/bin/ruff check .
