@@ -296,7 +296,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reads", type=int, default=150, help="timed reads per arm and round")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of the two arms")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="uvicorn worker processes (deployments run several)"
+    )
     parser.add_argument(
         "--upload-mbps",
         type=float,
