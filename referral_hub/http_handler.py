@@ -33,7 +33,12 @@ from django.conf import settings
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
 
-from referral_hub.multipart_stream import StreamedASGIRequest, StreamedBody, StreamedMultipart
+from referral_hub.multipart_stream import (
+    PARSES_ON_ARRIVAL_MAX,
+    StreamedASGIRequest,
+    StreamedBody,
+    StreamedMultipart,
+)
 from referral_hub.vault.uploads import SPOOL_CHUNK, SealedSpool
 
 _SCOPE: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("asgi_scope")
@@ -111,6 +116,8 @@ class SingleHopASGIHandler(ASGIHandler):
             return None
         if probe.content_type != "multipart/form-data":
             return None
+        if StreamedMultipart.active >= PARSES_ON_ARRIVAL_MAX:
+            return None  # sealed on disk, parsed after authentication (no thread held)
         return StreamedMultipart(probe)
 
 

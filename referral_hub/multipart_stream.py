@@ -21,7 +21,8 @@ and raise its error (``MultiPartParserError`` and the others) where the parser w
 Consequences: on such a request the raw body is gone (``request.body`` is empty, or refused
 as too large like any body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``), and the upload handlers
 are the settings' ``FILE_UPLOAD_HANDLERS`` (a view cannot swap them any more; none does).
-Each such upload has a parser thread while its body arrives.
+Each such upload has a parser thread while its body arrives, at most
+:data:`PARSES_ON_ARRIVAL_MAX` per process; beyond that a body is sealed on disk as before.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ from referral_hub.vault.stream import IterableReader
 QUEUED_PIECES = 32
 """Body pieces (up to 64 KiB each from uvicorn) received but not yet parsed; past it the
 receiving side waits, so a fast client does not fill the worker's memory."""
+
+PARSES_ON_ARRIVAL_MAX = 8
+"""Bodies parsed on arrival at once in one worker process (each holds a parser thread until
+its body is complete or its client leaves). Past it a large multipart body is sealed on disk
+as it arrives and parsed after the view's authentication, as before: slow or stalled uploads,
+anonymous ones included, cannot pile up threads."""
 
 _END = b""
 
@@ -72,7 +79,10 @@ class StreamedMultipart:
     handlers), :meth:`feed` it each piece, then ``await`` :meth:`finish` (or :meth:`abort`).
     Afterwards :meth:`result` gives ``(POST, FILES)`` or raises the parser's error."""
 
+    active = 0  # parses running in this process (read and written on the event loop only)
+
     def __init__(self, probe: ASGIRequest) -> None:
+        StreamedMultipart.active += 1
         self._pieces: queue.Queue[bytes | BaseException] = queue.Queue()
         self._loop = asyncio.get_running_loop()
         self._done: asyncio.Future[None] = self._loop.create_future()
@@ -102,6 +112,7 @@ class StreamedMultipart:
 
     def _settle(self) -> None:
         if not self._done.done():
+            StreamedMultipart.active -= 1
             self._done.set_result(None)
 
     async def feed(self, piece: bytes) -> None:

@@ -211,3 +211,54 @@ async def test_client_gone_mid_body_stops_the_parser(settings):
     while _parser_threads() and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
     assert _parser_threads() == []
+
+
+@run_async
+async def test_stalled_uploads_cannot_pile_up_parser_threads(settings, monkeypatch):
+    """Past the cap a large multipart body is sealed on disk as before (no thread held), and a
+    parse that ends, by completion or by its client leaving, frees its place."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    monkeypatch.setattr(http_handler, "PARSES_ON_ARRIVAL_MAX", 2)
+    body = multipart([("file", "scan.pdf", bytes(range(256)) * 40)])
+    the_scope = scope("/send/", len(body))
+    handler = SingleHopASGIHandler()
+    stalled = asyncio.Event()
+
+    def stalling_client():
+        sent = False
+
+        async def receive():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body[:2048], "more_body": True}
+            await stalled.wait()  # the client goes quiet, then leaves
+            return {"type": "http.disconnect"}
+
+        return receive
+
+    async def read(receive):
+        token = http_handler._SCOPE.set(the_scope)
+        try:
+            return await handler.read_body(receive)
+        finally:
+            http_handler._SCOPE.reset(token)
+
+    threads_before = threading.active_count()
+    stalls = [asyncio.create_task(read(stalling_client())) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    assert threading.active_count() == threads_before + 2
+
+    third = await _read(handler, the_scope, body)  # over the cap: sealed, parsed later
+    assert not isinstance(third, StreamedBody)
+    assert threading.active_count() == threads_before + 2
+    assert StreamedASGIRequest(the_scope, third).FILES["file"].size == 256 * 40
+    third.close()
+
+    stalled.set()
+    for task in stalls:
+        with pytest.raises(Exception):  # noqa: B017 - RequestAborted, as for any disconnect
+            await task
+    fourth = await _read(handler, the_scope, body)  # places freed: parsed on arrival again
+    assert isinstance(fourth, StreamedBody)
+    fourth.close()
