@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +19,7 @@ from referral_hub.vault.uploads import ArrivalCheck, SealedSpoolUploadHandler
 from tests.handoffs import test_active_pdf_content as active_pdf
 from tests.handoffs import test_attachments_api as attachments_api
 from tests.handoffs.test_attachments_api import client_for, upload
+from tests.vault.binary_data import random_pdf
 
 world = attachments_api.world
 storage_dir = attachments_api.storage_dir
@@ -33,7 +33,7 @@ FILES = {
     "JPEG/HTML polyglot": b"\xff\xd8\xff\xfe\x00\x20<html><script>" + b"\x00" * 100,
     "empty": b"",
     "unknown type": b"MZ\x90\x00" + b"\x00" * 200,
-    "random PDF over three chunks": b"%PDF-1.7\n" + os.urandom(3 * CHUNK + 123),
+    "random PDF over three chunks": random_pdf(3 * CHUNK + 132),
 }
 
 
@@ -75,7 +75,7 @@ def _spooled(data: bytes, piece: int = 65_536):
 
 @pytest.mark.django_db
 def test_stage_upload_of_a_spooled_file_reads_it_once(world, monkeypatch):
-    data = b"%PDF-1.7\n" + os.urandom(3 * CHUNK)
+    data = random_pdf(3 * CHUNK + 9, seed=23)
     spooled = _spooled(data)
 
     def no_second_pass(*args, **kwargs):
