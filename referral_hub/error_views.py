@@ -1,5 +1,5 @@
-"""Django's error views (``handler400``/``403``/``404``/``500`` in urls.py): JSON
-``{"code","detail"}`` under ``/api/``, the ordinary pages elsewhere.
+"""Django's error views (``handler400``/``403``/``404``/``500`` in urls.py, and
+``CSRF_FAILURE_VIEW``): JSON ``{"code","detail"}`` under ``/api/``, the ordinary pages elsewhere.
 
 These answer what never reaches a DRF view or escapes it: unknown routes, bodies Django itself
 refuses, and uncaught exceptions. An uncaught database or storage failure is answered as
@@ -13,6 +13,7 @@ import sys
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
 from referral_hub.api_errors import ApiError, error_body, infrastructure_error, with_retry_after
@@ -44,6 +45,21 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     if is_api(request):
         return _json("permission_denied", "この操作はできません。/ Permission denied.", 403)
     return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted without a valid CSRF token (an old tab whose session ended, a page kept
+    open across a sign-out, cookies blocked, or a forged cross-site post): 403, in the
+    project's own words and language, never Django's English debugging page. Nothing was saved,
+    so the page says to reload and send again. ``reason`` (Django's internal words) is not
+    shown; under ``/api/`` the answer is JSON ``csrf_failed``."""
+    if is_api(request):
+        return _json(
+            "csrf_failed",
+            "CSRF トークンがないか、正しくありません。/ CSRF token missing or incorrect.",
+            403,
+        )
+    return render(request, "403_csrf.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -148,6 +148,15 @@ TOO_LARGE = json.dumps(
     ensure_ascii=False,
 ).encode("utf-8")
 
+LENGTH_REQUIRED = json.dumps(
+    {
+        "code": "length_required",
+        "detail": "multipart の送信には Content-Length が必要です。/ A multipart body needs a "
+        "Content-Length header (chunked uploads are not accepted).",
+    },
+    ensure_ascii=False,
+).encode("utf-8")
+
 
 def body_limit(path: str) -> int:
     """The largest body in bytes accepted on ``path`` (settings ``REQUEST_MAX_BYTES`` and
@@ -163,7 +172,10 @@ class BodyLimitMiddleware:
     """ASGI middleware in front of Django: a body over the route's limit is answered 413 JSON
     ``request_too_large``, at once when ``Content-Length`` declares it, or as soon as a streamed
     (chunked) body passes it; the rest is never read or spooled to disk. Django's own
-    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only applies after the whole body has been spooled."""
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only applies after the whole body has been spooled.
+
+    A multipart body without ``Content-Length`` is answered 411 JSON ``length_required``
+    before it is read (RFC 9110 §15.5.12): Django's multipart parser would take it as empty."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -176,6 +188,11 @@ class BodyLimitMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _send_too_large(send)
+            return
+        if declared is None and _is_multipart(scope):
+            # Django's multipart parser reads a body without Content-Length (chunked) as empty:
+            # the upload would be lost and answered as if no file had been sent.
+            await _send_json_refusal(send, 411, LENGTH_REQUIRED)
             return
         received = 0
         refused = False
@@ -207,17 +224,28 @@ def _content_length(scope: dict[str, Any]) -> int | None:
     return None
 
 
+def _is_multipart(scope: dict[str, Any]) -> bool:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-type":
+            return value.lower().startswith(b"multipart/")
+    return False
+
+
 async def _send_too_large(send: Any) -> None:
+    await _send_json_refusal(send, 413, TOO_LARGE)
+
+
+async def _send_json_refusal(send: Any, status: int, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
-                (b"content-length", str(len(TOO_LARGE)).encode()),
+                (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
                 (b"cache-control", b"no-store"),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": TOO_LARGE})
+    await send({"type": "http.response.body", "body": body})
