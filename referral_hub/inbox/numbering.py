@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import connection, models, transaction
-from django.db.models import Exists, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from referral_hub.inbox.models import InboxEvent, UserInbox
@@ -169,17 +169,22 @@ def _stale(user_id: int) -> QuerySet[InboxEvent]:
 
 
 def resync_state(user_id: int) -> tuple[int, bool]:
-    """``(last_seq, whether a lost numbering run left events unnumbered)`` in one query: what
-    an open socket's periodic resync needs to decide whether it has anything to do."""
-    row = (
-        UserInbox.objects.filter(user_id=user_id)
-        .annotate(stale=Exists(_stale(user_id)))
-        .values_list("last_seq", "stale")
-        .first()
-    )
-    if row is None:  # no event numbered yet
-        return 0, _stale(user_id).exists()
-    return int(row[0]), bool(row[1])
+    """``(last_seq, whether a lost numbering run left events unnumbered)`` in one plain SQL
+    statement, also for a user with no inbox row yet (``last_seq`` 0): what an open socket's
+    periodic resync needs to decide whether it has anything to do. Every open socket runs it
+    twice a minute on its worker's one database thread, which the HTTP views share, so it
+    costs one round trip and no ORM compilation (2,000 sockets: ~67 a second)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RESYNC_STATE_SQL, [user_id, user_id, timezone.now() - STALE_AFTER])
+        last_seq, stale = cursor.fetchone()
+    return int(last_seq or 0), bool(stale)
+
+
+_RESYNC_STATE_SQL = (
+    f"SELECT (SELECT last_seq FROM {UserInbox._meta.db_table} WHERE user_id = %s), "  # noqa: S608
+    f"EXISTS (SELECT 1 FROM {InboxEvent._meta.db_table} "
+    "WHERE user_id = %s AND seq IS NULL AND at < %s)"
+)
 
 
 def number_stale(user_id: int) -> tuple[list[InboxEvent], dict[int, UserInbox]]:

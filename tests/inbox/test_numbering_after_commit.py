@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from referral_hub.directory.tokens import create_token
 from referral_hub.inbox.models import InboxEvent
-from referral_hub.inbox.numbering import STALE_AFTER
+from referral_hub.inbox.numbering import STALE_AFTER, resync_state
 from referral_hub.inbox.publish import deliver_stale, publish
 from referral_hub.inbox.read_state import inbox_state
 from tests.inbox.sockets import db, open_inbox, run_async
@@ -101,3 +101,28 @@ def test_publishes_of_one_transaction_are_numbered_even_if_an_earlier_savepoint_
     assert sorted(InboxEvent.objects.values_list("user_id", "seq", "sheet_id")) == sorted(
         [(second.pk, 1, 2), (first.pk, 1, 2)]
     )
+
+
+def test_resync_state_is_one_statement_with_or_without_an_inbox_row(
+    make_user, django_assert_num_queries
+):
+    """Every open socket asks this twice a minute (issue 22: 2,000 sockets); a user of another
+    desk who never received an event has no inbox row, and cost two statements before."""
+    newcomer, receiver = make_user(), make_user()
+    with django_assert_num_queries(1):
+        assert resync_state(newcomer.pk) == (0, False)
+    orphan_event(newcomer, sheet_id=1)
+    with django_assert_num_queries(1):
+        assert resync_state(newcomer.pk) == (0, True)
+
+    publish([receiver.pk], "sheet.received", sheet_id=2, status="sent")
+    with django_assert_num_queries(1):
+        assert resync_state(receiver.pk) == (1, False)
+    orphan_event(receiver, sheet_id=3)
+    with django_assert_num_queries(1):
+        assert resync_state(receiver.pk) == (1, True)
+    # A fresh unnumbered event is its own numbering run's to number, not stale yet.
+    InboxEvent.objects.create(
+        user=make_user(), type="sheet.received", box="inbox", sheet_id=4, status="sent"
+    )
+    assert resync_state(InboxEvent.objects.latest("pk").user_id) == (0, False)
