@@ -254,7 +254,7 @@ def _decide(
         if desk is not None and desk.pk in roles.desk_ids(actor):
             # A desk never refers to itself: that would turn a send into a read.
             return _refuse(purpose, basis, "self_send", wanted, f"desk:{desk.code}")
-        if not relationship(actor, resident.pk):
+        if not relationship(actor, resident):
             return _refuse(purpose, basis, "no_relationship", wanted)
     if purpose == FEEDBACK_PURPOSE:
         # Feedback beyond the bare status needs the resident's consent to it (DOMAIN.md).

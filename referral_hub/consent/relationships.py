@@ -60,8 +60,12 @@ def register_open_sheet_places(source: Callable[[int], OpenSheetPlaces]) -> None
     _open_sheet_places = source
 
 
-def relationship(actor: Actor, resident_id: int) -> str:
+def relationship(actor: Actor, resident: Resident | int) -> str:
     """The first current relationship between ``actor`` and the resident, or "" for none.
+
+    ``resident``: the row, or its id. Given the row (read in this request), "registered" is
+    decided from its registration place without another query: that place is set when the
+    resident is registered and never changes (``consent.services.register_resident``).
 
     Kinds, in the order checked:
     - ``"registered"``: the actor's department (clerks) or desk registered the resident;
@@ -79,9 +83,15 @@ def relationship(actor: Actor, resident_id: int) -> str:
     if not departments and not desks:
         return ""
     at_place = Q(department_id__in=departments) | Q(desk_id__in=desks)
-    registered = Q(registered_department_id__in=departments) | Q(registered_desk_id__in=desks)
-    if Resident.objects.filter(registered, pk=resident_id).exists():
-        return "registered"
+    if isinstance(resident, Resident):
+        resident_id = resident.pk
+        if resident.registered_department_id in departments or resident.registered_desk_id in desks:
+            return "registered"
+    else:
+        resident_id = resident
+        registered = Q(registered_department_id__in=departments) | Q(registered_desk_id__in=desks)
+        if Resident.objects.filter(registered, pk=resident_id).exists():
+            return "registered"
     sheets = _open_sheet_places(resident_id)
     if (
         sheets.owner_desk_ids & desks
@@ -159,7 +169,7 @@ def authorize_resident(actor: Actor, resident_id: int, purpose: str) -> tuple[De
         decision = Decision(True, "", purpose)
     elif not roles.has_role(actor, Role.CLERK, Role.CONSULTANT, Role.LEAD):
         decision = _refuse(purpose, "", "role_not_allowed", frozenset())
-    elif resident is None or not relationship(actor, resident.pk):
+    elif resident is None or not relationship(actor, resident):
         decision = _refuse(purpose, "", "no_relationship", frozenset())
     else:
         decision = Decision(True, "", purpose)

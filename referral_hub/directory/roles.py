@@ -4,12 +4,12 @@ memberships into roles; nothing else inspects ``is_staff`` or group names."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db.models import Q
 
-from referral_hub.directory.models import Membership, Role
+from referral_hub.directory.models import Department, Membership, Role
 
 # Django permissions each role carries, so that apps which must not import the directory
 # (audit, vault) can still check them with ``user.has_perm``.
@@ -39,6 +39,8 @@ class Place:
     desk_code: str
     department_id: int | None
     department_code: str
+    # The department row read with the membership (for a sheet's ``from_department``).
+    department: Department | None = field(default=None, compare=False, repr=False)
 
 
 def places(user: User) -> tuple[Place, ...]:
@@ -55,6 +57,7 @@ def places(user: User) -> tuple[Place, ...]:
                 desk_code=m.desk.code if m.desk else "",
                 department_id=m.department_id,
                 department_code=m.department.code if m.department else "",
+                department=m.department,
             )
             for m in rows
         )
@@ -94,6 +97,15 @@ def home_place(user: User) -> tuple[int | None, int | None]:
         return departments[0], None
     desks = sorted(desk_ids(user))
     return None, (desks[0] if desks else None)
+
+
+def home_department(user: User) -> Department | None:
+    """The department of ``home_place`` as read with the user's memberships this request (no
+    query of its own), or None when the user acts from a desk or has no place."""
+    department_id, _ = home_place(user)
+    if department_id is None:
+        return None
+    return next(p.department for p in places(user) if p.department_id == department_id)
 
 
 def is_lead_of(user: User, desk_id: int) -> bool:

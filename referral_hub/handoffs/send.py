@@ -15,7 +15,7 @@ from referral_hub.consent.categories import Basis, Category
 from referral_hub.consent.models import Consent, Resident
 from referral_hub.consent.refusals import gated
 from referral_hub.directory import roles
-from referral_hub.directory.models import Concern, Department, Desk
+from referral_hub.directory.models import Concern, Desk
 from referral_hub.handoffs import cases, notify, sla, staffing
 from referral_hub.handoffs.errors import InvalidInput
 from referral_hub.handoffs.models import (
@@ -95,8 +95,8 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
     _validate(data)
     staffing.require_staffed(data.to_desk, exclude=roles.desk_ids(actor))
     categories = sheet_categories(data)
-    department_id, desk_id = roles.home_place(actor)
-    department = Department.objects.filter(pk=department_id).first() if department_id else None
+    _, desk_id = roles.home_place(actor)
+    department = roles.home_department(actor)
     meeting_id = data.support_meeting if data.legal_basis == Basis.SUPPORT_MEETING else None
     with gated() as gate:
         # The gate decides on the consent as read under its lock (consent/locks.py).
