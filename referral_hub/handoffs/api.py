@@ -181,8 +181,9 @@ def _send(request: Request) -> Response:
             details=data["details"],
         ),
     )
-    # The sent sheet carries its desk, department and concerns already: no second read.
-    return Response(sheet_summary(sheet), status=status.HTTP_201_CREATED)
+    # The sent sheet carries its desk and department already, and its concerns are the ones
+    # just read (in display order): no second read.
+    return Response(sheet_summary(sheet, concerns), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(

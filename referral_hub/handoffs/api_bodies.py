@@ -8,12 +8,17 @@ from typing import Any
 
 from referral_hub.consent import policy
 from referral_hub.consent.models import Resident
+from referral_hub.directory.models import Concern
 from referral_hub.handoffs import cases, selectors
 from referral_hub.handoffs.models import ConnectSheet, EventKind, SheetMessage
 
 
-def sheet_summary(sheet: ConnectSheet) -> dict[str, Any]:
-    """A list row: ids, codes, statuses and times only (no personal data)."""
+def sheet_summary(sheet: ConnectSheet, concerns: list[Concern] | None = None) -> dict[str, Any]:
+    """A list row: ids, codes, statuses and times only (no personal data). ``concerns``: the
+    sheet's concerns when the caller has them already (a sheet just sent), in the concerns'
+    display order (``Concern.Meta.ordering``); else they are read."""
+    if concerns is None:
+        concerns = list(sheet.concerns.all())
     return {
         "id": sheet.pk,
         "number": sheet.number,
@@ -22,7 +27,7 @@ def sheet_summary(sheet: ConnectSheet) -> dict[str, Any]:
         "owner_desk": sheet.owner_desk.code,
         "from_department": sheet.from_department.code if sheet.from_department else None,
         "from_desk": sheet.from_desk.code if sheet.from_desk else None,
-        "concerns": [c.code for c in sheet.concerns.all()],
+        "concerns": [c.code for c in concerns],
         "handoff_method": sheet.handoff_method,
         "legal_basis": sheet.legal_basis,
         "support_meeting": sheet.support_meeting_id,

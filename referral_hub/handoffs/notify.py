@@ -4,36 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Q, QuerySet
+
 from referral_hub.directory.models import Desk, Membership, Role
 from referral_hub.handoffs.models import ConnectSheet
+from referral_hub.handoffs.staffing import DESK_ROLES
 from referral_hub.inbox.publish import publish
 
 
-def desk_staff(
-    desk_ids: Iterable[int], roles: tuple[str, ...] = (Role.CONSULTANT, Role.LEAD)
-) -> set[int]:
-    return set(
-        Membership.objects.filter(
-            desk_id__in=list(desk_ids), role__in=roles, user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
+def desk_staff_query(
+    desk_ids: Iterable[int], roles: tuple[str, ...] = DESK_ROLES
+) -> QuerySet[Membership, int]:
+    """The user ids of the desks' active staff in ``roles``, as a query (``publish`` runs it
+    inside its INSERT: no round trip of its own)."""
+    return Membership.objects.filter(
+        desk_id__in=list(desk_ids), role__in=roles, user__is_active=True
+    ).values_list("user_id", flat=True)
 
 
-def sender_side(sheet: ConnectSheet) -> set[int]:
+def desk_staff(desk_ids: Iterable[int], roles: tuple[str, ...] = DESK_ROLES) -> set[int]:
+    return set(desk_staff_query(desk_ids, roles))
+
+
+def sender_side_query(sheet: ConnectSheet) -> QuerySet[Membership, int]:
     """The sending side as it is now: the clerks of the sending department (送ったシート is per
     department) or the staff of the sending desk: the same people ``policy.sender_relation``
     lets open the sheet, so no one hears of a sheet they cannot open. The clerk who sent it
-    hears nothing once they have moved on (DESIGN.md invariant 9)."""
-    users: set[int] = set()
+    hears nothing once they have moved on (DESIGN.md invariant 9). User ids, as a query (some
+    may repeat; ``publish`` stores one event per user)."""
+    place = Q(pk__in=[])
     if sheet.from_department_id:
-        users |= set(
-            Membership.objects.filter(
-                department_id=sheet.from_department_id, role=Role.CLERK, user__is_active=True
-            ).values_list("user_id", flat=True)
-        )
+        place |= Q(department_id=sheet.from_department_id, role=Role.CLERK)
     if sheet.from_desk_id:
-        users |= desk_staff([sheet.from_desk_id])
-    return users
+        place |= Q(desk_id=sheet.from_desk_id, role__in=DESK_ROLES)
+    return Membership.objects.filter(place, user__is_active=True).values_list("user_id", flat=True)
+
+
+def sender_side(sheet: ConnectSheet) -> set[int]:
+    """``sender_side_query``'s users, as a set."""
+    return set(sender_side_query(sheet))
 
 
 def _desk_code(desk_id: int) -> str:
@@ -68,7 +77,7 @@ def _to_both_sides(
 def sheet_received(sheet: ConnectSheet) -> None:
     """A sheet arrived at its (new) owner desk; the sending side sees the status change."""
     publish(
-        desk_staff([sheet.owner_desk_id]),
+        desk_staff_query([sheet.owner_desk_id]),
         "sheet.received",
         box="inbox",
         sheet_id=sheet.pk,
@@ -76,7 +85,7 @@ def sheet_received(sheet: ConnectSheet) -> None:
         extra=_extra(sheet),
     )
     publish(
-        sender_side(sheet),
+        sender_side_query(sheet),
         "sheet.updated",
         box="sent",
         sheet_id=sheet.pk,

@@ -13,7 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from referral_hub import internals
@@ -26,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def publish(
-    user_ids: Iterable[int],
+    user_ids: Iterable[int] | QuerySet[Any, int],
     event_type: str,
     *,
     box: str = "inbox",
@@ -37,36 +39,42 @@ def publish(
     """Store ``event_type`` for every distinct user in ``user_ids``; number and push it on
     commit.
 
-    ``box`` is the counter the event adds to for its recipients (``inbox``, ``sent`` or
-    ``overdue``). ``extra`` holds ids, codes and counts only; anything else raises
-    ``UnsafeEventPayload`` before anything is written.
+    ``user_ids``: the ids, or a query of them (``values_list(..., flat=True)``), which then runs
+    inside the INSERT: the recipients cost no statement of their own. ``box`` is the counter
+    the event adds to for its recipients (``inbox``, ``sent`` or ``overdue``). ``extra`` holds
+    ids, codes and counts only; anything else raises ``UnsafeEventPayload`` before anything is
+    written.
     """
     extra = dict(extra or {})
     check_event(event_type, box, status, extra)
-    recipients = sorted({int(user_id) for user_id in user_ids})
-    if not recipients:
-        return
-    _insert_unnumbered(recipients, event_type, box, sheet_id, status or "", extra)
-    _deliver_on_commit(recipients)
+    if isinstance(user_ids, QuerySet):
+        recipients = _insert_for_query(user_ids, event_type, box, sheet_id, status or "", extra)
+    else:
+        recipients = sorted({int(user_id) for user_id in user_ids})
+        if recipients:
+            _insert_unnumbered(recipients, event_type, box, sheet_id, status or "", extra)
+    if recipients:
+        _deliver_on_commit(recipients)
 
 
 INSERT_BATCH = 1000
 
 
-def _insert_unnumbered(
-    recipients: list[int],
+def _insert_sql(
     event_type: str,
     box: str,
     sheet_id: int | None,
     status: str,
     extra: dict[str, int | str],
-) -> None:
-    """One INSERT of the recipients' rows (``seq`` NULL until numbering); a user deleted
-    meanwhile gets none.
+) -> tuple[str, str, list[Any]]:
+    """``INSERT ... SELECT`` of one event per row of the user table: the statement's head
+    (up to ``WHERE``), the user id column to filter on, and the shared values.
 
     Plain SQL rather than ``bulk_create``: a send publishes to a whole desk inside the sending
     transaction, and the ORM's per-row work was most of the publish; nothing here needs the
-    new ids. The fields prepare the JSON and the timestamp for the backend in use."""
+    new ids. The fields prepare the JSON and the timestamp for the backend in use. The shared
+    values are bound once and the rows come from the user table, so the statement has six
+    values plus the recipients, whatever the desk's size."""
     shared = {
         "type": event_type,
         "box": box,
@@ -82,17 +90,50 @@ def _insert_unnumbered(
     columns = ", ".join(quote(cast(str, fields[name].column)) for name in ["user_id", *shared])
     users = InboxEvent._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
     user_id = f"u.{quote(cast(str, users.pk.column))}"
-    # The shared values are bound once and the rows come from the user table, so the statement
-    # has six values plus the recipients' ids (one array on PostgreSQL), whatever the desk's size.
     placeholders = ", ".join(["%s"] * len(values))
+    head = (
+        f"INSERT INTO {quote(InboxEvent._meta.db_table)} ({columns}) "  # noqa: S608 - names from model metadata
+        f"SELECT {user_id}, {placeholders} FROM {quote(users.db_table)} u WHERE "
+    )
+    return head, user_id, values
+
+
+def _insert_unnumbered(
+    recipients: list[int],
+    event_type: str,
+    box: str,
+    sheet_id: int | None,
+    status: str,
+    extra: dict[str, int | str],
+) -> None:
+    """One INSERT of the recipients' rows (``seq`` NULL until numbering); a user deleted
+    meanwhile gets none. The ids travel as one array on PostgreSQL."""
+    head, user_id, values = _insert_sql(event_type, box, sheet_id, status, extra)
     for start in range(0, len(recipients), INSERT_BATCH):  # bound the statement's parameters
         where, ids = member_of(user_id, recipients[start : start + INSERT_BATCH])
-        sql = (
-            f"INSERT INTO {quote(InboxEvent._meta.db_table)} ({columns}) "  # noqa: S608 - names from model metadata
-            f"SELECT {user_id}, {placeholders} FROM {quote(users.db_table)} u WHERE {where}"
-        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*values, *ids])
+            cursor.execute(head + where, [*values, *ids])
+
+
+def _insert_for_query(
+    query: QuerySet[Any, int],
+    event_type: str,
+    box: str,
+    sheet_id: int | None,
+    status: str,
+    extra: dict[str, int | str],
+) -> list[int]:
+    """One INSERT of a row for each user that ``query`` (user ids) names, the query running
+    inside it; returns the recipients' ids, sorted (none for a query that names nobody)."""
+    try:
+        subquery, params = query.query.sql_with_params()
+    except EmptyResultSet:  # a filter on an empty list: nobody to tell
+        return []
+    head, user_id, values = _insert_sql(event_type, box, sheet_id, status, extra)
+    sql = f"{head}{user_id} IN ({subquery}) RETURNING {connection.ops.quote_name('user_id')}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *params])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 class _DeliveryOnCommit:
