@@ -32,6 +32,7 @@ from django.db.models import F
 from referral_hub.consent.models import Consent
 
 _TABLE = Consent._meta.db_table
+_RECIPIENTS = Consent.recipients.through._meta.db_table
 
 
 def check_now() -> None:
@@ -47,7 +48,8 @@ def share_consent(consent: Consent | int | None) -> Consent | None:
     """Lock ``consent`` against withdrawal (and any other change) until the transaction ends
     and return it as read under the lock; None for None, and None when the row is gone.
     Also calls :func:`check_now`, so a caller without a consent (another legal basis) still
-    keeps the lock order.
+    keeps the lock order. On PostgreSQL the row carries its recipients' desk ids, read in the
+    same statement (``recipient_desk_ids``, for ``Consent.names_desk``).
 
     PostgreSQL: ``SELECT ... FOR SHARE``. Holders do not block each other; a withdrawal waits
     for them, and a share lock asked for while a withdrawal waits or runs is granted after it
@@ -59,7 +61,9 @@ def share_consent(consent: Consent | int | None) -> Consent | None:
     consent_id = consent if isinstance(consent, int) else consent.pk
     if connection.vendor == "postgresql":
         rows = Consent.objects.raw(
-            f"SELECT * FROM {_TABLE} WHERE id = %s FOR SHARE",  # noqa: S608 - model metadata
+            f"SELECT c.*, ARRAY(SELECT r.desk_id FROM {_RECIPIENTS} r "  # noqa: S608 - model metadata
+            "WHERE r.consent_id = c.id) AS recipient_desk_ids "
+            f"FROM {_TABLE} c WHERE c.id = %s FOR SHARE OF c",
             [consent_id],
         )
         return next(iter(rows), None)

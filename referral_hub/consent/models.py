@@ -175,6 +175,16 @@ class Consent(models.Model):
     def status(self) -> str:
         return self.status_on(timezone.localdate())
 
+    def names_desk(self, desk_id: int) -> bool:
+        """Whether the consent names the desk as a recipient. A consent read under its lock
+        (``consent.locks.share_consent``) carries its recipients' ids, read in the same
+        statement (``recipient_desk_ids``); any other is asked with a query. The recipients are
+        set when the consent is recorded and never change."""
+        read: list[int] | None = getattr(self, "recipient_desk_ids", None)
+        if read is not None:
+            return desk_id in read
+        return self.recipients.filter(pk=desk_id).exists()
+
 
 class CounterLookup(models.Model):
     """本人確認 at a counter: this staff member, at this place, found the resident by kana and

@@ -136,7 +136,7 @@ def _check_consent(
         return _refuse(purpose, basis, "consent_withdrawn", wanted, consent_id=consent_id)
     if status == "expired":
         return _refuse(purpose, basis, "consent_expired", wanted, consent_id=consent_id)
-    if desk is not None and not consent.recipients.filter(pk=desk.pk).exists():
+    if desk is not None and not consent.names_desk(desk.pk):
         return _refuse(purpose, basis, "consent_scope", wanted, f"desk:{desk.code}", consent_id)
     missing = sorted(wanted - set(consent.categories))
     if missing:

@@ -14,8 +14,10 @@ Committed numbers of a user are 1..n without gaps: ``last_seq`` and the events' 
 in the same transaction, under the row lock.
 
 Numbering runs after every publishing commit and locks the same rows for every send to a desk,
-so it is written as four plain SQL statements (lock, read, two updates) rather than ORM
-queries: on a busy desk its duration is how long the next send's numbering waits.
+so it is written as plain SQL statements rather than ORM queries: the lock, the read (a
+statement of its own, so it sees what the run it waited for committed) and both updates in one
+statement on PostgreSQL: on a busy desk its duration is how long the next send's numbering
+waits.
 """
 
 from __future__ import annotations
@@ -75,16 +77,22 @@ def _number_locked(
         if key not in counted:  # one per (user, box, sheet): counters count sheets
             counted.add(key)
             setattr(inbox, f"unread_{event.box}", getattr(inbox, f"unread_{event.box}") + 1)
-    _update_rows(InboxEvent, "id", ["seq"], [(event.pk, event.seq) for event in pending])
-    _update_rows(
-        UserInbox,
-        "user_id",
-        COUNTERS,
-        [
-            (user_id, *(getattr(inboxes[user_id], name) for name in COUNTERS))
-            for user_id in sorted({event.user_id for event in pending})
-        ],
-    )
+    numbered = [(event.pk, event.seq) for event in pending]
+    counters = [
+        (user_id, *(getattr(inboxes[user_id], name) for name in COUNTERS))
+        for user_id in sorted({event.user_id for event in pending})
+    ]
+    if connection.vendor == "postgresql" and max(len(numbered), len(counters)) <= UPDATE_BATCH:
+        # Both updates in one round trip: a data-modifying WITH runs exactly once, in order.
+        events_sql, events_params = _update_sql(InboxEvent, "id", ["seq"], numbered)
+        inbox_sql, inbox_params = _update_sql(UserInbox, "user_id", COUNTERS, counters)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH numbered AS ({events_sql}) {inbox_sql}", [*events_params, *inbox_params]
+            )
+    else:
+        _update_rows(InboxEvent, "id", ["seq"], numbered)
+        _update_rows(UserInbox, "user_id", COUNTERS, counters)
     return pending, inboxes
 
 
@@ -141,25 +149,32 @@ def _update_rows(model: type[models.Model], key: str, fields: list[str], rows: l
     this form, and both name the columns of a bare VALUES list column1, column2, ...
     PostgreSQL gets one array per column instead (``unnest``), for a statement text that does
     not grow with the rows (see ``member_of``). Every value here is an integer."""
+    for start in range(0, len(rows), UPDATE_BATCH):
+        sql, params = _update_sql(model, key, fields, rows[start : start + UPDATE_BATCH])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def _update_sql(
+    model: type[models.Model], key: str, fields: list[str], batch: list[tuple]
+) -> tuple[str, list]:
+    """The statement and parameters of ``_update_rows`` for one batch."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     assignments = ", ".join(f"{quote(field)} = v.column{n}" for n, field in enumerate(fields, 2))
     names = ", ".join(f"column{n}" for n in range(1, len(fields) + 2))
-    for start in range(0, len(rows), UPDATE_BATCH):
-        batch = rows[start : start + UPDATE_BATCH]
-        if connection.vendor == "postgresql":
-            source = f"unnest({', '.join(['%s'] * (len(fields) + 1))}) AS v ({names})"
-            params = [list(column) for column in zip(*batch, strict=True)]
-        else:
-            row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
-            source = f"(VALUES {', '.join([row] * len(batch))}) AS v"
-            params = [value for row in batch for value in row]
-        sql = (
-            f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608 - names from model metadata
-            f"WHERE {table}.{quote(key)} = v.column1"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    if connection.vendor == "postgresql":
+        source = f"unnest({', '.join(['%s'] * (len(fields) + 1))}) AS v ({names})"
+        params = [list(column) for column in zip(*batch, strict=True)]
+    else:
+        row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+        source = f"(VALUES {', '.join([row] * len(batch))}) AS v"
+        params = [value for row in batch for value in row]
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608 - names from model metadata
+        f"WHERE {table}.{quote(key)} = v.column1"
+    )
+    return sql, params
 
 
 def _stale(user_id: int) -> QuerySet[InboxEvent]:
