@@ -15,7 +15,9 @@ from referral_hub.api_input import parse_id, validated
 from referral_hub.api_schema import error_responses
 from referral_hub.consent.api import chosen_resident
 from referral_hub.consent.models import Consent
-from referral_hub.directory.models import Concern, Desk
+from referral_hub.directory import reference_cache
+from referral_hub.directory.models import Desk
+from referral_hub.directory.reference_cache import ReferenceData
 from referral_hub.handoffs import api_lists, desk_search, selectors, sent_copy, services
 from referral_hub.handoffs.api_bodies import (
     event_out,
@@ -49,14 +51,11 @@ from referral_hub.handoffs.schemas import (
 from referral_hub.idempotency.api import idempotent
 
 
-def _desk(value: str | int, field: str = "to_desk") -> Desk:
+def _desk(value: str | int, field: str = "to_desk", reference: ReferenceData | None = None) -> Desk:
     text = str(value)
     desk_id = parse_id(text)
-    desk = (
-        Desk.objects.filter(pk=desk_id).first()
-        if desk_id is not None
-        else Desk.objects.filter(code=text).first()
-    )
+    reference = reference or reference_cache.current()
+    desk = reference.desk(pk=desk_id) if desk_id is not None else reference.desk(code=text)
     if desk is None:
         raise ApiError("unknown_desk", "存在しない窓口です。/ Unknown desk.", 400)
     return desk
@@ -153,7 +152,8 @@ def _parse_date(value: str) -> datetime.date | None:
 def _send(request: Request) -> Response:
     data = validated(SheetIn, request.data)
     resident = chosen_resident(request.user, data["resident"], "sheet.send")
-    concerns = list(Concern.objects.filter(code__in=set(data["concerns"])))
+    reference = reference_cache.current()  # the desks and concerns, one version for both
+    concerns = reference.concerns(data["concerns"])
     if len(concerns) != len(set(data["concerns"])):
         raise ApiError(
             "unknown_concern", "不明な困りごとが含まれています。/ Unknown concern code.", 400
@@ -167,7 +167,7 @@ def _send(request: Request) -> Response:
         request.user,
         services.SheetInput(
             resident=resident,
-            to_desk=_desk(data["to_desk"]),
+            to_desk=_desk(data["to_desk"], reference=reference),
             concerns=concerns,
             urgency=data["urgency"],
             legal_basis=data["legal_basis"],
