@@ -63,10 +63,12 @@ def create_token(user: AbstractBaseUser) -> tuple[str, ApiToken]:
 
 
 def find_token(key: str) -> ApiToken | None:
-    """The stored token for ``key`` (live or not), or None when no token has that key."""
+    """The stored token for ``key`` (live or not), or None when no token has that key. Read
+    with its user and its sign-in record (``signin.records.for_token`` then asks no query)."""
     if not key or len(key) > 200:
         return None
-    return ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+    tokens = ApiToken.objects.select_related("user", "sign_in")
+    return tokens.filter(key_hash=hash_key(key)).first()
 
 
 def is_live(token: ApiToken) -> bool:

@@ -109,6 +109,11 @@ def for_session(request: HttpRequest) -> SignIn | None:
 
 
 def for_token(token: ApiToken) -> SignIn | None:
+    """The token's live sign-in. A token read with it (``directory.tokens.find_token``) needs
+    no query: a token has at most one sign-in (``SignIn.token`` is one-to-one)."""
+    if ApiToken.sign_in.is_cached(token):  # type: ignore[attr-defined]  # reverse one-to-one
+        sign_in: SignIn | None = getattr(token, "sign_in", None)  # None: read, and there is none
+        return sign_in if sign_in is not None and sign_in.ended_at is None else None
     return SignIn.objects.filter(token_id=token.pk, ended_at__isnull=True).first()
 
 
