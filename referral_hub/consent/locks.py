@@ -41,7 +41,17 @@ def check_now() -> None:
     Call it first thing inside the service's ``transaction.atomic()``."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(_CHECK_NOW)
+
+
+_CHECK_NOW = "SET CONSTRAINTS ALL IMMEDIATE"
+
+
+def _one_round_trip() -> bool:
+    """Whether a locked read may carry ``check_now`` along: inside a transaction, and with
+    client-side binding (server-side binding, an OPTIONS choice, refuses two statements)."""
+    options = connection.settings_dict.get("OPTIONS", {})
+    return connection.in_atomic_block and not options.get("server_side_binding")
 
 
 def share_consent(consent: Consent | int | None) -> Consent | None:
@@ -54,19 +64,28 @@ def share_consent(consent: Consent | int | None) -> Consent | None:
     PostgreSQL: ``SELECT ... FOR SHARE``. Holders do not block each other; a withdrawal waits
     for them, and a share lock asked for while a withdrawal waits or runs is granted after it
     commits, with the withdrawn row (READ COMMITTED re-reads the row a locking read waited
-    for). SQLite has one writer at a time: a no-op write takes that lock now instead."""
-    check_now()
+    for). SQLite has one writer at a time: a no-op write takes that lock now instead.
+
+    With a consent on PostgreSQL, the lock and ``check_now``'s ``SET CONSTRAINTS`` travel in
+    one round trip (two statements of one simple query, client-side binding: Django's default
+    with psycopg 3). The lock comes first in the text so that its rows are the cursor's first
+    result; no write precedes either, so the order within the round trip changes nothing."""
     if consent is None:
+        check_now()
         return None
     consent_id = consent if isinstance(consent, int) else consent.pk
     if connection.vendor == "postgresql":
-        rows = Consent.objects.raw(
+        locked_read = (
             f"SELECT c.*, ARRAY(SELECT r.desk_id FROM {_RECIPIENTS} r "  # noqa: S608 - model metadata
             "WHERE r.consent_id = c.id) AS recipient_desk_ids "
-            f"FROM {_TABLE} c WHERE c.id = %s FOR SHARE OF c",
-            [consent_id],
+            f"FROM {_TABLE} c WHERE c.id = %s FOR SHARE OF c"
         )
-        return next(iter(rows), None)
+        if _one_round_trip():
+            locked_read += f"; {_CHECK_NOW}"
+        else:
+            check_now()
+        return next(iter(Consent.objects.raw(locked_read, [consent_id])), None)
+    check_now()
     Consent.objects.filter(pk=consent_id).update(withdrawn_at=F("withdrawn_at"))
     return Consent.objects.filter(pk=consent_id).first()
 
