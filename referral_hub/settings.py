@@ -117,7 +117,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL
     }
 # Test a connection before it is reused: after a database restart the pooled (or persistent)
 # connections are dead, and without the check each one would fail a request instead of being
-# replaced. With the pool, Django hands this to psycopg_pool as ConnectionPool.check_connection.
+# replaced. With the pool, Django hands this to psycopg_pool as ConnectionPool.check_connection:
+# one empty query per checkout, 0.1 ms (docs/operations/realtime.md, "Database connections").
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable server answers 503 database_unavailable in seconds, not after TCP's minutes.
