@@ -225,13 +225,17 @@ def main() -> None:
 # The parts of a send, by the function that does each (cumulative CPU, so nested parts are
 # also counted in their caller: the policy gate's decision includes its audit row).
 SEND_PARTS = [
-    ("whole request (Django test client)", "django/test/client.py", "post"),
+    ("whole request (Django test client)", "django/test/client.py", "request"),
+    ("token + sign-in (directory.authentication)", "directory/authentication.py", "authenticate"),
+    ("resident + relationship (chosen_resident)", "consent/api.py", "chosen_resident"),
+    ("sheet service (handoffs.send.send_sheet)", "handoffs/send.py", "send_sheet"),
     ("policy gate (consent.policy.authorize)", "consent/policy.py", "authorize"),
     ("audit rows (audit.log.record)", "audit/log.py", "record"),
     ("audit chain (hash + head, at block end)", "audit/log.py", "batched"),
     ("encryption (vault fields)", "vault/fields.py", "encrypt_for"),
     ("data key (vault.keys.new_data_key)", "vault/keys.py", "new_data_key"),
     ("sheet number (handoffs.steps.assign_number)", "handoffs/steps.py", "assign_number"),
+    ("inbox recipients + rows (notify.sheet_received)", "handoffs/notify.py", "sheet_received"),
     ("inbox rows (inbox.publish.publish)", "inbox/publish.py", "publish"),
     ("inbox numbering + push (on commit)", "inbox/publish.py", "deliver_pending"),
     ("SQL: client side (Django + psycopg execute)", "django/db/backends/utils.py", "_execute"),
