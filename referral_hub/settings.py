@@ -115,6 +115,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": env_int("DB_POOL_TIMEOUT", 10),  # seconds a request waits for a connection
     }
+    # Server-side binding (issue 22), so psycopg prepares a statement on its second use on a
+    # pooled connection and PostgreSQL stops parsing and planning it on every send: half the
+    # backend's CPU per send in bench/sheets_send_latency.py (docs/operations/realtime.md).
+    # Only with this pool: behind PgBouncer (DB_POOL_MAX_SIZE=0) statements do not follow the
+    # client. DB_PREPARED_STATEMENTS=0 turns it off.
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"].update(
+            {"server_side_binding": True, "prepare_threshold": 2}
+        )
 # Test a connection before it is reused: after a database restart the pooled (or persistent)
 # connections are dead, and without the check each one would fail a request instead of being
 # replaced. With the pool, Django hands this to psycopg_pool as ConnectionPool.check_connection:

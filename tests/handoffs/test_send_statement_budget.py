@@ -14,7 +14,8 @@ from tests.fixtures_sheets import sheet_body
 # staffing; in the send's transaction: the consent lock (with its recipients and SET
 # CONSTRAINTS), suspension, open case, data key, sheet, concerns, timeline event, two inbox
 # INSERTs (recipients inside), counter, number, audit chain head and rows; after commit:
-# numbering's lock, read and update. 33 before issue 22.
+# numbering's lock, read and update. 33 before issue 22. Under server-side binding (prepared
+# statements, the pool's default) SET CONSTRAINTS cannot ride along with the lock: one more.
 SEND_STATEMENTS = 22
 
 
@@ -39,7 +40,9 @@ def test_an_api_send_stays_within_its_statement_budget(demo, api, resident, jiri
 
     statements = _statements_of_one_send(api, resident, jiritsu_consent)
 
-    assert len(statements) <= SEND_STATEMENTS, "\n".join(s[:120] for s in statements)
+    separate = bool(connection.settings_dict["OPTIONS"].get("server_side_binding"))
+    budget = SEND_STATEMENTS + (1 if separate else 0)
+    assert len(statements) <= budget, "\n".join(s[:120] for s in statements)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the budget is PostgreSQL's")
