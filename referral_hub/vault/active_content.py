@@ -20,9 +20,11 @@ malformed hex string or name escape, ``stream`` not after a dictionary or not fo
 end of line, ``endstream`` outside a stream or inside data of a known ``/Length``, a
 ``/Length`` that does not end at ``endstream``, a stream dictionary that gives a key twice,
 an object stream whose filter is not Flate (or has parameters) or whose data does not
-inflate (encrypted), nesting deeper than ``MAX_DEPTH``, and what looks like an object header
+inflate (encrypted), nesting deeper than ``MAX_DEPTH``, what looks like an object header
 (``12 0 obj``) inside stream data, where a viewer would read an object if the
-cross-reference table pointed there.
+cross-reference table pointed there, and a file that needs more than ``MAX_STEPS`` tokens
+read one by one (most are read many at once by one pattern; a file built of the others
+would otherwise cost seconds of CPU).
 
 Any accepted type (PDF, JPEG, PNG, TIFF, HEIC) is refused when it also reads as HTML
 (``<script``, ``<html``, ``<iframe``, ``<body``, ``<object``, ``<embed``, ``javascript:``):
@@ -30,8 +32,9 @@ a PDF/HTML or JPEG/HTML polyglot runs script when some viewer sniffs it as a web
 
 The check streams: it reads the file in 64 KiB chunks and keeps at most a chunk plus a small
 overlap (and open dictionaries up to ``MAX_DICTIONARY`` bytes) in memory, so a 20 MiB upload
-is never held whole (issue 15, input 11); its decision does not depend on where the pieces
-are cut. A compressed object stream that inflates beyond ``MAX_INFLATED_BYTES`` is refused
+is never held whole (issue 15, input 11). Its decision does not depend on where the pieces
+are cut, but for ``MAX_STEPS``, counted on the pieces given (``CHUNK``-sized ones, also on
+arrival). A compressed object stream that inflates beyond ``MAX_INFLATED_BYTES`` is refused
 as well: it cannot be checked, and no real scan needs that much structure.
 """
 
@@ -53,15 +56,28 @@ ACTIVE_NAMES = frozenset(
 # A PDF name: "/" and up to 127 regular characters (PDF 32000-1, 7.3.5), escapes included.
 _REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
 _DELIMITER = rb"[\x00\t\n\x0c\r ()<>\[\]{}/%]"
-# Only the names that can decode to an active one: spelt plainly (followed by a delimiter or
-# the end) or holding a #xx escape. Random bytes hold a name every ~300 bytes; looking at each
-# in Python took ~0.1 s per 20 MiB, this takes ~0.03 s.
+
+
+# Every spelling of an active name: each character plain or as its #xx escape (either case of
+# hex digit), then a delimiter or the end. One pass in ``re``, no Python per name: random bytes
+# hold a name every ~300 bytes, and a file of escaped names (/#41/#41…) once cost ~3 s of CPU
+# per 20 MiB looked at one by one.
+def _spellings(name: bytes) -> bytes:
+    characters = []
+    for code in name:
+        digits = b"".join(
+            b"[%s%s]" % (digit.lower(), digit.upper()) if digit.isalpha() else digit
+            for digit in (bytes([d]) for d in b"%02x" % code)
+        )
+        characters.append(b"(?:" + re.escape(bytes([code])) + b"|#" + digits + b")")
+    return b"".join(characters)
+
+
 _CANDIDATE = re.compile(
-    rb"/(?=" + _REGULAR + rb"*#|(?:"
-    + b"|".join(re.escape(name) for name in sorted(ACTIVE_NAMES, key=len, reverse=True))
-    + rb")(?:" + _DELIMITER + rb"|\Z))(" + _REGULAR + rb"{1,127})"
+    rb"/(" + b"|".join(_spellings(name) for name in sorted(ACTIVE_NAMES)) + rb")(?="
+    + _DELIMITER + rb"|\Z)"
 )  # fmt: skip
-_NAME_SPAN = 1 + 127 * 3  # the longest name with every character written as #xx
+_NAME_SPAN = 2 + 3 * max(map(len, ACTIVE_NAMES))  # every character as #xx, a delimiter
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 # Matched against lower-cased bytes (``bytes.lower`` is ASCII-only, like ``re.IGNORECASE`` on
 # bytes): a pattern that starts with a literal lets ``re`` skip ahead instead of trying every
@@ -75,13 +91,21 @@ _HTML_SPAN = 16
 _WHITESPACE = b"\x00\t\n\x0c\r "
 _REGULAR_BYTES = frozenset(set(range(256)) - set(b"\x00\t\n\x0c\r ()<>[]{}/%"))
 _OUTSIDE = re.compile(rb"<<|>>|[()<>%]|stream")
-# A dictionary of plain tokens (no string, comment, hex string or "stream"), nested up to three
-# deep, read in one match (possessive: a failed match costs one pass).
-_PLAIN_TOKEN = rb"[^()<>%s]++|s(?!tream)"
-_SIMPLE_DICTIONARY = re.compile(
-    rb"<<(?:" + _PLAIN_TOKEN + rb"|<<(?:" + _PLAIN_TOKEN + rb"|<<(?:" + _PLAIN_TOKEN
-    + rb")*+>>)*+>>)*+>>"
-)  # fmt: skip
+# A run of complete tokens read in one match: plain text (not "stream"), literal strings nested
+# up to two deep, hex strings, comments, and dictionaries of these nested up to three deep;
+# group 1 is the run's last outermost dictionary. Possessive: a failed match costs one pass.
+_PLAIN_RUN = rb"[^()<>%s]++|s(?=[^t]|t[^r]|tr[^e]|tre[^a]|trea[^m])"
+_ESCAPED = rb"\\[\x00-\xff]"
+_STRING_0 = rb"\((?:[^()\\]++|" + _ESCAPED + rb")*+\)"
+_STRING_1 = rb"\((?:[^()\\]++|" + _ESCAPED + rb"|" + _STRING_0 + rb")*+\)"
+_HEX_STRING = rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*+>"
+_COMMENT = rb"%[^\r\n]*+[\r\n]"
+_ATOM = b"|".join((_PLAIN_RUN, _STRING_1, _HEX_STRING, _COMMENT))
+_DICT_3 = rb"<<(?:" + _ATOM + rb")*+>>"
+_DICT_2 = rb"<<(?:" + _ATOM + rb"|" + _DICT_3 + rb")*+>>"
+_DICT_1 = rb"<<(?:" + _ATOM + rb"|" + _DICT_2 + rb")*+>>"
+_RUN = re.compile(rb"(?:" + _ATOM + rb"|(" + _DICT_1 + rb"))*+")
+_GAP = re.compile(rb"(?:[\x00\t\n\x0c\r ]++|" + _COMMENT + rb")*+")  # whitespace, comments
 _IN_STRING = re.compile(rb"[()\\]")
 _HEX_BODY = re.compile(rb"[0-9A-Fa-f\x00\t\n\x0c\r ]*")
 _WHITESPACE_RUN = re.compile(rb"[\x00\t\n\x0c\r ]*")
@@ -90,15 +114,17 @@ _STREAM = b"stream"
 _ENDSTREAM = b"endstream"
 MAX_DEPTH = 64  # nested dictionaries, arrays or string parentheses
 MAX_DICTIONARY = 64 * 1024  # a stream's dictionary is a few hundred bytes
-# An object header ("12 0 obj"; viewers also take "12 0.0 obj", comments between the tokens)
-# that may end just before an "obj" found in stream data: two numbers; or only numbers after a
-# comment, or after a line longer than the window (_HEADER_SPAN bytes), which may be one.
-_SEPARATOR = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])"
-_NUMERAL = rb"[-+.\d]"
+# Steps taken one by one in Python (tokens outside the runs read at once, streams, "obj" in
+# stream data): each costs ~1-3 us, so a file built of them is refused after ~0.5 s of CPU
+# instead of costing ~10 s per 20 MiB. Real files take far fewer: ~630 for a 260 KB pdfTeX
+# manual, ~170 for a WeasyPrint handout, ~30 for a Pillow scan.
+MAX_STEPS = 200_000
+# An object header ("12 0 obj"; viewers also take "12 0.0 obj", and comments between the
+# tokens) that may end just before an "obj" found in stream data: looked for in the
+# _HEADER_SPAN bytes before it, with linear operations only.
 _OBJ_IN_DATA = re.compile(rb"obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_HEADER_BEFORE = re.compile(_NUMERAL + _SEPARATOR + rb"+" + _NUMERAL + rb"+" + _SEPARATOR + rb"*\Z")
-_COMMENT_THEN_NUMBERS = re.compile(rb"(?:\A[^\r\n]*|%[^\r\n]*)[\r\n][-+.\d\x00\t\n\x0c\r ]*\Z")
-_NUMBERS_ONLY = re.compile(rb"[-+.\d\x00\t\n\x0c\r ]*\Z")
+_NUMERALS_AND_WHITESPACE = b"+-.0123456789" + _WHITESPACE
+_NUMERALS = re.compile(rb"[-+.\d]+")
 _HEADER_SPAN = 256
 # A stream dictionary, token by token (it is small, so plain Python is fast enough).
 _DICT_TOKEN = re.compile(
@@ -124,12 +150,10 @@ def _unescape(name: bytes) -> bytes:
 
 def _check_names(data: bytes, *, upto: int) -> None:
     """Refuse when a complete active name ends before ``upto`` (later ones are seen again)."""
-    for match in _CANDIDATE.finditer(data):
-        if match.end() >= upto:
-            return
-        name = _unescape(match.group(1))
-        if name in ACTIVE_NAMES:
-            raise ActiveContent(f"an active PDF element (/{name.decode('latin-1')})")
+    match = _CANDIDATE.search(data)
+    if match is not None and match.end() < upto:
+        name = _unescape(match.group(1)).decode("latin-1")
+        raise ActiveContent(f"an active PDF element (/{name})")
 
 
 def _chunks(fileobj: BinaryIO) -> Iterator[bytes]:
@@ -273,10 +297,17 @@ def _parse_dictionary(text: bytes) -> dict[bytes, object]:
 
 def _object_header_before(before: bytes) -> bool:
     """Whether ``before`` (up to ``_HEADER_SPAN`` bytes before an ``obj`` keyword in stream
-    data) may end with an object header's numbers, comments allowed between them."""
-    if _HEADER_BEFORE.search(before) or _COMMENT_THEN_NUMBERS.search(before):
-        return True
-    return _NUMBERS_ONLY.match(before) is not None
+    data) may end with an object header's two numbers, comments allowed between them."""
+    rest = before.rstrip(_NUMERALS_AND_WHITESPACE)
+    run = before[len(rest) :]  # numerals and whitespace just before "obj"
+    if not rest or len(_NUMERALS.findall(run)) >= 2:
+        return True  # numbers up to the window's start, or two numbers
+    if b"\n" not in run and b"\r" not in run:
+        return False
+    # The run starts a line: the line before may be a comment ending the header's first part
+    # (a "%" in it), or longer than the window (then it may be one too).
+    line_start = max(rest.rfind(b"\n"), rest.rfind(b"\r"))
+    return b"%" in rest[line_start + 1 :] or (line_start < 0 and len(before) == _HEADER_SPAN)
 
 
 class _DataCheck:
@@ -287,18 +318,22 @@ class _DataCheck:
         self.known_length = known_length
         self.tail = b""
 
-    def feed(self, data: bytes, *, last: bool = False) -> None:
+    def feed(self, data: bytes, *, last: bool = False) -> int:
+        """Check ``data``; the number of "obj" keywords looked at (a step each)."""
         window = self.tail + data
+        looked = 0
         if self.known_length and _ENDSTREAM in window:
             raise _unreadable("endstream inside stream data of a known /Length")
         for match in _OBJ_IN_DATA.finditer(window):
             # Looked at once: when the byte after "obj" is known (or the data ends there).
             if match.end() < len(self.tail) or (match.end() == len(window) and not last):
                 continue
+            looked += 1
             before = window[max(0, match.start() - _HEADER_SPAN) : match.start()]
             if _object_header_before(before):
                 raise _unreadable("an object header inside stream data")
         self.tail = window[-(_HEADER_SPAN + 8) :]
+        return looked
 
 
 _OUTSIDE_TEXT, _STRING_TEXT, _COMMENT_TEXT, _HEX_TEXT, _DATA, _AFTER_DATA = range(6)
@@ -327,6 +362,7 @@ class _PdfScanner:
         self.inflate: zlib._Decompress | None = None
         self.objects: _NameScanner | None = None  # an object stream's content
         self.inflated = 0
+        self.work = 0  # steps taken one by one
         self.steps = (
             self._outside,
             self._string,
@@ -340,12 +376,17 @@ class _PdfScanner:
         self.buffer += data
         self.final = final
         while self.steps[self.mode]():
-            pass
+            self._charge(1)
         if final and self.dictionaries:
             raise _unreadable("the file ends inside a dictionary")
         self.names.feed(self.buffer[self.names_from : self.pos], final=final)
         self.names_from = self.pos
         self._trim()
+
+    def _charge(self, steps: int) -> None:
+        self.work += steps
+        if self.work > MAX_STEPS:
+            raise _unreadable("too many tokens to check one by one")
 
     def _trim(self) -> None:
         keep = max(0, self.pos - 8)  # the "end" of "endstream" and the byte before a keyword
@@ -375,36 +416,44 @@ class _PdfScanner:
 
     def _outside(self) -> bool:
         buffer = self.buffer
-        dictionaries = self.dictionaries
-        search = _OUTSIDE.search
-        # Dictionary brackets are the most frequent tokens: handled in this loop (a dictionary
-        # of plain tokens at once), the rest in one step each.
-        while match := search(buffer, self.pos):
-            token = match.group()
-            at = match.start()
-            if token == b"<<":
-                self._plain(at)
-                if (simple := _SIMPLE_DICTIONARY.match(buffer, at)) is not None:
-                    self.pos = simple.end()
-                    self.closed = (self.base + at, self.base + self.pos)
-                    self.after_dictionary = True
-                    continue
-                if len(dictionaries) >= MAX_DEPTH:
-                    raise _unreadable("dictionaries nested too deep")
-                dictionaries.append(self.base + at)
-                self.after_dictionary = False
-                self.pos = match.end()
-            elif token == b">>":
-                self._plain(at)
-                if not dictionaries:
-                    raise _unreadable("a >> that closes no dictionary")
-                self.pos = match.end()
-                self.closed = (dictionaries.pop(), self.base + self.pos)
-                self.after_dictionary = True
-            else:
-                return self._other(match)
-        self._plain(len(buffer) if self.final else max(self.pos, len(buffer) - 8))
-        return False
+        end = len(buffer) if self.final else len(buffer) - 8  # a keyword may go on
+        if end > self.pos:
+            run = _RUN.match(buffer, self.pos, end)
+            assert run is not None  # the pattern matches the empty string
+            if run.end() > self.pos:
+                self._after_run(run)
+        match = _OUTSIDE.search(buffer, self.pos)
+        if match is None:
+            self._plain(len(buffer) if self.final else max(self.pos, len(buffer) - 8))
+            return False
+        token = match.group()
+        if token == b"<<":
+            self._plain(match.start())
+            if len(self.dictionaries) >= MAX_DEPTH:
+                raise _unreadable("dictionaries nested too deep")
+            self.dictionaries.append(self.base + match.start())
+            self.after_dictionary = False
+            self.pos = match.end()
+            return True
+        if token == b">>":
+            self._plain(match.start())
+            if not self.dictionaries:
+                raise _unreadable("a >> that closes no dictionary")
+            self.pos = match.end()
+            self.closed = (self.dictionaries.pop(), self.base + self.pos)
+            self.after_dictionary = True
+            return True
+        return self._other(match)
+
+    def _after_run(self, run: re.Match[bytes]) -> None:
+        """Tokens read at once by ``_RUN``: only whether a dictionary ends them matters."""
+        last_start, last_end = run.span(1)
+        if last_start >= 0 and _GAP.fullmatch(self.buffer, last_end, run.end()):
+            self.closed = (self.base + last_start, self.base + last_end)
+            self.after_dictionary = True
+        elif not _GAP.fullmatch(self.buffer, self.pos, run.end()):
+            self.after_dictionary = False
+        self.pos = run.end()
 
     def _other(self, match: re.Match[bytes]) -> bool:
         token = match.group()
@@ -556,6 +605,7 @@ class _PdfScanner:
     # --- streams ---------------------------------------------------------------------------
 
     def _begin_stream(self, dictionary: bytes) -> None:
+        self._charge(1 + len(dictionary) // 8)  # about one step per token
         entries = _parse_dictionary(dictionary)
         length = entries.get(b"Length")
         if type(length) is int and length >= 0:
@@ -582,7 +632,7 @@ class _PdfScanner:
         self.objects = _NameScanner()
 
     def _stream_data(self, data: bytes) -> None:
-        self.data_check.feed(data)
+        self._charge(self.data_check.feed(data))
         if self.objects is None or not data:
             return
         if self.inflate is None:  # an object stream without a filter: plain text
@@ -603,7 +653,7 @@ class _PdfScanner:
             raise _unreadable("an object stream that does not inflate") from None
 
     def _end_stream(self) -> None:
-        self.data_check.feed(b"", last=True)
+        self._charge(self.data_check.feed(b"", last=True))
         if self.objects is not None:
             self.objects.feed(b"", final=True)
         self.inflate = None

@@ -288,6 +288,7 @@ UNREADABLE = {
     "stream keyword not followed by an end of line": pdf(b"<< /Length 1 >>\nstream x\nendstream"),
     "stream dictionary with a bad name escape": pdf(stream(b"/Type /Obj#zzStm", b"x")),
     "stream that never ends": b"%PDF-1.7\n1 0 obj\n<< /Length 9 0 R >>\nstream\nabc",
+    "too many tokens to read one by one": pdf(b"<< /T [" + b"(((x)))" * 40_000 + b"] >>"),
 }
 
 

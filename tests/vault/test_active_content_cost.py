@@ -110,3 +110,33 @@ def test_random_bytes_behind_a_pdf_header_are_refused_at_once():
     with pytest.raises(ActiveContent, match="cannot be checked"):
         check_active_content(io.BytesIO(data), PDF)
     assert cpu_cost(data) < 0.3
+
+
+# Files built to make the check slow: tokens read at once by one pattern (strings, hex strings,
+# comments, dictionaries, escaped names, "obj" in image data), or, nested deeper, one by one
+# in Python until the step budget refuses them. Token by token, as the lexer was first
+# written, each cost 7-40 s of CPU per 20 MiB; escaped names cost ~5 s before the lexer.
+SLOW_BY_DESIGN = {
+    "empty strings": b"()",
+    "empty hex strings": b"<>",
+    "comments": b"%\n",
+    "dictionaries": b"<<>>",
+    "escaped names": b"/#41",
+    "strings nested three deep": b"(((x)))",
+    "dictionaries nested four deep": b"<<<<<<<<>>>>>>>>",
+    "tiny streams": b"<</Length 0>>stream\n\nendstream\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SLOW_BY_DESIGN))
+def test_files_built_to_be_slow_to_check_cost_little_cpu(kind):
+    piece = SLOW_BY_DESIGN[kind]
+    data = b"%PDF-1.7\n" + piece * (20 * 1024 * 1024 // len(piece))
+    assert cpu_cost(data) < 1.5
+
+
+def test_obj_in_image_data_costs_little_cpu():
+    noise = (b"%" * 252 + b"obj ") * (20 * 1024 * 1024 // 256)
+    data = b"%%PDF-1.7\n1 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\n" % (len(noise), noise)
+    check_active_content(io.BytesIO(data), PDF)  # not an object header: accepted
+    assert cpu_cost(data) < 1.5
