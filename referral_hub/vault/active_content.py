@@ -32,10 +32,11 @@ a PDF/HTML or JPEG/HTML polyglot runs script when some viewer sniffs it as a web
 
 The check streams: it reads the file in 64 KiB chunks and keeps at most a chunk plus a small
 overlap (and open dictionaries up to ``MAX_DICTIONARY`` bytes) in memory, so a 20 MiB upload
-is never held whole (issue 15, input 11). Its decision does not depend on where the pieces
-are cut, but for ``MAX_STEPS``, counted on the pieces given (``CHUNK``-sized ones, also on
-arrival). A compressed object stream that inflates beyond ``MAX_INFLATED_BYTES`` is refused
-as well: it cannot be checked, and no real scan needs that much structure.
+is never held whole (issue 15, input 11). Whether it refuses does not depend on where the
+pieces are cut (which reason it gives first may), but for ``MAX_STEPS``, counted on the
+pieces given: ``CHUNK``-sized ones, also on arrival, so both give the same answer. A
+compressed object stream that inflates beyond ``MAX_INFLATED_BYTES`` is refused as well: it
+cannot be checked, and no real scan needs that much structure.
 """
 
 from __future__ import annotations
@@ -119,12 +120,12 @@ MAX_DICTIONARY = 64 * 1024  # a stream's dictionary is a few hundred bytes
 # instead of costing ~10 s per 20 MiB. Real files take far fewer: ~630 for a 260 KB pdfTeX
 # manual, ~170 for a WeasyPrint handout, ~30 for a Pillow scan.
 MAX_STEPS = 200_000
-# An object header ("12 0 obj"; viewers also take "12 0.0 obj", and comments between the
-# tokens) that may end just before an "obj" found in stream data: looked for in the
+# An object header ("12 0 obj"; viewers also take "12 0.0 obj", "12+0obj" and comments between
+# the tokens) that may end just before an "obj" found in stream data: looked for in the
 # _HEADER_SPAN bytes before it, with linear operations only.
 _OBJ_IN_DATA = re.compile(rb"obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_NUMERALS_AND_WHITESPACE = b"+-.0123456789" + _WHITESPACE
-_NUMERALS = re.compile(rb"[-+.\d]+")
+_NUMERALS_AND_WHITESPACE = b"+-.0123456789Ee" + _WHITESPACE  # viewers read "1+0", "0e0"
+_DIGITS = re.compile(rb"\d+")  # two runs may be two numbers ("9 0", "9+0"), or one ("1.5")
 _HEADER_SPAN = 256
 # A stream dictionary, token by token (it is small, so plain Python is fast enough).
 _DICT_TOKEN = re.compile(
@@ -300,7 +301,7 @@ def _object_header_before(before: bytes) -> bool:
     data) may end with an object header's two numbers, comments allowed between them."""
     rest = before.rstrip(_NUMERALS_AND_WHITESPACE)
     run = before[len(rest) :]  # numerals and whitespace just before "obj"
-    if not rest or len(_NUMERALS.findall(run)) >= 2:
+    if not rest or len(_DIGITS.findall(run)) >= 2:
         return True  # numbers up to the window's start, or two numbers
     if b"\n" not in run and b"\r" not in run:
         return False

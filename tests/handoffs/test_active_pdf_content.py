@@ -257,6 +257,9 @@ BYPASSES = {
     "object inside image data, generation written 0.0": pdf(
         image_with(b"\n9 0.0 obj\n" + JS_OBJECT + b"\nendobj\n")
     ),
+    "object inside image data, header written 9+0e0obj": pdf(
+        image_with(b"\n9+0e0obj\n" + JS_OBJECT + b"\nendobj\n")
+    ),
     "object after image data whose /Length is too short": pdf(
         b"<< /Subtype /Image /Length 2 >>\nstream\n\xff\xd8" + HIDDEN_OBJECT + b"endstream"
     ),
