@@ -36,14 +36,22 @@ def _key() -> str:
 
 
 def make_payload(path: Path, size: int) -> None:
-    """A file that sniffs as PDF, filled with random bytes, written in 1 MiB pieces."""
+    """A PDF of ``size`` bytes whose one image stream holds random bytes (like a scan),
+    written in 1 MiB pieces. (Random bytes right behind the header are not PDF syntax: the
+    server refuses them, 415 ``active_content``.)"""
+    tail = b"\nendstream\nendobj\n%%EOF\n"
+    remaining = 0
+    for _ in range(3):  # the header holds the data's length, which depends on the header's
+        head = b"%%PDF-1.7\n1 0 obj\n<< /Subtype /Image /Filter /DCTDecode /Length %d >>\n"
+        head = head % remaining + b"stream\n"
+        remaining = size - len(head) - len(tail)
     with path.open("wb") as out:
-        out.write(b"%PDF-1.7\n")
-        remaining = size - 9
+        out.write(head)
         while remaining > 0:
             piece = min(remaining, READ_SIZE)
             out.write(os.urandom(piece))
             remaining -= piece
+        out.write(tail)
 
 
 def free_port() -> int:

@@ -146,14 +146,17 @@ def percentile(samples: list[float], p: int) -> float:
 
 
 def scan_like_payload() -> bytes:
-    """Random bytes behind a PDF header (incompressible, like a scan), drawn again in the rare
-    case (~1 in 6 for 20 MiB) that they happen to hold an active PDF name such as ``/AA`` or an
-    HTML tag: the server would refuse the upload (415 ``active_content``)."""
+    """A PDF whose one image stream holds random bytes (incompressible, like a scan), drawn
+    again in the rare case that they happen to look like an object header (``12 0 obj``) or
+    an HTML tag: the server would refuse the upload (415 ``active_content``)."""
     from referral_hub.vault.active_content import ActiveContent, check_active_content
     from referral_hub.vault.content_types import PDF
 
     while True:
-        payload = b"%PDF-1.7\n" + os.urandom(UPLOAD_BYTES - 9)
+        head = b"%PDF-1.7\n1 0 obj\n<< /Subtype /Image /Filter /DCTDecode /Length "
+        tail = b"\nendstream\nendobj\n%%EOF\n"
+        size = UPLOAD_BYTES - len(head) - len(tail) - 20
+        payload = head + b"%d >>\nstream\n" % size + os.urandom(size) + tail
         try:
             check_active_content(io.BytesIO(payload), PDF)
         except ActiveContent:

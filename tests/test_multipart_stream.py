@@ -25,6 +25,7 @@ from referral_hub.vault.uploads import SealedUploadedFile
 from tests.asgi_scopes import http_scope
 from tests.handoffs import test_attachments_api as attachments_api
 from tests.inbox.sockets import run_async
+from tests.vault.binary_data import binary_pdf
 
 world = attachments_api.world
 storage_dir = attachments_api.storage_dir
@@ -75,7 +76,7 @@ async def post(app, path: str, body: bytes, token: str, content_type: str | None
 
 
 def big_pdf() -> bytes:
-    return b"%PDF-1.7\n" + bytes(range(256)) * (3 * 1024 * 4)  # 3 MiB: over the memory limit
+    return binary_pdf(3 * 1024 * 1024)  # over the memory limit
 
 
 @pytest.mark.django_db(transaction=True)

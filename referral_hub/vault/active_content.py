@@ -4,18 +4,39 @@ A PDF is refused (``ContentTypeRefused``, code ``active_content``) when any dict
 ``/JavaScript``, ``/JS`` (scripts, also behind ``/OpenAction``), ``/Launch`` (start a program),
 ``/EmbeddedFile`` / ``/EmbeddedFiles`` (files inside the PDF) or ``/AA`` (additional actions
 run on open, close, page view…). Names are compared after decoding ``#xx`` escapes
-(``/J#61vaScript``). Dictionaries inside compressed object streams (``/Type /ObjStm``,
-``/FlateDecode``) are inflated and checked too; other stream data (page content, images) is
-skipped, since random binary data would match short names by chance.
+(``/J#61vaScript``). Dictionaries inside object streams (``/Type /ObjStm``, or any stream
+with ``/First``: viewers find them so) are checked too, inflated when ``/FlateDecode``; other
+stream data (page content, images) is not searched for names, since random binary data
+would match short names by chance.
+
+Where stream data starts and ends, and what a stream's dictionary says, follow PDF's lexical
+rules (ISO 32000-1, 7.2-7.3), not a search for words: literal strings (nested and escaped
+parentheses), hex strings, comments, names with ``#xx`` escapes and dictionaries are read as
+tokens; ``stream`` counts only as the keyword after a dictionary, and the data it starts
+ends after the dictionary's direct ``/Length`` (at ``endstream`` when ``/Length`` is an
+indirect reference). Whatever could be read two ways is refused instead of skipped (fail
+closed, same ``active_content`` code): an unbalanced or unterminated string or dictionary, a
+malformed hex string or name escape, ``stream`` not after a dictionary or not followed by an
+end of line, ``endstream`` outside a stream or inside data of a known ``/Length``, a
+``/Length`` that does not end at ``endstream``, a stream dictionary that gives a key twice,
+an object stream whose filter is not Flate (or has parameters) or whose data does not
+inflate (encrypted), nesting deeper than ``MAX_DEPTH``, what looks like an object header
+(``12 0 obj``) inside stream data, where a viewer would read an object if the
+cross-reference table pointed there, and a file that needs more than ``MAX_STEPS`` tokens
+read one by one (most are read many at once by one pattern; a file built of the others
+would otherwise cost seconds of CPU).
 
 Any accepted type (PDF, JPEG, PNG, TIFF, HEIC) is refused when it also reads as HTML
 (``<script``, ``<html``, ``<iframe``, ``<body``, ``<object``, ``<embed``, ``javascript:``):
 a PDF/HTML or JPEG/HTML polyglot runs script when some viewer sniffs it as a web page.
 
 The check streams: it reads the file in 64 KiB chunks and keeps at most a chunk plus a small
-overlap in memory, so a 20 MiB upload is never held whole (issue 15, input 11). A compressed
-object stream that inflates beyond ``MAX_INFLATED_BYTES`` is refused as well: it cannot be
-checked, and no real scan needs that much structure.
+overlap (and open dictionaries up to ``MAX_DICTIONARY`` bytes) in memory, so a 20 MiB upload
+is never held whole (issue 15, input 11). Whether it refuses does not depend on where the
+pieces are cut (which reason it gives first may), but for ``MAX_STEPS``, counted on the
+pieces given: ``CHUNK``-sized ones, also on arrival, so both give the same answer. A
+compressed object stream that inflates beyond ``MAX_INFLATED_BYTES`` is refused as well: it
+cannot be checked, and no real scan needs that much structure.
 """
 
 from __future__ import annotations
@@ -36,15 +57,28 @@ ACTIVE_NAMES = frozenset(
 # A PDF name: "/" and up to 127 regular characters (PDF 32000-1, 7.3.5), escapes included.
 _REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
 _DELIMITER = rb"[\x00\t\n\x0c\r ()<>\[\]{}/%]"
-# Only the names that can decode to an active one: spelt plainly (followed by a delimiter or
-# the end) or holding a #xx escape. Random bytes hold a name every ~300 bytes; looking at each
-# in Python took ~0.1 s per 20 MiB, this takes ~0.03 s.
+
+
+# Every spelling of an active name: each character plain or as its #xx escape (either case of
+# hex digit), then a delimiter or the end. One pass in ``re``, no Python per name: random bytes
+# hold a name every ~300 bytes, and a file of escaped names (/#41/#41…) once cost ~3 s of CPU
+# per 20 MiB looked at one by one.
+def _spellings(name: bytes) -> bytes:
+    characters = []
+    for code in name:
+        digits = b"".join(
+            b"[%s%s]" % (digit.lower(), digit.upper()) if digit.isalpha() else digit
+            for digit in (bytes([d]) for d in b"%02x" % code)
+        )
+        characters.append(b"(?:" + re.escape(bytes([code])) + b"|#" + digits + b")")
+    return b"".join(characters)
+
+
 _CANDIDATE = re.compile(
-    rb"/(?=" + _REGULAR + rb"*#|(?:"
-    + b"|".join(re.escape(name) for name in sorted(ACTIVE_NAMES, key=len, reverse=True))
-    + rb")(?:" + _DELIMITER + rb"|\Z))(" + _REGULAR + rb"{1,127})"
+    rb"/(" + b"|".join(_spellings(name) for name in sorted(ACTIVE_NAMES)) + rb")(?="
+    + _DELIMITER + rb"|\Z)"
 )  # fmt: skip
-_NAME_SPAN = 1 + 127 * 3  # the longest name with every character written as #xx
+_NAME_SPAN = 2 + 3 * max(map(len, ACTIVE_NAMES))  # every character as #xx, a delimiter
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 # Matched against lower-cased bytes (``bytes.lower`` is ASCII-only, like ``re.IGNORECASE`` on
 # bytes): a pattern that starts with a literal lets ``re`` skip ahead instead of trying every
@@ -52,10 +86,55 @@ _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _HTML_TAG = re.compile(rb"<(?:script|html|iframe|body|object|embed)[\s>/]")
 _HTML_SCHEME = b"javascript:"
 _HTML_SPAN = 16
-# "stream" not preceded by a letter, then an end of line; the look-behind comes after the
-# literal so that ``re`` searches for the literal first (~50 times faster on binary data).
-_STREAM = re.compile(rb"stream(?<![A-Za-z]stream)(?:\r\n|\n|\r)")
+# The lexer (ISO 32000-1, 7.2-7.3). Outside streams it jumps from one byte that matters to the
+# next: dictionary brackets, string and hex-string starts, stray closers, comments and the
+# letters of the stream keywords; the rest (numbers, names, arrays, keywords) is plain text.
+_WHITESPACE = b"\x00\t\n\x0c\r "
+_REGULAR_BYTES = frozenset(set(range(256)) - set(b"\x00\t\n\x0c\r ()<>[]{}/%"))
+_OUTSIDE = re.compile(rb"<<|>>|[()<>%]|stream")
+# A run of complete tokens read in one match: plain text (not "stream"), literal strings nested
+# up to two deep, hex strings, comments, and dictionaries of these nested up to three deep;
+# group 1 is the run's last outermost dictionary. Possessive: a failed match costs one pass.
+_PLAIN_RUN = rb"[^()<>%s]++|s(?=[^t]|t[^r]|tr[^e]|tre[^a]|trea[^m])"
+_ESCAPED = rb"\\[\x00-\xff]"
+_STRING_0 = rb"\((?:[^()\\]++|" + _ESCAPED + rb")*+\)"
+_STRING_1 = rb"\((?:[^()\\]++|" + _ESCAPED + rb"|" + _STRING_0 + rb")*+\)"
+_HEX_STRING = rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*+>"
+_COMMENT = rb"%[^\r\n]*+[\r\n]"
+_ATOM = b"|".join((_PLAIN_RUN, _STRING_1, _HEX_STRING, _COMMENT))
+_DICT_3 = rb"<<(?:" + _ATOM + rb")*+>>"
+_DICT_2 = rb"<<(?:" + _ATOM + rb"|" + _DICT_3 + rb")*+>>"
+_DICT_1 = rb"<<(?:" + _ATOM + rb"|" + _DICT_2 + rb")*+>>"
+_RUN = re.compile(rb"(?:" + _ATOM + rb"|(" + _DICT_1 + rb"))*+")
+_GAP = re.compile(rb"(?:[\x00\t\n\x0c\r ]++|" + _COMMENT + rb")*+")  # whitespace, comments
+_IN_STRING = re.compile(rb"[()\\]")
+_HEX_BODY = re.compile(rb"[0-9A-Fa-f\x00\t\n\x0c\r ]*")
+_WHITESPACE_RUN = re.compile(rb"[\x00\t\n\x0c\r ]*")
+_LINE_END = re.compile(rb"[\r\n]")
+_STREAM = b"stream"
 _ENDSTREAM = b"endstream"
+MAX_DEPTH = 64  # nested dictionaries, arrays or string parentheses
+MAX_DICTIONARY = 64 * 1024  # a stream's dictionary is a few hundred bytes
+# Steps taken one by one in Python (tokens outside the runs read at once, streams, "obj" in
+# stream data): each costs ~1-3 us, so a file built of them is refused after ~0.5 s of CPU
+# instead of costing ~10 s per 20 MiB. Real files take far fewer: ~630 for a 260 KB pdfTeX
+# manual, ~170 for a WeasyPrint handout, ~30 for a Pillow scan.
+MAX_STEPS = 200_000
+# An object header ("12 0 obj"; viewers also take "12 0.0 obj", "12+0obj" and comments between
+# the tokens) that may end just before an "obj" found in stream data: looked for in the
+# _HEADER_SPAN bytes before it, with linear operations only.
+_OBJ_IN_DATA = re.compile(rb"obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+_NUMERALS_AND_WHITESPACE = b"+-.0123456789Ee" + _WHITESPACE  # viewers read "1+0", "0e0"
+_DIGITS = re.compile(rb"\d+")  # two runs may be two numbers ("9 0", "9+0"), or one ("1.5")
+_HEADER_SPAN = 256
+# A stream dictionary, token by token (it is small, so plain Python is fast enough).
+_DICT_TOKEN = re.compile(
+    rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)*(?:(<<|>>|\[|\]|\(|<[^<>]*>|/" + _REGULAR + rb"*|"
+    + _REGULAR + rb"+|[{}<>)])|\Z)"
+)  # fmt: skip
+_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)\Z")
+_INTEGER = re.compile(rb"[+-]?\d+\Z")
+_FLATE = frozenset({b"FlateDecode", b"Fl"})
 
 
 class ActiveContent(ContentTypeRefused):
@@ -72,12 +151,10 @@ def _unescape(name: bytes) -> bytes:
 
 def _check_names(data: bytes, *, upto: int) -> None:
     """Refuse when a complete active name ends before ``upto`` (later ones are seen again)."""
-    for match in _CANDIDATE.finditer(data):
-        if match.end() >= upto:
-            return
-        name = _unescape(match.group(1))
-        if name in ACTIVE_NAMES:
-            raise ActiveContent(f"an active PDF element (/{name.decode('latin-1')})")
+    match = _CANDIDATE.search(data)
+    if match is not None and match.end() < upto:
+        name = _unescape(match.group(1)).decode("latin-1")
+        raise ActiveContent(f"an active PDF element (/{name})")
 
 
 def _chunks(fileobj: BinaryIO) -> Iterator[bytes]:
@@ -99,89 +176,489 @@ class _NameScanner:
         self.tail = b"" if final else buffer[-2 * _NAME_SPAN :]
 
 
+def _unreadable(reason: str) -> ActiveContent:
+    """Fail closed: PDF syntax that a viewer and this check could read differently."""
+    return ActiveContent(f"PDF syntax that cannot be checked safely ({reason})")
+
+
+class _Name(bytes):
+    """A PDF name, ``#xx`` escapes decoded, without the slash."""
+
+
+class _Ref(tuple[int, int]):
+    """An indirect reference ``number generation R``."""
+
+
+_STRING_VALUE = object()  # a literal or hex string: its content does not matter here
+_NULL = "null"
+
+
+def _decode_name(token: bytes) -> _Name:
+    body = token[1:]
+    if b"#" in body:
+        if re.search(rb"#(?![0-9A-Fa-f]{2})", body):
+            raise _unreadable("a name with a malformed #xx escape")
+        body = _unescape(body)
+    return _Name(body)
+
+
+def _string_end(text: bytes, start: int) -> int:
+    """The index just after the literal string that opens at ``text[start]`` (``(``)."""
+    depth, pos = 0, start
+    while True:
+        match = _IN_STRING.search(text, pos)
+        if match is None:
+            raise _unreadable("an unterminated string")
+        pos = match.end()
+        if match.group() == b"\\":
+            pos += 1
+        elif match.group() == b"(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _unreadable("strings nested too deep")
+        else:
+            depth -= 1
+            if depth == 0:
+                return pos
+
+
+def _pairs(items: list[object]) -> dict[bytes, object]:
+    if len(items) % 2:
+        raise _unreadable("a dictionary key without a value")
+    entries: dict[bytes, object] = {}
+    for key, value in zip(items[::2], items[1::2], strict=True):
+        if not isinstance(key, _Name):
+            raise _unreadable("a dictionary key that is not a name")
+        if key in entries:
+            raise _unreadable(f"a stream dictionary that gives /{key.decode('latin-1')} twice")
+        entries[bytes(key)] = value
+    return entries
+
+
+def _parse_dictionary(text: bytes) -> dict[bytes, object]:
+    """The entries of the dictionary ``text`` (``<<`` … ``>>``, already lexed by the scanner):
+    names decoded, integers, reals, references, arrays, nested dictionaries; strings as a
+    placeholder. Raises ``ActiveContent`` for anything malformed or a key given twice."""
+    stack: list[list[object]] = []
+    kinds: list[bytes] = []
+    pos = 0
+    while True:
+        match = _DICT_TOKEN.match(text, pos)
+        token = match.group(1) if match else None
+        if match is None or token is None:
+            raise _unreadable("an unterminated stream dictionary")
+        pos = match.end()
+        value: object
+        if token in (b"<<", b"["):
+            if len(stack) >= MAX_DEPTH:
+                raise _unreadable("a stream dictionary nested too deep")
+            stack.append([])
+            kinds.append(token)
+            continue
+        if token in (b">>", b"]"):
+            if not stack or kinds[-1] != (b"<<" if token == b">>" else b"["):
+                raise _unreadable("unbalanced brackets in a stream dictionary")
+            items = stack.pop()
+            kinds.pop()
+            value = _pairs(items) if token == b">>" else items
+            if not stack:
+                if not isinstance(value, dict) or text[pos:].strip(_WHITESPACE):
+                    raise _unreadable("a malformed stream dictionary")
+                return value
+            stack[-1].append(value)
+            continue
+        if not stack or token in (b"{", b"}", b"<", b">", b")"):
+            raise _unreadable("a malformed stream dictionary")
+        if token == b"(":
+            pos = _string_end(text, pos - 1)
+            value = _STRING_VALUE
+        elif token[:1] == b"<":
+            if not _HEX_BODY.fullmatch(token, 1, len(token) - 1):
+                raise _unreadable("a malformed hex string")
+            value = _STRING_VALUE
+        elif token[:1] == b"/":
+            value = _decode_name(token)
+        elif _INTEGER.match(token):
+            value = int(token)
+        elif _NUMBER.match(token):
+            value = float(token)
+        elif token == b"R":
+            items = stack[-1]
+            number, generation = items[-2:] if len(items) >= 2 else (None, None)
+            if not isinstance(number, int) or not isinstance(generation, int):
+                raise _unreadable("a malformed reference")
+            del items[-2:]
+            value = _Ref((number, generation))
+        elif token in (b"true", b"false", b"null"):
+            value = token.decode()
+        else:
+            raise _unreadable("an unexpected keyword in a stream dictionary")
+        stack[-1].append(value)
+
+
+def _object_header_before(before: bytes) -> bool:
+    """Whether ``before`` (up to ``_HEADER_SPAN`` bytes before an ``obj`` keyword in stream
+    data) may end with an object header's two numbers, comments allowed between them."""
+    rest = before.rstrip(_NUMERALS_AND_WHITESPACE)
+    run = before[len(rest) :]  # numerals and whitespace just before "obj"
+    if not rest or len(_DIGITS.findall(run)) >= 2:
+        return True  # numbers up to the window's start, or two numbers
+    if b"\n" not in run and b"\r" not in run:
+        return False
+    # The run starts a line: the line before may be a comment ending the header's first part
+    # (a "%" in it), or longer than the window (then it may be one too).
+    line_start = max(rest.rfind(b"\n"), rest.rfind(b"\r"))
+    return b"%" in rest[line_start + 1 :] or (line_start < 0 and len(before) == _HEADER_SPAN)
+
+
+class _DataCheck:
+    """Raw stream data fed piece by piece: no ``endstream`` inside data of a known length, no
+    object header (a viewer reads the object there when the cross-reference table says so)."""
+
+    def __init__(self, *, known_length: bool) -> None:
+        self.known_length = known_length
+        self.tail = b""
+
+    def feed(self, data: bytes, *, last: bool = False) -> int:
+        """Check ``data``; the number of "obj" keywords looked at (a step each)."""
+        window = self.tail + data
+        looked = 0
+        if self.known_length and _ENDSTREAM in window:
+            raise _unreadable("endstream inside stream data of a known /Length")
+        for match in _OBJ_IN_DATA.finditer(window):
+            # Looked at once: when the byte after "obj" is known (or the data ends there).
+            if match.end() < len(self.tail) or (match.end() == len(window) and not last):
+                continue
+            looked += 1
+            before = window[max(0, match.start() - _HEADER_SPAN) : match.start()]
+            if _object_header_before(before):
+                raise _unreadable("an object header inside stream data")
+        self.tail = window[-(_HEADER_SPAN + 8) :]
+        return looked
+
+
+_OUTSIDE_TEXT, _STRING_TEXT, _COMMENT_TEXT, _HEX_TEXT, _DATA, _AFTER_DATA = range(6)
+
+
 class _PdfScanner:
-    """Names outside streams, and inside inflated object streams."""
+    """The file's tokens outside streams (names checked), each stream's dictionary read
+    exactly, its data skipped by ``/Length`` or searched, object streams' content checked."""
 
     def __init__(self) -> None:
         self.buffer = b""
-        self.in_stream = False
-        self.dictionary = b""  # the outside text since the last "obj", bounded
+        self.base = 0  # the file offset of buffer[0]
+        self.pos = 0  # the first byte of buffer not yet read
+        self.names_from = 0  # the first byte of buffer not yet given to self.names
+        self.final = False
+        self.mode = _OUTSIDE_TEXT
+        self.depth = 0  # parentheses of the open string
+        self.dictionaries: list[int] = []  # file offsets of the open "<<"
+        # Set when ">>" closed a dictionary and only whitespace or comments followed since;
+        # closed: that dictionary's file offsets (None when too large to keep).
+        self.after_dictionary = False
+        self.closed: tuple[int, int] | None = None
+        self.names = _NameScanner()
+        self.remaining: int | None = None  # stream data still to skip (None: search)
+        self.data_check = _DataCheck(known_length=False)
         self.inflate: zlib._Decompress | None = None
-        self.inflated_names: _NameScanner | None = None
+        self.objects: _NameScanner | None = None  # an object stream's content
         self.inflated = 0
+        self.work = 0  # steps taken one by one
+        self.steps = (
+            self._outside,
+            self._string,
+            self._comment,
+            self._hex,
+            self._data,
+            self._after_data,
+        )
 
     def feed(self, data: bytes, *, final: bool = False) -> None:
         self.buffer += data
-        while True:
-            if self.in_stream:
-                end = self.buffer.find(_ENDSTREAM)
-                if end < 0:
-                    keep = len(_ENDSTREAM)
-                    body, self.buffer = self.buffer[:-keep], self.buffer[-keep:]
-                    self._stream_data(body)
-                    if final:
-                        self._end_stream()
-                    return
-                self._stream_data(self.buffer[:end])
-                self._end_stream()
-                self.buffer = self.buffer[end + len(_ENDSTREAM) :]
-                self.in_stream = False
-                continue
-            start = _STREAM.search(self.buffer)
-            if start is None:
-                if final:
-                    self._outside(self.buffer)
-                    self.buffer = b""
-                    return
-                # Keep a tail: a name or the "stream" keyword may continue in the next chunk.
-                _check_names(self.buffer, upto=len(self.buffer) - _NAME_SPAN)
-                cut = max(0, len(self.buffer) - 2 * _NAME_SPAN)
-                self._remember(self.buffer[:cut])
-                self.buffer = self.buffer[cut:]
-                return
-            self._outside(self.buffer[: start.start()])
-            self._begin_stream()
-            self.buffer = self.buffer[start.end() :]
-            self.in_stream = True
+        self.final = final
+        while self.steps[self.mode]():
+            self._charge(1)
+        if final and self.dictionaries:
+            raise _unreadable("the file ends inside a dictionary")
+        self.names.feed(self.buffer[self.names_from : self.pos], final=final)
+        self.names_from = self.pos
+        self._trim()
 
-    def _outside(self, text: bytes) -> None:
-        """Text between streams that is complete (a stream keyword or the end follows)."""
-        _check_names(text, upto=len(text) + 1)
-        self._remember(text)
+    def _charge(self, steps: int) -> None:
+        self.work += steps
+        if self.work > MAX_STEPS:
+            raise _unreadable("too many tokens to check one by one")
 
-    def _remember(self, text: bytes) -> None:
-        # The dictionary of the next stream: what follows the last "obj" keyword.
-        obj = text.rfind(b"obj")
-        self.dictionary = (self.dictionary + text if obj < 0 else text[obj:])[-8192:]
+    def _trim(self) -> None:
+        keep = max(0, self.pos - 8)  # the "end" of "endstream" and the byte before a keyword
+        budget = self.base + len(self.buffer) - MAX_DICTIONARY
+        for start in self.dictionaries:  # the oldest open dictionary still small enough
+            if start >= budget:
+                keep = min(keep, start - self.base)
+                break
+        if self.after_dictionary and self.closed is not None:
+            if self.closed[0] >= budget:
+                keep = min(keep, self.closed[0] - self.base)
+            else:
+                self.closed = None
+        if keep > 0:
+            self.buffer = self.buffer[keep:]
+            self.base += keep
+            self.pos -= keep
+            self.names_from -= keep
 
-    def _begin_stream(self) -> None:
-        dictionary = _unescape(self.dictionary)
-        self.dictionary = b""
-        if b"/ObjStm" in dictionary and b"/FlateDecode" in dictionary:
+    def _plain(self, end: int) -> None:
+        """Read up to ``end`` text that holds no string, comment or dictionary bracket."""
+        if self.after_dictionary and self.buffer[self.pos : end].strip(_WHITESPACE):
+            self.after_dictionary = False
+        self.pos = end
+
+    # --- one step per mode: True to go on, False when more data is needed -------------------
+
+    def _outside(self) -> bool:
+        buffer = self.buffer
+        end = len(buffer) if self.final else len(buffer) - 8  # a keyword may go on
+        if end > self.pos:
+            run = _RUN.match(buffer, self.pos, end)
+            assert run is not None  # the pattern matches the empty string
+            if run.end() > self.pos:
+                self._after_run(run)
+        match = _OUTSIDE.search(buffer, self.pos)
+        if match is None:
+            self._plain(len(buffer) if self.final else max(self.pos, len(buffer) - 8))
+            return False
+        token = match.group()
+        if token == b"<<":
+            self._plain(match.start())
+            if len(self.dictionaries) >= MAX_DEPTH:
+                raise _unreadable("dictionaries nested too deep")
+            self.dictionaries.append(self.base + match.start())
+            self.after_dictionary = False
+            self.pos = match.end()
+            return True
+        if token == b">>":
+            self._plain(match.start())
+            if not self.dictionaries:
+                raise _unreadable("a >> that closes no dictionary")
+            self.pos = match.end()
+            self.closed = (self.dictionaries.pop(), self.base + self.pos)
+            self.after_dictionary = True
+            return True
+        return self._other(match)
+
+    def _after_run(self, run: re.Match[bytes]) -> None:
+        """Tokens read at once by ``_RUN``: only whether a dictionary ends them matters."""
+        last_start, last_end = run.span(1)
+        if last_start >= 0 and _GAP.fullmatch(self.buffer, last_end, run.end()):
+            self.closed = (self.base + last_start, self.base + last_end)
+            self.after_dictionary = True
+        elif not _GAP.fullmatch(self.buffer, self.pos, run.end()):
+            self.after_dictionary = False
+        self.pos = run.end()
+
+    def _other(self, match: re.Match[bytes]) -> bool:
+        token = match.group()
+        if token == _STREAM:
+            return self._keyword(match.start())
+        if match.end() == len(self.buffer) and token in (b"<", b">") and not self.final:
+            self._plain(match.start())  # "<<" or ">>" may go on in the next piece
+            return False
+        self._plain(match.start())
+        self.pos = match.end()
+        if token == b"(":
+            self.mode, self.depth, self.after_dictionary = _STRING_TEXT, 1, False
+        elif token == b"<":
+            self.mode, self.after_dictionary = _HEX_TEXT, False
+        elif token == b"%":
+            self.mode = _COMMENT_TEXT
+        else:
+            raise _unreadable(f"a stray {token.decode()}")
+        return True
+
+    def _keyword(self, at: int) -> bool:
+        """``stream`` found at ``at``: the keyword ``stream`` or ``endstream``, or plain text."""
+        buffer = self.buffer
+        end = at + len(_STREAM)
+        if end >= len(buffer) - 1 and not self.final:
+            self._plain(at)  # the bytes after it decide
+            return False
+        is_end = at >= 3 and buffer[at - 3 : at] == b"end"
+        start = at - 3 if is_end else at
+        before = buffer[start - 1] if start > 0 else None
+        if before is None and self.base + start > 0:
+            raise AssertionError("the byte before a keyword was dropped")  # _trim keeps it
+        after = buffer[end] if end < len(buffer) else None
+        if (before is not None and (before in _REGULAR_BYTES or before == ord("/"))) or (
+            after is not None and after in _REGULAR_BYTES
+        ):
+            self._plain(end)  # part of a longer word or of a name
+            return True
+        if is_end:
+            raise _unreadable("endstream outside a stream")
+        self._plain(start)
+        if not self.after_dictionary:
+            raise _unreadable("a stream keyword that does not follow a dictionary")
+        if buffer[end : end + 2] == b"\r\n":
+            data = end + 2
+        elif after in (0x0A, 0x0D):
+            data = end + 1
+        else:
+            raise _unreadable("a stream keyword not followed by an end of line")
+        self.names.feed(buffer[self.names_from : data], final=True)
+        closed = self.closed
+        if closed is None or closed[0] < self.base or closed[1] - closed[0] > MAX_DICTIONARY:
+            raise _unreadable("a stream dictionary too large to check")
+        self._begin_stream(buffer[closed[0] - self.base : closed[1] - self.base])
+        self.pos = self.names_from = data
+        self.after_dictionary = False
+        self.mode = _DATA
+        return True
+
+    def _string(self) -> bool:
+        buffer = self.buffer
+        match = _IN_STRING.search(buffer, self.pos)
+        if match is None or (match.end() == len(buffer) and match.group() == b"\\"):
+            if self.final:
+                raise _unreadable("an unterminated string")
+            self.pos = len(buffer) if match is None else match.start()
+            return False
+        self.pos = match.end()
+        if match.group() == b"\\":
+            self.pos += 1
+        elif match.group() == b"(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _unreadable("strings nested too deep")
+        else:
+            self.depth -= 1
+            if self.depth == 0:
+                self.mode = _OUTSIDE_TEXT
+        return True
+
+    def _comment(self) -> bool:
+        match = _LINE_END.search(self.buffer, self.pos)
+        if match is None:
+            self.pos = len(self.buffer)
+            return False
+        self.pos = match.end()
+        self.mode = _OUTSIDE_TEXT
+        return True
+
+    def _hex(self) -> bool:
+        match = _HEX_BODY.match(self.buffer, self.pos)
+        assert match is not None  # the pattern matches the empty string
+        self.pos = match.end()
+        if self.pos == len(self.buffer):
+            if self.final:
+                raise _unreadable("an unterminated hex string")
+            return False
+        if self.buffer[self.pos] != ord(">"):
+            raise _unreadable("a malformed hex string")
+        self.pos += 1
+        self.mode = _OUTSIDE_TEXT
+        return True
+
+    def _data(self) -> bool:
+        buffer = self.buffer
+        if self.remaining is not None:
+            count = min(self.remaining, len(buffer) - self.pos)
+            self._stream_data(buffer[self.pos : self.pos + count])
+            self.pos = self.names_from = self.pos + count
+            self.remaining -= count
+            if self.remaining == 0:
+                self.mode = _AFTER_DATA
+                return True
+            if self.final:
+                raise _unreadable("the file ends inside a stream")
+            return False
+        end = buffer.find(_ENDSTREAM, self.pos)
+        if end < 0:
+            if self.final:
+                raise _unreadable("the file ends inside a stream")
+            keep = max(self.pos, len(buffer) - len(_ENDSTREAM) + 1)
+            self._stream_data(buffer[self.pos : keep])
+            self.pos = self.names_from = keep
+            return False
+        self._stream_data(buffer[self.pos : end])
+        self._end_stream()
+        self.names_from = end
+        self.pos = end + len(_ENDSTREAM)
+        self.mode = _OUTSIDE_TEXT
+        return True
+
+    def _after_data(self) -> bool:
+        buffer = self.buffer
+        match = _WHITESPACE_RUN.match(buffer, self.pos)
+        assert match is not None  # the pattern matches the empty string
+        self.pos = match.end()
+        end = self.pos + len(_ENDSTREAM)
+        if end >= len(buffer) and not self.final:
+            return False
+        if buffer.startswith(_ENDSTREAM, self.pos) and (
+            end == len(buffer) or buffer[end] not in _REGULAR_BYTES
+        ):
+            self._end_stream()
+            self.pos = end
+            self.mode = _OUTSIDE_TEXT
+            return True
+        raise _unreadable("a stream whose /Length does not end at endstream")
+
+    # --- streams ---------------------------------------------------------------------------
+
+    def _begin_stream(self, dictionary: bytes) -> None:
+        self._charge(1 + len(dictionary) // 8)  # about one step per token
+        entries = _parse_dictionary(dictionary)
+        length = entries.get(b"Length")
+        if type(length) is int and length >= 0:
+            self.remaining = length
+        elif length is None or isinstance(length, _Ref):
+            self.remaining = None  # a viewer reads the reference; here: up to "endstream"
+        else:
+            raise _unreadable("a stream /Length that is not a length")
+        self.data_check = _DataCheck(known_length=self.remaining is not None)
+        self.inflate = None
+        self.objects = None
+        # Viewers take any stream with /First (and /N) for an object stream, whatever /Type.
+        if entries.get(b"Type") != b"ObjStm" and b"First" not in entries:
+            return
+        if b"DecodeParms" in entries or b"DP" in entries:
+            raise _unreadable("an object stream with decode parameters")
+        filters = entries.get(b"Filter", _NULL)
+        if isinstance(filters, list) and len(filters) <= 1:
+            filters = filters[0] if filters else _NULL
+        if isinstance(filters, _Name) and filters in _FLATE:
             self.inflate = zlib.decompressobj()
-            self.inflated_names = _NameScanner()
+        elif filters != _NULL:
+            raise _unreadable("an object stream whose filter cannot be checked")
+        self.objects = _NameScanner()
 
     def _stream_data(self, data: bytes) -> None:
-        if self.inflate is None or self.inflated_names is None or not data:
+        self._charge(self.data_check.feed(data))
+        if self.objects is None or not data:
+            return
+        if self.inflate is None:  # an object stream without a filter: plain text
+            self.objects.feed(data)
             return
         try:
             pending = data
-            while pending:
+            while pending and not self.inflate.eof:
                 out = self.inflate.decompress(pending, CHUNK)
                 pending = self.inflate.unconsumed_tail
                 self.inflated += len(out)
                 if self.inflated > MAX_INFLATED_BYTES:
                     raise ActiveContent("a compressed object stream too large to check")
-                self.inflated_names.feed(out)
+                self.objects.feed(out)
                 _check_html(out)
         except zlib.error:
-            self.inflate = None  # not a Flate stream after all: a viewer cannot read it either
+            # Encrypted or damaged: a viewer may still read it (decrypted), this check cannot.
+            raise _unreadable("an object stream that does not inflate") from None
 
     def _end_stream(self) -> None:
-        if self.inflated_names is not None:
-            self.inflated_names.feed(b"", final=True)
+        self._charge(self.data_check.feed(b"", last=True))
+        if self.objects is not None:
+            self.objects.feed(b"", final=True)
         self.inflate = None
-        self.inflated_names = None
+        self.objects = None
 
 
 def _check_html(data: bytes) -> None:

@@ -13,13 +13,19 @@ from hypothesis import strategies as st
 
 from referral_hub.handoffs.models import Attachment
 from referral_hub.vault import staging
-from referral_hub.vault.active_content import CHUNK, accepted_content_type
+from referral_hub.vault.active_content import (
+    CHUNK,
+    ActiveContent,
+    ActiveContentScan,
+    accepted_content_type,
+)
+from referral_hub.vault.content_types import PDF
 from referral_hub.vault.errors import ContentTypeRefused
 from referral_hub.vault.uploads import ArrivalCheck, SealedSpoolUploadHandler
 from tests.handoffs import test_active_pdf_content as active_pdf
 from tests.handoffs import test_attachments_api as attachments_api
 from tests.handoffs.test_attachments_api import client_for, upload
-from tests.vault.binary_data import random_pdf
+from tests.vault.binary_data import binary_pdf, random_pdf
 
 world = attachments_api.world
 storage_dir = attachments_api.storage_dir
@@ -34,6 +40,10 @@ FILES = {
     "empty": b"",
     "unknown type": b"MZ\x90\x00" + b"\x00" * 200,
     "random PDF over three chunks": random_pdf(3 * CHUNK + 132),
+    "PDF with an image stream over three chunks": binary_pdf(3 * CHUNK + 132),
+    "plain PDF with keyword words in strings": active_pdf.PLAIN_WITH_KEYWORD_WORDS,
+    **{f"bypass: {kind}": data for kind, data in active_pdf.BYPASSES.items()},
+    **{f"unreadable: {kind}": data for kind, data in active_pdf.UNREADABLE.items()},
 }
 
 
@@ -65,6 +75,36 @@ def test_arrival_verdict_and_digest_are_those_of_the_file(name, piece):
     assert digest == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.parametrize("kind", sorted(active_pdf.BYPASSES))
+def test_arrival_check_refuses_the_lexical_bypasses(kind):
+    (code, _), _ = verdict_on_arrival(active_pdf.BYPASSES[kind], 100)
+    assert code == "active_content"
+
+
+def scan_in_pieces(data: bytes, sizes: list[int]) -> str:
+    scan = ActiveContentScan(PDF)
+    start, turn = 0, 0
+    try:
+        while start < len(data):
+            size = sizes[turn % len(sizes)]
+            scan.feed(data[start : start + size])
+            start, turn = start + size, turn + 1
+        scan.finish()
+    except ActiveContent as refused:
+        return str(refused)
+    return "accepted"
+
+
+PDF_FILES = sorted(name for name, data in FILES.items() if data.startswith(b"%PDF"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(PDF_FILES), st.lists(st.integers(1, 400), min_size=1, max_size=30))
+def test_the_verdict_does_not_depend_on_where_the_pieces_are_cut(name, sizes):
+    data = FILES[name]
+    assert scan_in_pieces(data, sizes) == scan_in_pieces(data, [len(data) or 1])
+
+
 def _spooled(data: bytes, piece: int = 65_536):
     handler = SealedSpoolUploadHandler()
     handler.new_file("file", "scan.pdf", "application/pdf", None)
@@ -75,7 +115,7 @@ def _spooled(data: bytes, piece: int = 65_536):
 
 @pytest.mark.django_db
 def test_stage_upload_of_a_spooled_file_reads_it_once(world, monkeypatch):
-    data = random_pdf(3 * CHUNK + 9, seed=23)
+    data = binary_pdf(3 * CHUNK + 9, seed=23)
     spooled = _spooled(data)
 
     def no_second_pass(*args, **kwargs):
