@@ -4,11 +4,20 @@ Service functions call this inside their transaction (architecture.md, inbox). T
 written in the caller's transaction, so a rolled-back state change leaves no event; numbering
 (``seq``) and the push happen in ``transaction.on_commit``, so no socket ever hears of a change
 that did not happen, and the caller's transaction holds no inbox lock (see numbering.py).
+
+Inside an HTTP request the on-commit run waits until the response has been sent
+(``request_finished``, which Django sends after the last byte, or when the client went away):
+numbering and pushing are the last four statements and the channel-layer round trip of a send,
+and the sender need not wait for them (issue 22: ``POST /api/v1/sheets/`` p50). Outside a request
+(commands, sockets, tests without the client) it runs at once. A process that dies between the
+response and the run leaves the events unnumbered, as one dying right after the commit always
+could: they are numbered with the user's next event or by the socket's resync.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -147,7 +156,31 @@ class _DeliveryOnCommit:
         self.user_ids: set[int] = set()
 
     def __call__(self) -> None:
-        deliver_pending(self.user_ids)
+        after_response = getattr(_request, "after_response", None)
+        if after_response is not None:
+            after_response.update(self.user_ids)
+        else:
+            deliver_pending(self.user_ids)
+
+
+# The users whose events wait for the response of the request this thread serves (Django serves
+# each request's sync code on a thread of its own, from ``request_started`` to
+# ``request_finished``), or None outside a request.
+_request = threading.local()
+
+
+def defer_until_response(**kwargs: Any) -> None:
+    """``request_started`` receiver: deliveries committed from now on wait for the response."""
+    _request.after_response = set()
+
+
+def deliver_after_response(**kwargs: Any) -> None:
+    """``request_finished`` receiver: deliver what the request committed. Connected before
+    Django's ``close_old_connections`` (apps.py), which then returns the connection used here."""
+    user_ids = getattr(_request, "after_response", None)
+    _request.after_response = None
+    if user_ids:
+        deliver_pending(user_ids)
 
 
 def _deliver_on_commit(user_ids: list[int]) -> None:
