@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels (the live inbox)."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "referral_hub.settings")
@@ -28,3 +29,14 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The imported code's objects (Django, DRF, the URL conf and every view: ~150,000) live as long
+# as the process. Frozen, they stay out of the garbage collector's full passes, which otherwise
+# stop the whole worker (every request and socket) for tens of milliseconds, and more often the
+# more sockets are open (issue 22, docs/performance.md). Objects made later are collected as
+# before.
+from django.urls import get_resolver  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018 - import every view now, not on the first request
+gc.collect()
+gc.freeze()
