@@ -2,8 +2,9 @@
 
 A PDF is refused (``ContentTypeRefused``, code ``active_content``) when any dictionary names
 ``/JavaScript``, ``/JS`` (scripts, also behind ``/OpenAction``), ``/Launch`` (start a program),
-``/EmbeddedFile`` / ``/EmbeddedFiles`` (files inside the PDF) or ``/AA`` (additional actions
-run on open, close, page view…). Names are compared after decoding ``#xx`` escapes
+``/EmbeddedFile`` / ``/EmbeddedFiles`` (files inside the PDF), ``/AA`` (additional actions
+run on open, close, page view…) or ``/XFA`` (an XFA form, whose ``<script>`` elements Adobe
+Reader runs; compressed, they are in no name). Names are compared after decoding ``#xx`` escapes
 (``/J#61vaScript``). Dictionaries inside object streams (``/Type /ObjStm``, or any stream
 with ``/First``: viewers find them so) are checked too, inflated when ``/FlateDecode``; other
 stream data (page content, images) is not searched for names, since random binary data
@@ -21,8 +22,9 @@ end of line, ``endstream`` outside a stream or inside data of a known ``/Length`
 ``/Length`` that does not end at ``endstream``, a stream dictionary that gives a key twice,
 an object stream whose filter is not Flate (or has parameters) or whose data does not
 inflate (encrypted), nesting deeper than ``MAX_DEPTH``, what looks like an object header
-(``12 0 obj``) inside stream data, where a viewer would read an object if the
-cross-reference table pointed there, and a file that needs more than ``MAX_STEPS`` tokens
+(``12 0 obj``; also ``12 - obj``, ``12 + obj``, ``12 . obj``: viewers read a lone sign or
+point as 0) inside stream data, where a viewer would read an object if the cross-reference
+table pointed there, and a file that needs more than ``MAX_STEPS`` tokens
 read one by one (most are read many at once by one pattern; a file built of the others
 would otherwise cost seconds of CPU).
 
@@ -52,7 +54,7 @@ from referral_hub.vault.errors import ContentTypeRefused
 CHUNK = 64 * 1024
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
 ACTIVE_NAMES = frozenset(
-    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"AA"}
+    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"AA", b"XFA"}
 )
 # A PDF name: "/" and up to 127 regular characters (PDF 32000-1, 7.3.5), escapes included.
 _REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
@@ -126,6 +128,10 @@ MAX_STEPS = 200_000
 _OBJ_IN_DATA = re.compile(rb"obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _NUMERALS_AND_WHITESPACE = b"+-.0123456789Ee" + _WHITESPACE  # viewers read "1+0", "0e0"
 _DIGITS = re.compile(rb"\d+")  # two runs may be two numbers ("9 0", "9+0"), or one ("1.5")
+# Numbers as viewers' lexers cut them: a sign starts a new one ("9+0" is two), and a lone sign
+# or point is the number 0 (pdf.js ``getNumber``, MuPDF ``lex_number``): "7 - obj", "7 -obj"
+# and "7 . obj" are headers of object 7, generation 0.
+_NUMBER_TOKEN = re.compile(rb"[+\-]?[0-9.Ee]+|[+\-]")
 _HEADER_SPAN = 256
 # A stream dictionary, token by token (it is small, so plain Python is fast enough).
 _DICT_TOKEN = re.compile(
@@ -303,6 +309,8 @@ def _object_header_before(before: bytes) -> bool:
     run = before[len(rest) :]  # numerals and whitespace just before "obj"
     if not rest or len(_DIGITS.findall(run)) >= 2:
         return True  # numbers up to the window's start, or two numbers
+    if len(_NUMBER_TOKEN.findall(run)) >= 2 and _DIGITS.search(run):
+        return True  # a number and a sign or point that viewers read as 0 ("7 - obj")
     if b"\n" not in run and b"\r" not in run:
         return False
     # The run starts a line: the line before may be a comment ending the header's first part
