@@ -13,6 +13,7 @@ file below gave the document-level ``app.alert(1)`` to at least one of them (``7
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 
 import pytest
@@ -126,3 +127,67 @@ def test_an_xfa_form_whose_script_is_compressed_is_refused():
     Adobe Reader runs; compressed, the script is in no name and no HTML the check looks for.
     A scan has no form: ``/XFA`` is refused like ``/JavaScript``."""
     assert refused(pdf_with_an_xfa_form())
+
+
+def pdf_with_an_object_stream_named_by_the_xref_stream_only(*, compress: bool) -> bytes:
+    """Objects 6 (the names tree) and 7 (a JavaScript action) inside stream 4, which has
+    neither ``/Type /ObjStm`` nor ``/First``, only ``/N 2``; the cross-reference stream lists
+    6 and 7 as compressed objects in 4. MuPDF (``pdf_load_obj_stm``) reads any stream a
+    cross-reference stream names as an object stream, ``/First`` 0 when absent."""
+    header = b""
+    for _ in range(3):  # the offsets' digits change the header's length
+        header = b"6 %d 7 %d\n" % (len(header), len(header) + len(NAMES) + 1)
+    content = header + NAMES + b"\n" + SCRIPT + b"\n"
+    data = zlib.compress(content) if compress else content
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets: dict[int, int] = {}
+    for number, body in [(1, CATALOG), (2, PAGES), (3, PAGE)]:
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    offsets[4] = len(out)
+    flate = b"/Filter /FlateDecode " if compress else b""
+    out += b"4 0 obj\n<< /N 2 %s/Length %d >>\nstream\n" % (flate, len(data))
+    out += data + b"\nendstream\nendobj\n"
+    offsets[8] = len(out)
+    rows = []
+    for number in range(9):
+        if number in offsets:
+            rows.append(struct.pack(">BIH", 1, offsets[number], 0))
+        elif number in (6, 7):
+            rows.append(struct.pack(">BIH", 2, 4, number - 6))
+        else:
+            rows.append(struct.pack(">BIH", 0, 0, 65535 if number == 0 else 0))
+    table = b"".join(rows)
+    out += b"8 0 obj\n<< /Type /XRef /Size 9 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % (
+        len(table)
+    )
+    out += table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[8]
+    return bytes(out)
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "flate"])
+def test_an_object_stream_with_only_n_is_checked(compress):
+    """MuPDF (MuPDF.js 1.28) gave this file's ``/OpenAction`` and names tree as the JavaScript
+    action and ``/JavaScript`` tree; pdf.js, pdfium and Poppler refuse the stream (no
+    ``/First``). Its content must be checked like any object stream's."""
+    assert refused(pdf_with_an_object_stream_named_by_the_xref_stream_only(compress=compress))
+
+
+def test_a_name_cut_short_by_a_nul_escape_is_refused():
+    """Poppler keeps names as C strings: ``/JS#00`` is ``/JS`` to it (``pdfinfo -js`` printed
+    this file's ``app.alert(1)``; Okular runs such scripts). PDF forbids ``#00`` in names."""
+    catalog = (
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R"
+        b" /Names << /JavaScript#00 << /Names [(x) 4 0 R] >> >> >>"
+    )
+    action = b"<< /Type /Action /S /JavaScript#00 /JS#00 (app.alert\\(1\\)) >>"
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate([catalog, PAGES, PAGE, action], 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    assert refused(bytes(out))
