@@ -2,13 +2,13 @@
 
 A PDF is refused (``ContentTypeRefused``, code ``active_content``) when any dictionary names
 ``/JavaScript``, ``/JS`` (scripts, also behind ``/OpenAction``), ``/Launch`` (start a program),
-``/EmbeddedFile`` / ``/EmbeddedFiles`` (files inside the PDF), ``/AA`` (additional actions
-run on open, close, page view…) or ``/XFA`` (an XFA form, whose ``<script>`` elements Adobe
-Reader runs; compressed, they are in no name). Names are compared after decoding ``#xx`` escapes
-(``/J#61vaScript``). Dictionaries inside object streams (``/Type /ObjStm``, or any stream
-with ``/First``: viewers find them so) are checked too, inflated when ``/FlateDecode``; other
-stream data (page content, images) is not searched for names, since random binary data
-would match short names by chance.
+``/EmbeddedFile`` / ``/EmbeddedFiles`` (files inside the PDF), ``/AA`` (additional actions run
+on open, close, page view…) or ``/XFA`` (an XFA form, whose ``<script>`` elements Adobe Reader
+runs; compressed, they are in no name). Names are compared after decoding ``#xx`` escapes
+(``/J#61vaScript``), up to a ``#00`` (``/JS#00`` is ``/JS`` to Poppler). Dictionaries inside
+object streams (``/Type /ObjStm``, or any stream with ``/First`` or ``/N``: viewers find them
+so) are checked too, inflated when ``/FlateDecode``; other stream data (page content, images)
+is not searched for names, since random binary data would match short names by chance.
 
 Where stream data starts and ends, and what a stream's dictionary says, follow PDF's lexical
 rules (ISO 32000-1, 7.2-7.3), not a search for words: literal strings (nested and escaped
@@ -76,9 +76,10 @@ def _spellings(name: bytes) -> bytes:
     return b"".join(characters)
 
 
+# "#00" ends a name too: PDF forbids it, and Poppler keeps names as C strings ("/JS#00" is /JS).
 _CANDIDATE = re.compile(
     rb"/(" + b"|".join(_spellings(name) for name in sorted(ACTIVE_NAMES)) + rb")(?="
-    + _DELIMITER + rb"|\Z)"
+    + _DELIMITER + rb"|#00|\Z)"
 )  # fmt: skip
 _NAME_SPAN = 2 + 3 * max(map(len, ACTIVE_NAMES))  # every character as #xx, a delimiter
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -626,8 +627,9 @@ class _PdfScanner:
         self.data_check = _DataCheck(known_length=self.remaining is not None)
         self.inflate = None
         self.objects = None
-        # Viewers take any stream with /First (and /N) for an object stream, whatever /Type.
-        if entries.get(b"Type") != b"ObjStm" and b"First" not in entries:
+        # Viewers take any stream with /First (and /N) for an object stream, whatever /Type;
+        # MuPDF any that a cross-reference stream names, with /N alone (/First then 0).
+        if entries.get(b"Type") != b"ObjStm" and b"First" not in entries and b"N" not in entries:
             return
         if b"DecodeParms" in entries or b"DP" in entries:
             raise _unreadable("an object stream with decode parameters")

@@ -30,9 +30,12 @@ REFERENCE_HTML = re.compile(
 def reference_names(data: bytes, upto: int) -> bool:
     """True when the reference check refuses ``data``."""
     for match in REFERENCE_NAME.finditer(data):
-        if match.end() >= upto:
+        # A name ends at a NUL ("#00"), as Poppler reads it.
+        cut = match.group(1).find(b"#00")
+        name = match.group(1) if cut < 0 else match.group(1)[:cut]
+        if match.start(1) + len(name) >= upto:
             return False
-        if active_content._unescape(match.group(1)) in active_content.ACTIVE_NAMES:
+        if active_content._unescape(name) in active_content.ACTIVE_NAMES:
             return True
     return False
 
@@ -56,7 +59,7 @@ def html_refused(data: bytes) -> bool:
 # Pieces that sit on every edge of the patterns: names plain, escaped, longer or cut short,
 # delimiters, tags in any case with and without a closing character, the stream keyword.
 PIECES = [
-    b"/JavaScript", b"/JS", b"/J#53", b"/J#61vaScript", b"/#4A#53", b"/Launch", b"/Launcher",
+    b"/JavaScript", b"/JS", b"/J#53", b"#00", b"/JS#00", b"/J#00", b"/J#61vaScript", b"/#4A#53", b"/Launch", b"/Launcher",
     b"/EmbeddedFile", b"/EmbeddedFiles", b"/AA", b"/AAB", b"/JSON", b"/", b"#", b"#4", b"#zz",
     b" ", b"\n", b"\r", b"(", b")", b"<<", b">>", b"[", b"%", b"\x00", b"x", b"S", b"A" * 130,
     b"<script", b"<SCRIPT>", b"<ScRiPt ", b"<html/", b"<iframe\t", b"<body>", b"<object ",
