@@ -9,6 +9,7 @@ import contextlib
 import io
 import re
 import time
+import zlib
 
 import pytest
 from hypothesis import given, settings
@@ -143,3 +144,26 @@ def test_obj_in_image_data_costs_little_cpu():
     data = b"%%PDF-1.7\n1 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\n" % (len(noise), noise)
     check_active_content(io.BytesIO(data), PDF)  # not an object header: accepted
     assert cpu_cost(data) < 1.5
+
+
+def object_stream_of(content: bytes) -> bytes:
+    packed = zlib.compress(content, 9)
+    return (
+        b"%%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /N 1 /First 0 /Filter /FlateDecode /Length %d >>"
+        b"\nstream\n%s\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n"
+        % (len(packed), packed)
+    )
+
+
+# Every "/" is a place the name pattern tries (~60 ns each): an object stream inflates to
+# MAX_INFLATED_BYTES of them from a 61 KiB upload (3.9 s of CPU, helper review "attack2").
+SLASHES = {
+    "an object stream of slashes": object_stream_of(b"/" * (63 * 1024 * 1024)),
+    "an object stream of /J": object_stream_of(b"/J" * (32 * 1024 * 1024)),
+    "20 MiB of slashes": b"%PDF-1.7\n" + b"/" * (20 * 1024 * 1024),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SLASHES))
+def test_files_of_slashes_cost_little_cpu(kind):
+    assert cpu_cost(SLASHES[kind]) < 1.5
