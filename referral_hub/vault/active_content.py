@@ -25,8 +25,9 @@ inflate (encrypted), nesting deeper than ``MAX_DEPTH``, what looks like an objec
 (``12 0 obj``; also ``12 - obj``, ``12 + obj``, ``12 . obj``: viewers read a lone sign or
 point as 0) inside stream data, where a viewer would read an object if the cross-reference
 table pointed there, and a file that needs more than ``MAX_STEPS`` tokens
-read one by one (most are read many at once by one pattern; a file built of the others
-would otherwise cost seconds of CPU).
+read one by one (most are read many at once by one pattern; ``SLASHES_PER_STEP`` slashes,
+where names are looked for, count as one; a file built of the others would otherwise cost
+seconds of CPU).
 
 Any accepted type (PDF, JPEG, PNG, TIFF, HEIC) is refused when it also reads as HTML
 (``<script``, ``<html``, ``<iframe``, ``<body``, ``<object``, ``<embed``, ``javascript:``):
@@ -123,6 +124,10 @@ MAX_DICTIONARY = 64 * 1024  # a stream's dictionary is a few hundred bytes
 # instead of costing ~10 s per 20 MiB. Real files take far fewer: ~630 for a 260 KB pdfTeX
 # manual, ~170 for a WeasyPrint handout, ~30 for a Pillow scan.
 MAX_STEPS = 200_000
+# Every "/" is a place the name pattern tries (~60 ns each): a step per this many, so a file
+# (or an object stream, inflated) made of slashes is refused within ~1 s instead of costing
+# ~4 s per 64 MiB. Real files hold a "/" per ~10-20 bytes of structure, far below the budget.
+SLASHES_PER_STEP = 32
 # An object header ("12 0 obj"; viewers also take "12 0.0 obj", "12+0obj" and comments between
 # the tokens) that may end just before an "obj" found in stream data: looked for in the
 # _HEADER_SPAN bytes before it, with linear operations only.
@@ -373,6 +378,7 @@ class _PdfScanner:
         self.objects: _NameScanner | None = None  # an object stream's content
         self.inflated = 0
         self.work = 0  # steps taken one by one
+        self.slashes = 0  # "/" given to the name checks and not yet charged
         self.steps = (
             self._outside,
             self._string,
@@ -389,9 +395,16 @@ class _PdfScanner:
             self._charge(1)
         if final and self.dictionaries:
             raise _unreadable("the file ends inside a dictionary")
-        self.names.feed(self.buffer[self.names_from : self.pos], final=final)
+        self._names(self.names, self.buffer[self.names_from : self.pos], final=final)
         self.names_from = self.pos
         self._trim()
+
+    def _names(self, names: _NameScanner, text: bytes, *, final: bool = False) -> None:
+        """Check ``text`` for names, its slashes charged to the step budget first."""
+        self.slashes += text.count(b"/")
+        steps, self.slashes = divmod(self.slashes, SLASHES_PER_STEP)
+        self._charge(steps)
+        names.feed(text, final=final)
 
     def _charge(self, steps: int) -> None:
         self.work += steps
@@ -513,7 +526,7 @@ class _PdfScanner:
             data = end + 1
         else:
             raise _unreadable("a stream keyword not followed by an end of line")
-        self.names.feed(buffer[self.names_from : data], final=True)
+        self._names(self.names, buffer[self.names_from : data], final=True)
         closed = self.closed
         if closed is None or closed[0] < self.base or closed[1] - closed[0] > MAX_DICTIONARY:
             raise _unreadable("a stream dictionary too large to check")
@@ -647,7 +660,7 @@ class _PdfScanner:
         if self.objects is None or not data:
             return
         if self.inflate is None:  # an object stream without a filter: plain text
-            self.objects.feed(data)
+            self._names(self.objects, data)
             return
         try:
             pending = data
@@ -657,7 +670,7 @@ class _PdfScanner:
                 self.inflated += len(out)
                 if self.inflated > MAX_INFLATED_BYTES:
                     raise ActiveContent("a compressed object stream too large to check")
-                self.objects.feed(out)
+                self._names(self.objects, out)
                 _check_html(out)
         except zlib.error:
             # Encrypted or damaged: a viewer may still read it (decrypted), this check cannot.
