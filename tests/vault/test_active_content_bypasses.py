@@ -5,7 +5,7 @@ The check reads ordinary stream data (images, page content) without looking for 
 refuses an object header inside it instead, because a viewer reads an object wherever the
 cross-reference table points. Viewers' lexers read a lone sign or point as the number 0, so
 a header's generation may be written ``-``, ``+`` or ``.``: checked on 30 November 2026 with
-pdf.js 6.5 (Firefox), pdfium (pypdfium2 5.13, Chrome), MuPDF.js 1.28 and Poppler 22.12, each
+pdf.js 5.6 (Firefox), pdfium (pypdfium2 5.13, Chrome), MuPDF.js 1.28 and Poppler 22.12, each
 file below gave the document-level ``app.alert(1)`` to at least one of them (``7 - obj`` and
 ``7 + obj`` to all four), while the check accepted it.
 """
