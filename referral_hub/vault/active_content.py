@@ -2,12 +2,13 @@
 
 A PDF is refused (``ContentTypeRefused``, code ``active_content``) when any dictionary names
 ``/JavaScript``, ``/JS`` (scripts, also behind ``/OpenAction``), ``/Launch`` (start a program),
-``/EmbeddedFile`` / ``/EmbeddedFiles`` (files inside the PDF) or ``/AA`` (additional actions
-run on open, close, page view…). Names are compared after decoding ``#xx`` escapes
-(``/J#61vaScript``). Dictionaries inside object streams (``/Type /ObjStm``, or any stream
-with ``/First``: viewers find them so) are checked too, inflated when ``/FlateDecode``; other
-stream data (page content, images) is not searched for names, since random binary data
-would match short names by chance.
+``/EmbeddedFile`` / ``/EmbeddedFiles`` (files inside the PDF), ``/AA`` (additional actions run
+on open, close, page view…) or ``/XFA`` (an XFA form, whose ``<script>`` elements Adobe Reader
+runs; compressed, they are in no name). Names are compared after decoding ``#xx`` escapes
+(``/J#61vaScript``), up to a ``#00`` (``/JS#00`` is ``/JS`` to Poppler). Dictionaries inside
+object streams (``/Type /ObjStm``, or any stream with ``/First`` or ``/N``: viewers find them
+so) are checked too, inflated when ``/FlateDecode``; other stream data (page content, images)
+is not searched for names, since random binary data would match short names by chance.
 
 Where stream data starts and ends, and what a stream's dictionary says, follow PDF's lexical
 rules (ISO 32000-1, 7.2-7.3), not a search for words: literal strings (nested and escaped
@@ -21,10 +22,12 @@ end of line, ``endstream`` outside a stream or inside data of a known ``/Length`
 ``/Length`` that does not end at ``endstream``, a stream dictionary that gives a key twice,
 an object stream whose filter is not Flate (or has parameters) or whose data does not
 inflate (encrypted), nesting deeper than ``MAX_DEPTH``, what looks like an object header
-(``12 0 obj``) inside stream data, where a viewer would read an object if the
-cross-reference table pointed there, and a file that needs more than ``MAX_STEPS`` tokens
-read one by one (most are read many at once by one pattern; a file built of the others
-would otherwise cost seconds of CPU).
+(``12 0 obj``; also ``12 - obj``, ``12 + obj``, ``12 . obj``: viewers read a lone sign or
+point as 0) inside stream data, where a viewer would read an object if the cross-reference
+table pointed there, and a file that needs more than ``MAX_STEPS`` tokens
+read one by one (most are read many at once by one pattern; ``SLASHES_PER_STEP`` slashes,
+where names are looked for, count as one; a file built of the others would otherwise cost
+seconds of CPU).
 
 Any accepted type (PDF, JPEG, PNG, TIFF, HEIC) is refused when it also reads as HTML
 (``<script``, ``<html``, ``<iframe``, ``<body``, ``<object``, ``<embed``, ``javascript:``):
@@ -52,7 +55,7 @@ from referral_hub.vault.errors import ContentTypeRefused
 CHUNK = 64 * 1024
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
 ACTIVE_NAMES = frozenset(
-    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"AA"}
+    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"AA", b"XFA"}
 )
 # A PDF name: "/" and up to 127 regular characters (PDF 32000-1, 7.3.5), escapes included.
 _REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
@@ -74,9 +77,10 @@ def _spellings(name: bytes) -> bytes:
     return b"".join(characters)
 
 
+# "#00" ends a name too: PDF forbids it, and Poppler keeps names as C strings ("/JS#00" is /JS).
 _CANDIDATE = re.compile(
     rb"/(" + b"|".join(_spellings(name) for name in sorted(ACTIVE_NAMES)) + rb")(?="
-    + _DELIMITER + rb"|\Z)"
+    + _DELIMITER + rb"|#00|\Z)"
 )  # fmt: skip
 _NAME_SPAN = 2 + 3 * max(map(len, ACTIVE_NAMES))  # every character as #xx, a delimiter
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -120,12 +124,20 @@ MAX_DICTIONARY = 64 * 1024  # a stream's dictionary is a few hundred bytes
 # instead of costing ~10 s per 20 MiB. Real files take far fewer: ~630 for a 260 KB pdfTeX
 # manual, ~170 for a WeasyPrint handout, ~30 for a Pillow scan.
 MAX_STEPS = 200_000
+# Every "/" is a place the name pattern tries (~60 ns each): a step per this many, so a file
+# (or an object stream, inflated) made of slashes is refused within ~1 s instead of costing
+# ~4 s per 64 MiB. Real files hold a "/" per ~10-20 bytes of structure, far below the budget.
+SLASHES_PER_STEP = 32
 # An object header ("12 0 obj"; viewers also take "12 0.0 obj", "12+0obj" and comments between
 # the tokens) that may end just before an "obj" found in stream data: looked for in the
 # _HEADER_SPAN bytes before it, with linear operations only.
 _OBJ_IN_DATA = re.compile(rb"obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _NUMERALS_AND_WHITESPACE = b"+-.0123456789Ee" + _WHITESPACE  # viewers read "1+0", "0e0"
 _DIGITS = re.compile(rb"\d+")  # two runs may be two numbers ("9 0", "9+0"), or one ("1.5")
+# Numbers as viewers' lexers cut them: a sign starts a new one ("9+0" is two), and a lone sign
+# or point is the number 0 (pdf.js ``getNumber``, MuPDF ``lex_number``): "7 - obj", "7 -obj"
+# and "7 . obj" are headers of object 7, generation 0.
+_NUMBER_TOKEN = re.compile(rb"[+\-]?[0-9.Ee]+|[+\-]")
 _HEADER_SPAN = 256
 # A stream dictionary, token by token (it is small, so plain Python is fast enough).
 _DICT_TOKEN = re.compile(
@@ -303,6 +315,8 @@ def _object_header_before(before: bytes) -> bool:
     run = before[len(rest) :]  # numerals and whitespace just before "obj"
     if not rest or len(_DIGITS.findall(run)) >= 2:
         return True  # numbers up to the window's start, or two numbers
+    if len(_NUMBER_TOKEN.findall(run)) >= 2 and _DIGITS.search(run):
+        return True  # a number and a sign or point that viewers read as 0 ("7 - obj")
     if b"\n" not in run and b"\r" not in run:
         return False
     # The run starts a line: the line before may be a comment ending the header's first part
@@ -364,6 +378,7 @@ class _PdfScanner:
         self.objects: _NameScanner | None = None  # an object stream's content
         self.inflated = 0
         self.work = 0  # steps taken one by one
+        self.slashes = 0  # "/" given to the name checks and not yet charged
         self.steps = (
             self._outside,
             self._string,
@@ -380,9 +395,16 @@ class _PdfScanner:
             self._charge(1)
         if final and self.dictionaries:
             raise _unreadable("the file ends inside a dictionary")
-        self.names.feed(self.buffer[self.names_from : self.pos], final=final)
+        self._names(self.names, self.buffer[self.names_from : self.pos], final=final)
         self.names_from = self.pos
         self._trim()
+
+    def _names(self, names: _NameScanner, text: bytes, *, final: bool = False) -> None:
+        """Check ``text`` for names, its slashes charged to the step budget first."""
+        self.slashes += text.count(b"/")
+        steps, self.slashes = divmod(self.slashes, SLASHES_PER_STEP)
+        self._charge(steps)
+        names.feed(text, final=final)
 
     def _charge(self, steps: int) -> None:
         self.work += steps
@@ -504,7 +526,7 @@ class _PdfScanner:
             data = end + 1
         else:
             raise _unreadable("a stream keyword not followed by an end of line")
-        self.names.feed(buffer[self.names_from : data], final=True)
+        self._names(self.names, buffer[self.names_from : data], final=True)
         closed = self.closed
         if closed is None or closed[0] < self.base or closed[1] - closed[0] > MAX_DICTIONARY:
             raise _unreadable("a stream dictionary too large to check")
@@ -618,8 +640,9 @@ class _PdfScanner:
         self.data_check = _DataCheck(known_length=self.remaining is not None)
         self.inflate = None
         self.objects = None
-        # Viewers take any stream with /First (and /N) for an object stream, whatever /Type.
-        if entries.get(b"Type") != b"ObjStm" and b"First" not in entries:
+        # Viewers take any stream with /First (and /N) for an object stream, whatever /Type;
+        # MuPDF any that a cross-reference stream names, with /N alone (/First then 0).
+        if entries.get(b"Type") != b"ObjStm" and b"First" not in entries and b"N" not in entries:
             return
         if b"DecodeParms" in entries or b"DP" in entries:
             raise _unreadable("an object stream with decode parameters")
@@ -637,7 +660,7 @@ class _PdfScanner:
         if self.objects is None or not data:
             return
         if self.inflate is None:  # an object stream without a filter: plain text
-            self.objects.feed(data)
+            self._names(self.objects, data)
             return
         try:
             pending = data
@@ -647,7 +670,7 @@ class _PdfScanner:
                 self.inflated += len(out)
                 if self.inflated > MAX_INFLATED_BYTES:
                     raise ActiveContent("a compressed object stream too large to check")
-                self.objects.feed(out)
+                self._names(self.objects, out)
                 _check_html(out)
         except zlib.error:
             # Encrypted or damaged: a viewer may still read it (decrypted), this check cannot.

@@ -12,6 +12,7 @@ from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 from referral_hub.directory.tokens import create_token
+from referral_hub.handoffs.models import ConnectSheet
 from referral_hub.http_handler import get_http_application
 from referral_hub.inbox import publish as publishing
 from referral_hub.inbox.models import InboxEvent
@@ -63,17 +64,31 @@ def test_a_rolled_back_request_delivers_nothing(make_user):
     assert _numbers() == []
 
 
-@run_async
-async def test_a_sent_sheet_is_answered_before_its_events_are_numbered(monkeypatch):
-    """Through the ASGI application, as uvicorn runs it: the 201 is complete (its last body
-    message sent) before numbering starts, and the events are numbered before the request's
-    handling ends."""
+async def _send_request() -> tuple[dict, bytes]:
+    """The ASGI scope and body of a clerk's ``POST /api/v1/sheets/`` (token auth)."""
     demo = await db(seed_demo)()
     clerk = await db(demo.user)("tax_clerk")
     resident = await db(make_resident)(clerk)
     consent = await db(make_consent)(clerk, resident, ["jiritsu"], ["identity", "concern"])
     key, _ = await db(create_token)(clerk)
     body = json.dumps(sheet_body(resident, consent)).encode()
+    scope = http_scope(
+        "/api/v1/sheets/",
+        [
+            (b"authorization", f"Token {key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    )
+    return scope, body
+
+
+@run_async
+async def test_a_sent_sheet_is_answered_before_its_events_are_numbered(monkeypatch):
+    """Through the ASGI application, as uvicorn runs it: the 201 is complete (its last body
+    message sent) before numbering starts, and the events are numbered before the request's
+    handling ends."""
+    scope, body = await _send_request()
 
     moments: list[str] = []
     deliver = publishing.deliver_pending
@@ -83,14 +98,6 @@ async def test_a_sent_sheet_is_answered_before_its_events_are_numbered(monkeypat
         deliver(user_ids)
 
     monkeypatch.setattr(publishing, "deliver_pending", recorded_deliver)
-    scope = http_scope(
-        "/api/v1/sheets/",
-        [
-            (b"authorization", f"Token {key}".encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    )
     received = [{"type": "http.request", "body": body, "more_body": False}]
     status: list[int] = []
     client_open = asyncio.Event()  # the client stays connected until the test ends
@@ -112,3 +119,29 @@ async def test_a_sent_sheet_is_answered_before_its_events_are_numbered(monkeypat
     assert status == [201]
     assert moments == ["response sent", "numbering"]
     assert None not in await db(_numbers)()
+
+
+@run_async
+async def test_a_send_whose_client_left_still_numbers_its_events():
+    """A client gone before its answer (helper review "attack2"): Django cancels the request's
+    task, the view's thread still commits, and ``request_finished`` runs after it on the
+    request's thread, so the events the send committed are numbered when handling ends."""
+    scope, body = await _send_request()
+    received = [
+        {"type": "http.request", "body": body, "more_body": False},
+        {"type": "http.disconnect"},  # gone as soon as the body is sent
+    ]
+    sent: list[dict] = []
+
+    async def receive():
+        return received.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    await get_http_application()(scope, receive, send)
+
+    assert not sent  # no answer: the request was cancelled before its response
+    assert await db(ConnectSheet.objects.count)() == 1  # the send committed
+    numbers = await db(_numbers)()
+    assert numbers and None not in numbers  # and its events were numbered

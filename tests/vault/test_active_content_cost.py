@@ -9,6 +9,7 @@ import contextlib
 import io
 import re
 import time
+import zlib
 
 import pytest
 from hypothesis import given, settings
@@ -30,9 +31,12 @@ REFERENCE_HTML = re.compile(
 def reference_names(data: bytes, upto: int) -> bool:
     """True when the reference check refuses ``data``."""
     for match in REFERENCE_NAME.finditer(data):
-        if match.end() >= upto:
+        # A name ends at a NUL ("#00"), as Poppler reads it.
+        cut = match.group(1).find(b"#00")
+        name = match.group(1) if cut < 0 else match.group(1)[:cut]
+        if match.start(1) + len(name) >= upto:
             return False
-        if active_content._unescape(match.group(1)) in active_content.ACTIVE_NAMES:
+        if active_content._unescape(name) in active_content.ACTIVE_NAMES:
             return True
     return False
 
@@ -56,7 +60,7 @@ def html_refused(data: bytes) -> bool:
 # Pieces that sit on every edge of the patterns: names plain, escaped, longer or cut short,
 # delimiters, tags in any case with and without a closing character, the stream keyword.
 PIECES = [
-    b"/JavaScript", b"/JS", b"/J#53", b"/J#61vaScript", b"/#4A#53", b"/Launch", b"/Launcher",
+    b"/JavaScript", b"/JS", b"/J#53", b"#00", b"/JS#00", b"/J#00", b"/J#61vaScript", b"/#4A#53", b"/Launch", b"/Launcher",
     b"/EmbeddedFile", b"/EmbeddedFiles", b"/AA", b"/AAB", b"/JSON", b"/", b"#", b"#4", b"#zz",
     b" ", b"\n", b"\r", b"(", b")", b"<<", b">>", b"[", b"%", b"\x00", b"x", b"S", b"A" * 130,
     b"<script", b"<SCRIPT>", b"<ScRiPt ", b"<html/", b"<iframe\t", b"<body>", b"<object ",
@@ -140,3 +144,26 @@ def test_obj_in_image_data_costs_little_cpu():
     data = b"%%PDF-1.7\n1 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\n" % (len(noise), noise)
     check_active_content(io.BytesIO(data), PDF)  # not an object header: accepted
     assert cpu_cost(data) < 1.5
+
+
+def object_stream_of(content: bytes) -> bytes:
+    packed = zlib.compress(content, 9)
+    return (
+        b"%%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /N 1 /First 0 /Filter /FlateDecode /Length %d >>"
+        b"\nstream\n%s\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n"
+        % (len(packed), packed)
+    )
+
+
+# Every "/" is a place the name pattern tries (~60 ns each): an object stream inflates to
+# MAX_INFLATED_BYTES of them from a 61 KiB upload (3.9 s of CPU, helper review "attack2").
+SLASHES = {
+    "an object stream of slashes": object_stream_of(b"/" * (63 * 1024 * 1024)),
+    "an object stream of /J": object_stream_of(b"/J" * (32 * 1024 * 1024)),
+    "20 MiB of slashes": b"%PDF-1.7\n" + b"/" * (20 * 1024 * 1024),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SLASHES))
+def test_files_of_slashes_cost_little_cpu(kind):
+    assert cpu_cost(SLASHES[kind]) < 1.5
