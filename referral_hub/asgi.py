@@ -2,6 +2,7 @@
 
 import gc
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "referral_hub.settings")
 
@@ -20,7 +21,7 @@ from referral_hub.inbox.auth import WebSocketAuthMiddleware  # noqa: E402
 from referral_hub.inbox.origin import CookieOriginValidator  # noqa: E402
 from referral_hub.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
+protocols = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin is checked for cookie handshakes only; token clients need none (inbox/origin.py).
@@ -30,13 +31,30 @@ application = ProtocolTypeRouter(
     }
 )
 
-# The imported code's objects (Django, DRF, the URL conf and every view: ~150,000) live as long
-# as the process. Frozen, they stay out of the garbage collector's full passes, which otherwise
-# stop the whole worker (every request and socket) for tens of milliseconds, and more often the
-# more sockets are open (issue 22, docs/performance.md). Objects made later are collected as
-# before.
 from django.urls import get_resolver  # noqa: E402
 
 get_resolver().url_patterns  # noqa: B018 - import every view now, not on the first request
-gc.collect()
-gc.freeze()
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """HTTP and WebSocket as above; the server's ``lifespan`` startup freezes the garbage
+    collector's view of the imported code.
+
+    The imported code's objects (Django, DRF, the URL conf and every view: ~150,000) live as
+    long as the worker. A full collector pass over them took ~80 ms and stopped the whole
+    worker (every request and socket), more often the more sockets are open (issue 22,
+    docs/performance.md). Frozen at startup, they stay out of those passes; objects made later
+    are collected as before. Only a server sends ``lifespan`` (uvicorn, once per worker), so a
+    process that merely imports this module (the tests) is left as it was."""
+    if scope["type"] != "lifespan":
+        await protocols(scope, receive, send)
+        return
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            gc.collect()
+            gc.freeze()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
