@@ -12,7 +12,7 @@ from asgiref.testing import ApplicationCommunicator
 
 from referral_hub.audit.models import AuditEvent
 from referral_hub.http_handler import get_http_application
-from tests.asgi_scopes import http_scope
+from tests.asgi_scopes import answer_of, http_scope
 from tests.inbox.sockets import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,18 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict:
     return http_scope(path, headers)
-
-
-async def _answer(communicator: ApplicationCommunicator) -> tuple[int, dict, bytes]:
-    start = await communicator.receive_output(5)
-    assert start["type"] == "http.response.start"
-    body = b""
-    while True:
-        message = await communicator.receive_output(5)
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    return start["status"], {k.lower(): v for k, v in start["headers"]}, body
 
 
 @run_async
@@ -47,7 +35,7 @@ async def test_declared_300_mb_anonymous_body_is_413_json_before_any_byte_is_rea
     )
     # No body is sent at all: the answer must come from the header alone.
 
-    status, headers, body = await _answer(communicator)
+    status, headers, body = await answer_of(communicator)
 
     assert status == 413
     assert headers[b"content-type"] == b"application/json"

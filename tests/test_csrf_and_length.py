@@ -15,7 +15,7 @@ from django.test import Client
 from referral_hub.audit.models import AuditEvent
 from referral_hub.http_handler import get_http_application
 from tests import fixtures_sheets
-from tests.asgi_scopes import http_scope
+from tests.asgi_scopes import answer_of, http_scope
 from tests.inbox.sockets import run_async
 
 demo = fixtures_sheets.demo
@@ -52,17 +52,6 @@ def test_a_signed_in_clerk_posting_the_send_form_without_a_token_is_refused_with
     assert "ページを読み込み直してから" in response.content.decode()
 
 
-async def _answer(communicator: ApplicationCommunicator) -> tuple[int, dict, bytes]:
-    start = await communicator.receive_output(5)
-    body = b""
-    while True:
-        message = await communicator.receive_output(5)
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    return start["status"], {k.lower(): v for k, v in start["headers"]}, body
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path", ["/api/v1/sheets/1/attachments/", "/send/", "/api/v1/sheets/"])
 @run_async
@@ -78,7 +67,7 @@ async def test_a_chunked_multipart_body_is_411_json_before_any_byte_is_read(path
         ),
     )
     # No body is sent: the answer comes from the headers alone.
-    status, headers, body = await _answer(communicator)
+    status, headers, body = await answer_of(communicator)
     assert status == 411
     assert headers[b"content-type"] == b"application/json"
     assert json.loads(body)["code"] == "length_required"
@@ -100,6 +89,6 @@ async def test_a_chunked_json_body_still_reaches_the_view():
         {"type": "http.request", "body": b'{"username": "nobody", ', "more_body": True}
     )
     await communicator.send_input({"type": "http.request", "body": b'"password": "x"}'})
-    status, _, body = await _answer(communicator)
+    status, _, body = await answer_of(communicator)
     assert status != 411
     assert json.loads(body)["code"] != "malformed_request"
