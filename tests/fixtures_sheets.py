@@ -200,10 +200,12 @@ def look_up(actor: Any, resident: Resident) -> None:
 
 def expire(consent: Consent) -> None:
     """Make a consent expired. The service refuses to record an expired consent, so tests set
-    ``valid_until`` in the past directly in the database."""
-    Consent.objects.filter(pk=consent.pk).update(
-        valid_until=timezone.localdate() - datetime.timedelta(days=1)
-    )
+    ``valid_until`` in the past directly. Saved through the ORM (not ``QuerySet.update``): a
+    test's requests share one transaction, and the save tells the gate that the consent it
+    locked earlier in it has changed (``held_locks.release_on_change``)."""
+    row = Consent.objects.get(pk=consent.pk)
+    row.valid_until = timezone.localdate() - datetime.timedelta(days=1)
+    row.save(update_fields=["valid_until"])
 
 
 def sheet_body(resident: Resident, consent: Consent | None, /, **overrides: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from referral_hub.audit.log import record
 from referral_hub.consent.decisions import Decision, SheetFacts, _refuse
+from referral_hub.consent.locks import decided_on_locked_facts
 from referral_hub.directory import roles
 from referral_hub.directory.actors import Actor
 
@@ -25,6 +26,7 @@ def passed_desks_led_by(actor: Actor, facts: SheetFacts) -> set[int]:
     return {d for d in desks if roles.is_lead_of(actor, d)}
 
 
+@decided_on_locked_facts
 def authorize_passage(
     actor: Actor, facts: SheetFacts, purpose: str, desk_id: int | None
 ) -> Decision:

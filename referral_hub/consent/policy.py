@@ -35,6 +35,7 @@ from referral_hub.consent.decisions import (
     SheetFacts,
     _refuse,
 )
+from referral_hub.consent.locks import decided_on_locked_facts, share_consent
 from referral_hub.consent.meeting_rule import MeetingFacts, register_meeting_source
 from referral_hub.consent.models import Consent, LegalBasis, Resident
 from referral_hub.consent.passage import authorize_passage, passed_desks_led_by
@@ -169,6 +170,7 @@ def _check_other_basis(
     return Decision(True, basis, purpose, "", wanted)
 
 
+@decided_on_locked_facts
 def authorize(
     actor: Actor,
     resident: Resident,
@@ -190,6 +192,11 @@ def authorize(
     unknown = wanted - ALL_CATEGORIES
     if unknown:
         raise ValueError(f"unknown categories: {sorted(unknown)}")
+    if basis == Basis.CONSENT and consent is not None:
+        # Decide on the consent as it is under the share lock: a withdrawal waits for this
+        # decision's commit, or this decision waits for the withdrawal and sees it. A service
+        # that locked it already gets its locked row back without a query.
+        consent = share_consent(consent, check_constraints=False)
     decision = _decide(
         actor,
         resident,
@@ -268,6 +275,7 @@ def _decide(
     )
 
 
+@decided_on_locked_facts
 def authorize_action(
     actor: Actor,
     action: str,
@@ -372,6 +380,7 @@ def may_upload(
     )
 
 
+@decided_on_locked_facts
 def authorize_evidence_read(actor: Actor, consent: Consent, evidence_id: int) -> Decision:
     """The scanned signed form is opened only by privacy officers reviewing a consent."""
     purpose = "consent.evidence_read"

@@ -17,6 +17,7 @@ from referral_hub.audit.log import record
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.categories import Basis
 from referral_hub.consent.decisions import Decision, _refuse
+from referral_hub.consent.locks import decided_on_locked_facts
 from referral_hub.consent.models import Consent, CounterLookup, Resident
 from referral_hub.directory import roles
 from referral_hub.directory.actors import Actor
@@ -155,6 +156,7 @@ def _searches_this_hour(actor: Actor) -> int:
     ).count()
 
 
+@decided_on_locked_facts
 def authorize_resident(actor: Actor, resident_id: int, purpose: str) -> tuple[Decision, Resident]:
     """May ``actor`` choose this resident for ``purpose`` (``RESIDENT_PURPOSES``)? Returns the
     decision and, when allowed, the resident. Refusals are recorded; an unknown id is refused
@@ -190,6 +192,7 @@ def authorize_resident(actor: Actor, resident_id: int, purpose: str) -> tuple[De
     return decision, resident  # type: ignore[return-value]
 
 
+@decided_on_locked_facts
 def authorize_consent(actor: Actor, consent_id: int, purpose: str) -> tuple[Decision, Consent]:
     """May ``actor`` read a consent, record its withdrawal or add its signed form?
 
@@ -252,6 +255,7 @@ def _decide_consent(actor: Actor, consent: Consent | None, purpose: str) -> Deci
 # desk writes for the sender (a message, a note marked 「送った職員に伝える」) needs the
 
 
+@decided_on_locked_facts
 def authorize_registration(actor: Actor, purpose: str) -> Decision:
     """Registering a resident or searching for one happens at a counter or desk: clerks,
     consultation staff and leads only (not privacy officers or administrators). What the

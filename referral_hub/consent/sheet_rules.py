@@ -6,7 +6,6 @@ from __future__ import annotations
 from referral_hub.consent.decisions import REDIRECTS_BEFORE_LEAD, Decision, SheetFacts, _refuse
 from referral_hub.directory import roles
 from referral_hub.directory.actors import Actor
-from referral_hub.directory.models import Membership, Role
 
 DESK_ACTIONS = frozenset(
     {
@@ -65,12 +64,8 @@ def _decide_action(
 
 
 def _is_desk_member(user_id: int, desk_id: int) -> bool:
-    return Membership.objects.filter(
-        user_id=user_id,
-        desk_id=desk_id,
-        role__in=[Role.CONSULTANT, Role.LEAD],
-        user__is_active=True,
-    ).exists()
+    # The handler's membership is a fact the assignment rests on: locked like the actor's.
+    return roles.is_desk_staff_now(user_id, desk_id)
 
 
 def sender_relation(actor: Actor, facts: SheetFacts) -> bool:

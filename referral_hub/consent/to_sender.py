@@ -10,6 +10,7 @@ from referral_hub.audit.log import record
 from referral_hub.consent import refusal_texts
 from referral_hub.consent.categories import Basis, Category
 from referral_hub.consent.decisions import Decision, SheetFacts, _refuse
+from referral_hub.consent.locks import decided_on_locked_facts
 from referral_hub.consent.models import Consent
 from referral_hub.consent.sheet_rules import sender_relation
 from referral_hub.directory import roles
@@ -46,6 +47,7 @@ def to_sender_refusal(action: str, basis: str, consent: Consent | None, *, to_se
     return stale or ("" if feedback_in_scope(consent) else FEEDBACK_NOT_CONSENTED)
 
 
+@decided_on_locked_facts
 def authorize_to_sender(
     actor: Actor,
     action: str,
@@ -88,6 +90,7 @@ def sender_sees_note(kind: str, shared: bool, feedback: bool) -> bool:
     return kind in NOTES_FOR_SENDER or (shared and feedback)
 
 
+@decided_on_locked_facts
 def authorize_sent_read(actor: Actor, facts: SheetFacts, categories: Iterable[str]) -> Decision:
     """The sending side re-reads what it sent (the story it wrote): the current sending side
     only (``sender_relation``), whatever the consent's status, because it is their own record,

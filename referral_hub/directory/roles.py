@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db import connection
 from django.db.models import Q
 
+from referral_hub import held_locks
 from referral_hub.directory.models import Department, Membership, Role
 
 # Django permissions each role carries, so that apps which must not import the directory
@@ -63,6 +66,63 @@ def places(user: User) -> tuple[Place, ...]:
         )
         user._referral_hub_places = cached  # type: ignore[union-attr]
     return cached
+
+
+def _locked_memberships_sql(extra: str = "") -> str:
+    """Memberships of one active user (``%s``: the user id), read under a share lock on them
+    and on the user row (PostgreSQL ``FOR SHARE``; SQLite has no row locks and one writer)."""
+    memberships = Membership._meta.db_table
+    users = get_user_model()._meta.db_table
+    sql = (
+        f"SELECT m.role, m.desk_id, m.department_id FROM {memberships} m "  # noqa: S608 - model metadata
+        f"JOIN {users} u ON u.id = m.user_id WHERE m.user_id = %s AND u.is_active{extra}"
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR SHARE OF m, u"
+    return sql
+
+
+def lock_places(user: User) -> tuple[Place, ...]:
+    """The user's places as they are now, locked until the open transaction ends: the facts a
+    gate decision rests on (DESIGN.md invariant 11, docs/operations/locks.md). Removing one of
+    these memberships, deactivating the account or changing its password (both update the user
+    row) waits until the transaction commits; a lock asked for while such a change runs waits
+    for it and then reads the new state, so a transferred or deactivated actor decides on
+    nothing they no longer hold. A deactivated user has no places.
+
+    Locks once per transaction (``held_locks``) and makes the result the cached ``places()``
+    for the rest of the request. Outside a transaction it is ``places()``, unlocked."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    if not connection.in_atomic_block:
+        return places(user)
+    key = ("places", user.pk)
+    entry = held_locks.held(key)
+    if entry is not None:
+        user._referral_hub_places = entry.value  # type: ignore[union-attr]
+        return entry.value  # type: ignore[no-any-return]
+    with connection.cursor() as cursor:
+        cursor.execute(_locked_memberships_sql(), [user.pk])
+        locked = set(cursor.fetchall())
+    cached = getattr(user, "_referral_hub_places", None)
+    if cached is None or {(p.role, p.desk_id, p.department_id) for p in cached} != locked:
+        forget(user)
+        cached = tuple(p for p in places(user) if (p.role, p.desk_id, p.department_id) in locked)
+        user._referral_hub_places = cached  # type: ignore[union-attr]
+    held_locks.hold(key, cached)
+    return cached
+
+
+def is_desk_staff_now(user_id: int, desk_id: int) -> bool:
+    """Is ``user_id`` an active consultant or lead of ``desk_id``, with that membership
+    locked like :func:`lock_places` (a lead assigning a sheet to a colleague decides on the
+    colleague's membership)?"""
+    extra = " AND m.desk_id = %s AND m.role IN (%s, %s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _locked_memberships_sql(extra), [user_id, desk_id, Role.CONSULTANT, Role.LEAD]
+        )
+        return cursor.fetchone() is not None
 
 
 def forget(user: User) -> None:

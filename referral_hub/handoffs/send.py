@@ -95,12 +95,14 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
     _validate(data)
     staffing.require_staffed(data.to_desk, exclude=roles.desk_ids(actor))
     categories = sheet_categories(data)
-    _, desk_id = roles.home_place(actor)
-    department = roles.home_department(actor)
     meeting_id = data.support_meeting if data.legal_basis == Basis.SUPPORT_MEETING else None
     with gated() as gate:
-        # The gate decides on the consent as read under its lock (consent/locks.py).
+        # The gate decides on the consent and the sender's memberships as read under their
+        # locks (consent/locks.py), and the sheet names the place the sender holds now.
         data = replace(data, consent=consent_locks.share_consent(data.consent))
+        roles.lock_places(actor)
+        _, desk_id = roles.home_place(actor)
+        department = roles.home_department(actor)
         decision = gate(
             policy.authorize(
                 actor,

@@ -12,11 +12,14 @@ from tests.fixtures_sheets import sheet_body
 
 # Token (with its user and sign-in), resident, memberships, reference version, consent,
 # staffing; in the send's transaction: the consent lock (with its recipients and SET
-# CONSTRAINTS), suspension, open case, data key, sheet, concerns, timeline event, two inbox
-# INSERTs (recipients inside), counter, number, audit chain head and rows; after commit:
-# numbering's lock, read and update. 33 before issue 22. Under server-side binding (prepared
-# statements, the pool's default) SET CONSTRAINTS cannot ride along with the lock: one more.
-SEND_STATEMENTS = 22
+# CONSTRAINTS), the sender's memberships and account share-locked for the gate's decision
+# (issue 14: a clerk transferred meanwhile waits for this send or is refused; the 23rd
+# statement, added after issue 22), suspension, open case, data key, sheet, concerns, timeline
+# event, two inbox INSERTs (recipients inside), counter, number, audit chain head and rows;
+# after commit: numbering's lock, read and update. 33 before issue 22. Under server-side
+# binding (prepared statements, the pool's default) SET CONSTRAINTS cannot ride along with the
+# lock: one more.
+SEND_STATEMENTS = 23
 
 
 def _statements_of_one_send(api, resident, consent) -> list[str]:

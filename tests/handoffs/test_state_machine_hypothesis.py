@@ -42,7 +42,7 @@ from referral_hub.handoffs.errors import InvalidInput, InvalidTransition
 from referral_hub.handoffs.models import ConnectSheet, SheetEvent
 from referral_hub.meetings import services as meeting_services
 from referral_hub.meetings.models import MeetingCase
-from tests.fixtures_sheets import look_up, make_consent, make_resident
+from tests.fixtures_sheets import expire, look_up, make_consent, make_resident
 
 DESKS = ["jiritsu", "seikatsu_hogo", "kakei"]
 DESK_STAFF = {
@@ -269,9 +269,7 @@ class SheetLifecycle(RuleBasedStateMachine):
             model.withdrawn_at = Consent.objects.get(pk=consent_id).withdrawn_at
         elif model.expired_at is None:
             # The service refuses to record an expired consent: move valid_until directly.
-            Consent.objects.filter(pk=consent_id).update(
-                valid_until=timezone.localdate() - datetime.timedelta(days=1)
-            )
+            expire(Consent(pk=consent_id))
             model.expired_at = timezone.now()
 
     # --- sends ---------------------------------------------------------------------------------
