@@ -74,7 +74,10 @@ def visible_meetings_of(actor: Any, limit: int = 200) -> list[SupportMeeting]:
 def member_row(meeting: SupportMeeting, actor: Any) -> MeetingMember | None:
     """The actor's member row if they still work at the place it represents, else None: every
     right in a meeting comes from a current post (DESIGN.md invariant 9), so a member moved or
-    removed by an administrator loses the meeting with the post."""
+    removed by an administrator loses the meeting with the post. Inside a transaction the
+    actor's memberships are share-locked first (``roles.lock_places``), so a removal waits for
+    the decision made on them."""
+    roles.lock_places(actor)
     row = (
         MeetingMember.objects.filter(meeting=meeting, user_id=actor.pk)
         .select_related("pledge")
@@ -98,9 +101,11 @@ def _is_current_lead(actor: Any, row: MeetingMember | None) -> bool:
 
 
 def is_current_convener(meeting: SupportMeeting, actor: Any) -> bool:
-    """The convener, while still a lead of the place they convened from (their member row)."""
+    """The convener, while still a lead of the place they convened from (their member row),
+    decided on locked memberships inside a transaction (``roles.lock_places``)."""
     if meeting.convened_by_id != actor.pk:
         return False
+    roles.lock_places(actor)
     row = MeetingMember.objects.filter(meeting=meeting, user_id=actor.pk).first()
     return _is_current_lead(actor, row)
 
