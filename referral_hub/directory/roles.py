@@ -47,48 +47,70 @@ class Place:
 
 
 def places(user: User) -> tuple[Place, ...]:
-    """The user's memberships, cached on the user object for the request."""
+    """The user's memberships, cached on the user object for the request. Inside a
+    transaction they are the facts of whatever that transaction decides, so they are read
+    under the lock of :func:`lock_places` (once per transaction)."""
     if not getattr(user, "is_authenticated", False):
         return ()
+    if connection.in_atomic_block:
+        return lock_places(user)
     cached = getattr(user, "_referral_hub_places", None)
     if cached is None:
-        rows = Membership.objects.filter(user_id=user.pk).select_related("desk", "department")
-        cached = tuple(
-            Place(
-                role=m.role,
-                desk_id=m.desk_id,
-                desk_code=m.desk.code if m.desk else "",
-                department_id=m.department_id,
-                department_code=m.department.code if m.department else "",
-                department=m.department,
-            )
-            for m in rows
-        )
+        cached = _read_places(int(user.pk))
         user._referral_hub_places = cached  # type: ignore[union-attr]
     return cached
 
 
-def _locked_memberships_sql(extra: str = "") -> str:
-    """Memberships of one active user (``%s``: the user id), read under a share lock on them
-    and on the user row (PostgreSQL ``FOR SHARE``; SQLite has no row locks and one writer)."""
-    memberships = Membership._meta.db_table
-    users = get_user_model()._meta.db_table
-    sql = (
-        f"SELECT m.role, m.desk_id, m.department_id FROM {memberships} m "  # noqa: S608 - model metadata
-        f"JOIN {users} u ON u.id = m.user_id WHERE m.user_id = %s AND u.is_active{extra}"
+def _read_places(user_id: int) -> tuple[Place, ...]:
+    rows = Membership.objects.filter(user_id=user_id).select_related("desk", "department")
+    return tuple(
+        Place(
+            role=m.role,
+            desk_id=m.desk_id,
+            desk_code=m.desk.code if m.desk else "",
+            department_id=m.department_id,
+            department_code=m.department.code if m.department else "",
+            department=m.department,
+        )
+        for m in rows
     )
+
+
+def _share_account(user_id: int) -> bool:
+    """Share-lock the user row (PostgreSQL ``FOR SHARE``) and say whether the account is
+    active. The user row is the lock of everything a person may do: a membership is added or
+    removed only after :func:`lock_account_for_change`, and a deactivation or password change
+    updates the row, so each waits for the decisions holding this lock, and a lock granted
+    after one of them sees its result (the next statement reads the memberships afresh)."""
+    users = get_user_model()._meta.db_table
+    sql = f"SELECT is_active FROM {users} WHERE id = %s"  # noqa: S608 - model metadata
     if connection.features.has_select_for_update:
-        sql += " FOR SHARE OF m, u"
-    return sql
+        sql += " FOR SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def lock_account_for_change(*user_ids: int | None) -> None:
+    """Lock the accounts of a membership change: the person whose memberships change and the
+    administrator making it (``FOR NO KEY UPDATE``, ascending id, so two changes never wait
+    for each other in a circle). Call it first in the transaction, before touching any
+    membership; a decision holding :func:`lock_places` on one of them is waited for."""
+    ids = sorted({pk for pk in user_ids if pk is not None})
+    if not ids or not connection.features.has_select_for_update:
+        return
+    accounts = get_user_model().objects.select_for_update(no_key=True).filter(pk__in=ids)
+    list(accounts.order_by("pk").values_list("pk", flat=True))
 
 
 def lock_places(user: User) -> tuple[Place, ...]:
     """The user's places as they are now, locked until the open transaction ends: the facts a
     gate decision rests on (DESIGN.md invariant 11, docs/operations/locks.md). Removing one of
-    these memberships, deactivating the account or changing its password (both update the user
-    row) waits until the transaction commits; a lock asked for while such a change runs waits
-    for it and then reads the new state, so a transferred or deactivated actor decides on
-    nothing they no longer hold. A deactivated user has no places.
+    these memberships, deactivating the account or changing its password waits until the
+    transaction commits; a lock asked for while such a change runs waits for it and then
+    reads the new state, so a transferred or deactivated actor decides on nothing they no
+    longer hold. A deactivated user has no places.
 
     Locks once per transaction (``held_locks``) and makes the result the cached ``places()``
     for the rest of the request. Outside a transaction it is ``places()``, unlocked."""
@@ -101,28 +123,21 @@ def lock_places(user: User) -> tuple[Place, ...]:
     if entry is not None:
         user._referral_hub_places = entry.value  # type: ignore[union-attr]
         return entry.value  # type: ignore[no-any-return]
-    with connection.cursor() as cursor:
-        cursor.execute(_locked_memberships_sql(), [user.pk])
-        locked = set(cursor.fetchall())
-    cached = getattr(user, "_referral_hub_places", None)
-    if cached is None or {(p.role, p.desk_id, p.department_id) for p in cached} != locked:
-        forget(user)
-        cached = tuple(p for p in places(user) if (p.role, p.desk_id, p.department_id) in locked)
-        user._referral_hub_places = cached  # type: ignore[union-attr]
-    held_locks.hold(key, cached)
-    return cached
+    locked = _read_places(int(user.pk)) if _share_account(user.pk) else ()
+    user._referral_hub_places = locked  # type: ignore[union-attr]
+    held_locks.hold(key, locked)
+    return locked
 
 
 def is_desk_staff_now(user_id: int, desk_id: int) -> bool:
-    """Is ``user_id`` an active consultant or lead of ``desk_id``, with that membership
-    locked like :func:`lock_places` (a lead assigning a sheet to a colleague decides on the
-    colleague's membership)?"""
-    extra = " AND m.desk_id = %s AND m.role IN (%s, %s)"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _locked_memberships_sql(extra), [user_id, desk_id, Role.CONSULTANT, Role.LEAD]
-        )
-        return cursor.fetchone() is not None
+    """Is ``user_id`` an active consultant or lead of ``desk_id``, decided under the lock of
+    their account like :func:`lock_places` (a lead assigning a sheet to a colleague decides on
+    the colleague's membership)?"""
+    if not _share_account(user_id):
+        return False
+    return Membership.objects.filter(
+        user_id=user_id, desk_id=desk_id, role__in=[Role.CONSULTANT, Role.LEAD]
+    ).exists()
 
 
 def forget(user: User) -> None:

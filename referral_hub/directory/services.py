@@ -158,6 +158,7 @@ def add_membership(
     recorded with ``self_granted`` and shown to the privacy officer in the day's anomaly report
     (audit.anomalies). The user's open sockets re-check on commit."""
     with transaction.atomic():
+        roles.lock_account_for_change(user.pk, actor.pk if actor is not None else None)
         membership, created = Membership.objects.get_or_create(
             user=user, role=role, desk=desk, department=department
         )
@@ -184,6 +185,7 @@ def add_membership(
 
 def remove_membership(membership: Membership, *, actor: AbstractBaseUser | None = None) -> None:
     with transaction.atomic():
+        roles.lock_account_for_change(membership.user_id, actor.pk if actor is not None else None)
         user = membership.user
         details = {
             "user": user.pk,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -145,9 +146,19 @@ def view_sheet(actor: Any, sheet_id: int, *, trail: bool = False) -> SheetView:
         if sheet.status in lifecycle.ATTEMPT_STATUSES:
             actions.insert(0, "contact_attempt")
         return SheetView(sheet, "desk", True, actions, _readable_case(actor, sheet))
-    if policy.sender_relation(actor, facts):
-        actions = [a for a in lifecycle.allowed_actions(sheet.status) if a in policy.SENDER_ACTIONS]
-        return SheetView(sheet, "sender", _feedback_allowed(actor, sheet), actions)
+    # The sending side: the relation and the feedback decision rest on the reader's
+    # memberships as locked in one transaction (roles.places() inside a transaction), so a
+    # clerk transferred meanwhile gets neither; nothing raises inside, so what the gate
+    # recorded commits.
+    with transaction.atomic():
+        sender_view = None
+        if policy.sender_relation(actor, facts):
+            actions = [
+                a for a in lifecycle.allowed_actions(sheet.status) if a in policy.SENDER_ACTIONS
+            ]
+            sender_view = SheetView(sheet, "sender", _feedback_allowed(actor, sheet), actions)
+    if sender_view is not None:
+        return sender_view
     if trail and policy.passed_desks_led_by(actor, facts):
         require_allowed(policy.authorize_passage(actor, facts, "sheet.trail_read", None))
         return SheetView(sheet, "passage", False, [])

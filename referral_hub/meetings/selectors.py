@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from referral_hub.audit.log import record
 from referral_hub.consent import policy, rights_hooks
+from referral_hub.consent.locks import decided_on_locked_facts
 from referral_hub.directory import roles
 from referral_hub.directory.models import Membership, Role
 from referral_hub.meetings.models import MeetingCase, MeetingMember, MeetingStatus, SupportMeeting
@@ -166,6 +167,7 @@ def open_meetings_for(actor: Any, resident_id: int | None) -> list[SupportMeetin
     return [m for m in rows if is_pledged(member_row(m, actor))]
 
 
+@decided_on_locked_facts
 def agenda_for(actor: Any, meeting: SupportMeeting, action: str) -> list[MeetingCase] | None:
     """The agenda (residents and reasons) for whom ``may_see_agenda`` allows, None for anyone
     else. A resident whose use is suspended (``consent.rights_hooks``, ``use_suspended``) is

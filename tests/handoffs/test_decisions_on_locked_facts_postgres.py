@@ -206,9 +206,7 @@ def test_an_accept_and_the_consultants_transfer_do_not_interleave(
     drive_to(demo, sheet_id, "acknowledged")
     lead = Api(demo.user("consult_lead"))
 
-    outcome = race(
-        monkeypatch, lambda: lead.act(sheet_id, "accept"), removal(demo, "consult_lead")
-    )
+    outcome = race(monkeypatch, lambda: lead.act(sheet_id, "accept"), removal(demo, "consult_lead"))
 
     assert_linearised(outcome, 200)
     cutoff = min(
