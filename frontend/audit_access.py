@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from referral_hub import account_lock
 from referral_hub.audit.log import record
 from referral_hub.audit.selectors import action_label
 from referral_hub.directory.models import Department, Desk
@@ -128,10 +129,27 @@ def describe_target(target_type: str, target_id: str) -> str:
     return f"{TARGET_LABELS.get(target_type, target_type)} {target_id}".strip()
 
 
-def log_read(user: Any, action: str, **audit: Any) -> None:
-
+def log_read(user: Any, action: str, *, permission: str = VIEW_PERMISSION, **audit: Any) -> None:
+    """Record the page's read of the log, with ``permission`` decided again on the locked
+    account in the same transaction (``account_lock.has_perm_now``): a privacy officer whose
+    membership was removed while the page was being prepared gets 403 and the refusal is
+    recorded, never the read (docs/operations/locks.md)."""
     with transaction.atomic():
-        record(action, actor=user, **audit)
+        allowed = account_lock.has_perm_now(user, permission)
+        if allowed:
+            record(action, actor=user, **audit)
+        else:
+            details = {**audit.pop("details", {}), "permission": permission}
+            record(
+                action,
+                actor=user,
+                allowed=False,
+                refusal_code="permission_denied",
+                details=details,
+                **audit,
+            )
+    if not allowed:
+        raise PermissionDenied
 
 
 def place_names() -> dict[str, str]:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -214,6 +215,8 @@ def review_decide(request: HttpRequest, review_id: int) -> HttpResponse:
                 actor=request.user,
             )
         except ReviewError as error:
+            if error.code == "permission_denied":  # the role ended while the form was open
+                raise PermissionDenied from error
             field = "note" if error.code == "note_required" else None
             form.add_error(field, REVIEW_ERRORS.get(error.code, error.detail))
         else:
@@ -355,6 +358,7 @@ def review_disclosed(request: HttpRequest, review_id: int) -> HttpResponse:
     audit_access.log_read(
         request.user,
         "disclosure_review.read",
+        permission=REVIEW_PERMISSION,
         target_type="disclosure_review",
         target_id=review_id,
         resident_id=review.event.resident_id,

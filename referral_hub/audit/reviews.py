@@ -9,9 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from referral_hub import account_lock
 from referral_hub.audit.log import record
 from referral_hub.audit.models import AuditEvent, DisclosureReview
 from referral_hub.audit.signals import disclosure_flagged
+
+REVIEW_PERMISSION = "audit.review_disclosure"
 
 
 @dataclass(frozen=True)
@@ -69,29 +72,54 @@ def decide_review(review_id: int, *, decision: str, note: str, actor: Any) -> Di
     if status == DisclosureReview.Status.FLAGGED and not note:
         raise ReviewError("note_required", "A flag needs a note saying what is wrong.")
     with transaction.atomic():
-        review = (
-            DisclosureReview.objects.select_for_update()
-            .select_related("event")
-            .filter(pk=review_id)
-            .first()
-        )
-        if review is None:
-            raise ReviewError("not_found", f"review {review_id} does not exist")
-        if review.status != DisclosureReview.Status.PENDING:
-            raise ReviewError("already_decided", f"review {review_id} is already {review.status}")
-        review.status = status
-        review.note = note
-        review.decided_by = actor
-        review.decided_at = timezone.now()
-        review.save(update_fields=["status", "note", "decided_by", "decided_at"])
-        record(
-            f"disclosure_review.{decision}",
-            actor=actor,
-            target_type="disclosure_review",
-            target_id=review.pk,
-            resident_id=review.event.resident_id,
-            details={"event_seq": review.event_id, "legal_basis": review.event.legal_basis},
-        )
-        if status == DisclosureReview.Status.FLAGGED:
-            disclosure_flagged.send(sender=DisclosureReview, review=review)
+        # Decided on the reviewer's locked account (docs/operations/locks.md): a privacy
+        # officer whose membership is being removed cannot decide in between.
+        if not account_lock.has_perm_now(actor, REVIEW_PERMISSION):
+            record(
+                f"disclosure_review.{decision}",
+                actor=actor,
+                target_type="disclosure_review",
+                target_id=review_id,
+                allowed=False,
+                refusal_code="permission_denied",
+                details={"permission": REVIEW_PERMISSION},
+            )
+            review = None
+        else:
+            review = _decide_locked(review_id, status, decision, note, actor)
+    if review is None:
+        raise ReviewError("permission_denied", "Privacy officers only.")
+    return review
+
+
+def _decide_locked(
+    review_id: int, status: str, decision: str, note: str, actor: Any
+) -> DisclosureReview:
+    """``decide_review``'s change, inside its transaction: lock the review, check it is still
+    pending (``not_found`` / ``already_decided``), save the decision and record it."""
+    review = (
+        DisclosureReview.objects.select_for_update()
+        .select_related("event")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None:
+        raise ReviewError("not_found", f"review {review_id} does not exist")
+    if review.status != DisclosureReview.Status.PENDING:
+        raise ReviewError("already_decided", f"review {review_id} is already {review.status}")
+    review.status = status
+    review.note = note
+    review.decided_by = actor
+    review.decided_at = timezone.now()
+    review.save(update_fields=["status", "note", "decided_by", "decided_at"])
+    record(
+        f"disclosure_review.{decision}",
+        actor=actor,
+        target_type="disclosure_review",
+        target_id=review.pk,
+        resident_id=review.event.resident_id,
+        details={"event_seq": review.event_id, "legal_basis": review.event.legal_basis},
+    )
+    if status == DisclosureReview.Status.FLAGGED:
+        disclosure_flagged.send(sender=DisclosureReview, review=review)
     return review

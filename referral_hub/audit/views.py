@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,6 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from referral_hub import account_lock
 from referral_hub.api_input import clean_json
 from referral_hub.audit.anomalies import DEFAULT_THRESHOLD, anomalies_on
 from referral_hub.audit.log import record
@@ -84,6 +86,31 @@ def _require(request: Request, permission: str, action: str, **audit: Any) -> No
     )
 
 
+def _record_read(request: Request, permission: str, action: str, **audit: Any) -> None:
+    """Record an allowed read of the log, with ``permission`` decided again on the locked
+    account in the same transaction (``account_lock.has_perm_now``). The answer leaves only
+    after this commit, so a privacy officer whose membership was removed while it was being
+    prepared gets 403 (the refusal recorded), never the data (docs/operations/locks.md)."""
+    with transaction.atomic():
+        allowed = account_lock.has_perm_now(request.user, permission)
+        if allowed:
+            record(action, actor=request.user, **audit)
+        else:
+            details = {**audit.pop("details", {}), "permission": permission}
+            record(
+                action,
+                actor=request.user,
+                allowed=False,
+                refusal_code="permission_denied",
+                details=details,
+                **audit,
+            )
+    if not allowed:
+        raise PermissionDenied(
+            "監査ログは個人情報保護担当者のみ閲覧できます。 / Privacy officers only."
+        )
+
+
 @extend_schema(
     tags=["audit"],
     operation_id="audit_events_list",
@@ -101,9 +128,10 @@ def events(request: Request) -> Response:
     with replica_reads():  # a search may lag the log by seconds (docs/operations/replica.md)
         page = paginator.paginate_queryset(search_events(filters), request)
         data = AuditEventSerializer(page, many=True).data
-    record(
+    _record_read(
+        request,
+        VIEW_PERMISSION,
         "audit.search",
-        actor=request.user,
         target_type="audit_log",
         resident_id=filters.resident,
         details={**filters.as_details(), "results": len(data)},
@@ -136,9 +164,10 @@ def resident_disclosures(request: Request, resident_id: int) -> Response:
     _require(request, VIEW_PERMISSION, "audit.disclosure_report", resident_id=resident_id)
     rows = disclosure_rows(disclosures_of_resident(resident_id))
     output_format = request.accepted_renderer.format
-    record(
+    _record_read(
+        request,
+        VIEW_PERMISSION,
         "audit.disclosure_report",
-        actor=request.user,
         target_type="resident",
         target_id=resident_id,
         resident_id=resident_id,
@@ -184,9 +213,10 @@ def verify(request: Request) -> Response:
     _require(request, VIEW_PERMISSION, "audit.verify")
     incremental = request.query_params.get("incremental", "").lower() in {"1", "true", "yes"}
     result = verify_chain(incremental=incremental)
-    record(
+    _record_read(
+        request,
+        VIEW_PERMISSION,
         "audit.verify",
-        actor=request.user,
         target_type="audit_log",
         details={
             "ok": result.ok,
@@ -215,9 +245,10 @@ def reviews(request: Request) -> Response:
     paginator = AuditPagination()
     page = paginator.paginate_queryset(review_queue(review_status), request)
     data = DisclosureReviewSerializer(page, many=True).data
-    record(
+    _record_read(
+        request,
+        VIEW_PERMISSION,
         "audit.review_list",
-        actor=request.user,
         target_type="disclosure_review",
         details={"status": review_status, "results": len(data)},
     )
@@ -262,9 +293,10 @@ def review_detail(request: Request, pk: int) -> Response:
         review = review_queue().filter(pk=pk).first()
         if review is None:
             raise NotFound(f"review {pk} does not exist")
-        record(
+        _record_read(
+            request,
+            VIEW_PERMISSION,
             "audit.review_list",
-            actor=request.user,
             target_type="disclosure_review",
             target_id=pk,
             resident_id=review.event.resident_id,
@@ -290,6 +322,7 @@ def review_detail(request: Request, pk: int) -> Response:
         )
     except ReviewError as exc:
         http_status = {
+            "permission_denied": status.HTTP_403_FORBIDDEN,
             "not_found": status.HTTP_404_NOT_FOUND,
             "already_decided": status.HTTP_409_CONFLICT,
         }.get(exc.code, status.HTTP_400_BAD_REQUEST)
@@ -318,9 +351,10 @@ def anomalies(request: Request) -> Response:
     day = query.validated_data.get("date") or timezone.localdate()
     threshold = query.validated_data.get("threshold", DEFAULT_THRESHOLD)
     report = anomalies_on(day, threshold)
-    record(
+    _record_read(
+        request,
+        VIEW_PERMISSION,
         "audit.anomalies",
-        actor=request.user,
         target_type="audit_log",
         details={
             "date": day.isoformat(),

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import connection
 from django.db.models import Q
 
-from referral_hub import held_locks
+from referral_hub import account_lock, held_locks
 from referral_hub.directory.models import Department, Membership, Role
 
 # Django permissions each role carries, so that apps which must not import the directory
@@ -76,41 +75,15 @@ def _read_places(user_id: int) -> tuple[Place, ...]:
     )
 
 
-def _share_account(user_id: int) -> bool:
-    """Share-lock the user row (PostgreSQL ``FOR SHARE``) and say whether the account is
-    active. The user row is the lock of everything a person may do: a membership is added or
-    removed only after :func:`lock_account_for_change`, and a deactivation or password change
-    updates the row, so each waits for the decisions holding this lock, and a lock granted
-    after one of them sees its result (the next statement reads the memberships afresh)."""
-    users = get_user_model()._meta.db_table
-    sql = f"SELECT is_active FROM {users} WHERE id = %s"  # noqa: S608 - model metadata
-    if connection.features.has_select_for_update:
-        sql += " FOR SHARE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        row = cursor.fetchone()
-    return bool(row and row[0])
-
-
-def lock_account_for_change(*user_ids: int | None) -> None:
-    """Lock the accounts of a membership change: the person whose memberships change and the
-    administrator making it (``FOR NO KEY UPDATE``, ascending id, so two changes never wait
-    for each other in a circle). Call it first in the transaction, before touching any
-    membership; a decision holding :func:`lock_places` on one of them is waited for."""
-    ids = sorted({pk for pk in user_ids if pk is not None})
-    if not ids or not connection.features.has_select_for_update:
-        return
-    accounts = get_user_model().objects.select_for_update(no_key=True).filter(pk__in=ids)
-    list(accounts.order_by("pk").values_list("pk", flat=True))
-
-
 def lock_places(user: User) -> tuple[Place, ...]:
     """The user's places as they are now, locked until the open transaction ends: the facts a
     gate decision rests on (DESIGN.md invariant 11, docs/operations/locks.md). Removing one of
     these memberships, deactivating the account or changing its password waits until the
-    transaction commits; a lock asked for while such a change runs waits for it and then
-    reads the new state, so a transferred or deactivated actor decides on nothing they no
-    longer hold. A deactivated user has no places.
+    transaction commits (``account_lock``: the user row is the lock, the memberships are read
+    after it); a lock asked for while such a change runs waits for it and then reads the new
+    state, so a transferred or deactivated actor decides on nothing they no longer hold. A
+    deactivated account, or one whose password changed since the request authenticated (which
+    ended its tokens and sessions), has no places.
 
     Locks once per transaction (``held_locks``) and makes the result the cached ``places()``
     for the rest of the request. Outside a transaction it is ``places()``, unlocked."""
@@ -123,7 +96,9 @@ def lock_places(user: User) -> tuple[Place, ...]:
     if entry is not None:
         user._referral_hub_places = entry.value  # type: ignore[union-attr]
         return entry.value  # type: ignore[no-any-return]
-    locked = _read_places(int(user.pk)) if _share_account(user.pk) else ()
+    password = getattr(user, "password", None)
+    may_act = account_lock.share(int(user.pk), password=password)
+    locked = _read_places(int(user.pk)) if may_act else ()
     user._referral_hub_places = locked  # type: ignore[union-attr]
     held_locks.hold(key, locked)
     return locked
@@ -133,7 +108,7 @@ def is_desk_staff_now(user_id: int, desk_id: int) -> bool:
     """Is ``user_id`` an active consultant or lead of ``desk_id``, decided under the lock of
     their account like :func:`lock_places` (a lead assigning a sheet to a colleague decides on
     the colleague's membership)?"""
-    if not _share_account(user_id):
+    if not account_lock.share(user_id):
         return False
     return Membership.objects.filter(
         user_id=user_id, desk_id=desk_id, role__in=[Role.CONSULTANT, Role.LEAD]
@@ -141,7 +116,9 @@ def is_desk_staff_now(user_id: int, desk_id: int) -> bool:
 
 
 def forget(user: User) -> None:
-    """Drop the cached places after a membership change."""
+    """Drop the cached places after a membership change (also those read under the lock in
+    the open transaction: the next ``places()`` reads them again)."""
+    held_locks.release(("places", getattr(user, "pk", None)))
     if hasattr(user, "_referral_hub_places"):
         del user._referral_hub_places  # type: ignore[union-attr]
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from referral_hub import account_lock
 from referral_hub.audit.log import record
 from referral_hub.directory import roles
 from referral_hub.directory.models import ApiToken, Department, Desk, LoginThrottle, Membership
@@ -158,7 +159,7 @@ def add_membership(
     recorded with ``self_granted`` and shown to the privacy officer in the day's anomaly report
     (audit.anomalies). The user's open sockets re-check on commit."""
     with transaction.atomic():
-        roles.lock_account_for_change(user.pk, actor.pk if actor is not None else None)
+        account_lock.lock_for_change(user.pk, actor.pk if actor is not None else None)
         membership, created = Membership.objects.get_or_create(
             user=user, role=role, desk=desk, department=department
         )
@@ -185,7 +186,7 @@ def add_membership(
 
 def remove_membership(membership: Membership, *, actor: AbstractBaseUser | None = None) -> None:
     with transaction.atomic():
-        roles.lock_account_for_change(membership.user_id, actor.pk if actor is not None else None)
+        account_lock.lock_for_change(membership.user_id, actor.pk if actor is not None else None)
         user = membership.user
         details = {
             "user": user.pk,

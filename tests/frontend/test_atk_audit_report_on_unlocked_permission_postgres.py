@@ -25,13 +25,6 @@ from tests.fixtures_sheets import Api, make_consent, make_resident, seed_demo, s
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "Known gap, left open (issue 14 closing note): the audit pages decide on has_perm"
-            "() outside a transaction, so a removal of the privacy-officer membership does not wait for them."
-        ),
-    ),
 ]
 
 PAUSED = "decided-and-paused"

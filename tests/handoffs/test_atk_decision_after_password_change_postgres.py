@@ -21,13 +21,6 @@ from tests.fixtures_sheets import Api, make_consent, make_resident, seed_demo, s
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "Known gap, left open (issue 14 closing note): a request authenticated before a p"
-            "assword change ends its token is not re-checked at the decision; the account lock covers memberships and is_active only."
-        ),
-    ),
 ]
 
 PAUSED = "decided-and-paused"
