@@ -122,6 +122,9 @@ class SheetModel:
     sent_from: tuple[str, str]
     consent: int
     status: str = "sent"
+    # The case this sheet joined when it was sent (issue 20: a parallel sheet to the same desk
+    # joins the resident's open case there); closing the case closes it too.
+    linked_to: int | None = None
 
 
 @dataclass
@@ -354,7 +357,7 @@ class RelationshipMachine(RuleBasedStateMachine):
         place = self.model.places[staff]
         assert place is not None
         self.model.sheets[sheet.pk] = SheetModel(
-            sheet.pk, consent.resident, desk, place, consent.pk
+            sheet.pk, consent.resident, desk, place, consent.pk, linked_to=sheet.linked_to_id
         )
         self.changes += 1
 
@@ -400,6 +403,10 @@ class RelationshipMachine(RuleBasedStateMachine):
         sheet_services.close_sheet(self.user(staff[0]), sheet.pk, "duplicate", "終結")
         event("close: done")
         sheet.status = "closed"
+        for linked in self.model.sheets.values():
+            # Closing a case closes its open linked sheets with it (desk_actions.close_sheet).
+            if linked.linked_to == sheet.pk and linked.status == "sent":
+                linked.status = "closed"
         self.changes += 1
 
     def transfer(self, staff: str) -> None:
