@@ -17,6 +17,16 @@ def fast_hashing(settings):
 
 
 @pytest.fixture
+def on_postgres() -> None:
+    """Skip on SQLite: row locks, their waits and deadlocks need PostgreSQL (the README's test
+    command runs on it; DATABASE_URL=postgres://...)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock races need PostgreSQL (DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
 def demo(db, fast_hashing):
     """デモ市 as seed_demo builds it."""
     call_command("seed_demo", force=True, verbosity=0)

@@ -28,6 +28,7 @@ from referral_hub.directory import roles
 from referral_hub.directory.desk_hours import HoursRule, parse_opening_hours
 from referral_hub.directory.models import Desk
 from referral_hub.handoffs import selectors
+from referral_hub.handoffs.errors import NotFound, Refused
 from referral_hub.handoffs.models import ConnectSheet
 from referral_hub.resident_texts import Words, plain
 from referral_hub.resident_texts.languages import RESIDENT_LANGUAGES
@@ -135,19 +136,29 @@ def build_handout(sheet: ConnectSheet, language: str, paper: str = "a4") -> Hand
 
 def handout_for(actor: Any, sheet_id: int, language: str, paper: str = "a4") -> Handout:
     """The handout, for the sending side or the owner desk (``selectors.view_sheet`` decides and
-    records refusals: ``NotFound`` 404, ``Refused`` 403); audited as ``sheet.handout_printed``."""
-    view = selectors.view_sheet(actor, sheet_id)
-    handout = build_handout(view.sheet, language, paper)
+    records refusals: ``NotFound`` 404, ``Refused`` 403); audited as ``sheet.handout_printed``.
+    The decision and the record are one transaction, on the reader's locked account
+    (docs/operations/locks.md): a sender transferred meanwhile gets no handout. A refusal
+    raised inside ends the block normally first, so what the gate recorded commits."""
+    refusal: Exception | None = None
     with transaction.atomic():
-        record(
-            "sheet.handout_printed",
-            actor=actor,
-            actor_desk=roles.place_label(actor),
-            target_type="sheet",
-            target_id=view.sheet.pk,
-            resident_id=view.sheet.resident_id,
-            details={"language": handout.words.language, "side": view.role},
-        )
+        try:
+            view = selectors.view_sheet(actor, sheet_id)
+        except (NotFound, Refused) as exc:
+            refusal = exc
+        else:
+            handout = build_handout(view.sheet, language, paper)
+            record(
+                "sheet.handout_printed",
+                actor=actor,
+                actor_desk=roles.place_label(actor),
+                target_type="sheet",
+                target_id=view.sheet.pk,
+                resident_id=view.sheet.resident_id,
+                details={"language": handout.words.language, "side": view.role},
+            )
+    if refusal is not None:
+        raise refusal
     return handout
 
 

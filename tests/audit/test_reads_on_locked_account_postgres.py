@@ -9,77 +9,35 @@ removal and the log went out."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
 
 from referral_hub.audit import views
 from referral_hub.audit.models import AuditEvent, DisclosureReview
-from referral_hub.directory.models import Membership
-from referral_hub.directory.services import remove_membership
 from tests.fixtures_sheets import Api, seed_demo
+from tests.races import allowed_after, pause_after, race, removal, removed_seq
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-PAUSED = "checked-and-paused"
-
-
-@pytest.fixture
-def on_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row-lock races need PostgreSQL (DATABASE_URL=postgres://...)")
-
 
 def _removal_during(monkeypatch: pytest.MonkeyPatch, request: Callable[[], Any]) -> Any:
+    """Run ``request`` (as the privacy officer), stopped after its first permission check
+    while the administrator removes the officer's memberships; nothing by the officer may be
+    recorded as allowed after the removal."""
     demo = seed_demo()
-    officer_id = demo.user("privacy_officer").pk
-    admin = demo.user("admin")
-    decided, go = threading.Event(), threading.Event()
-    original = views._require
-
-    def pausing(*args: Any, **kwargs: Any) -> None:
-        original(*args, **kwargs)
-        if threading.current_thread().name == PAUSED and not decided.is_set():
-            decided.set()
-            go.wait(timeout=15)
-
-    monkeypatch.setattr(views, "_require", pausing)
-    outcome: dict[str, Any] = {}
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], Any], key: str) -> None:
-        try:
-            outcome[key] = call()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    def remove() -> None:
-        for membership in Membership.objects.filter(user_id=officer_id):
-            remove_membership(membership, actor=admin)
-
-    reading = threading.Thread(target=run, args=(request, "reply"), name=PAUSED)
-    changing = threading.Thread(target=run, args=(remove, "removed"))
-    reading.start()
-    try:
-        assert decided.wait(timeout=15), "the request never reached the permission check"
-        changing.start()
-        changing.join(timeout=1.0)
-    finally:
-        go.set()
-        reading.join(timeout=30)
-        changing.join(timeout=30)
-    assert not errors, errors
-    cutoff = AuditEvent.objects.get(action="directory.membership_removed").seq
-    late = AuditEvent.objects.filter(actor_id=officer_id, allowed=True, seq__gt=cutoff)
-    assert not late.exclude(action__startswith="auth.").exists(), list(
-        late.values_list("action", "seq")
+    officer = demo.user("privacy_officer")
+    outcome = race(
+        pause_after(monkeypatch, (views, "_require")),
+        request,
+        removal(officer, demo.user("admin")),
     )
-    return outcome["reply"]
+    late = [
+        row for row in allowed_after(officer.pk, removed_seq()) if not row[0].startswith("auth.")
+    ]
+    assert late == [], late
+    return outcome.answer
 
 
 @pytest.mark.parametrize(

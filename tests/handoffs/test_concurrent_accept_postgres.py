@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from referral_hub.audit.models import AuditEvent
 from referral_hub.handoffs import services
@@ -17,12 +17,6 @@ from tests.fixtures_sheets import Api, make_consent, make_resident, seed_demo, s
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 5
-
-
-@pytest.fixture
-def on_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row-lock race needs PostgreSQL (DATABASE_URL=postgres://...)")
 
 
 def accept_together(sheet_id: int, clients: list[Api]) -> list[tuple[str, int, str | None]]:

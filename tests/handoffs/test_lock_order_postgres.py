@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.models import Consent
@@ -59,12 +58,6 @@ CHANGES = {
     "resent": "sheet.resent",
     "closed": "sheet.closed",
 }
-
-
-@pytest.fixture
-def on_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row-lock races need PostgreSQL (DATABASE_URL=postgres://...)")
 
 
 @pytest.fixture

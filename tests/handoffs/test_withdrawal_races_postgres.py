@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from referral_hub.audit.models import AuditEvent
 from referral_hub.consent.models import Consent
@@ -34,12 +33,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 SENDERS = 8
 ROUNDS = 4
-
-
-@pytest.fixture
-def on_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row-lock races need PostgreSQL (DATABASE_URL=postgres://...)")
 
 
 def withdrawal_seq(consent: Consent) -> int:

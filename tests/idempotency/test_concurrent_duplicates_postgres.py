@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from referral_hub.consent.models import Consent, Resident
@@ -19,12 +18,6 @@ from tests.threads import run_together
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 DUPLICATES = 6
-
-
-@pytest.fixture
-def on_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent requests need PostgreSQL (DATABASE_URL=postgres://...)")
 
 
 def test_concurrent_sends_with_one_key_make_one_sheet(on_postgres, fast_hashers):
