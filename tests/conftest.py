@@ -17,6 +17,20 @@ def fast_hashing(settings):
 
 
 @pytest.fixture
+def storage_dir(settings, tmp_path):
+    """Attachments stored on the local disk under the test's own temporary folder; returns
+    the folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "attachments")},
+        },
+    }
+    return tmp_path / "attachments"
+
+
+@pytest.fixture
 def on_postgres() -> None:
     """Skip on SQLite: row locks, their waits and deadlocks need PostgreSQL (the README's test
     command runs on it; DATABASE_URL=postgres://...)."""

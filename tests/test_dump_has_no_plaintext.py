@@ -105,18 +105,6 @@ def truncatable_audit_log():
     allow_audit_truncate(None, connection)
 
 
-@pytest.fixture
-def storage_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
-    return tmp_path / "attachments"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_database_dump_and_storage_hold_no_plaintext(settings, storage_dir, truncatable_audit_log):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

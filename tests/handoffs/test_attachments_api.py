@@ -26,18 +26,6 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10
 
 
 @pytest.fixture
-def storage_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
-    return tmp_path / "attachments"
-
-
-@pytest.fixture
 def world(settings, storage_dir):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", "--force", "--password", "test-pass-12345", stdout=io.StringIO())

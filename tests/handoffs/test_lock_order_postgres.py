@@ -60,17 +60,6 @@ CHANGES = {
 }
 
 
-@pytest.fixture
-def storage(settings, tmp_path) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
-
-
 # --- invariants ----------------------------------------------------------------------------------
 
 
@@ -178,7 +167,7 @@ def _prepare(demo: Demo, action: str, clerk: Api, lead: Api) -> tuple[Consent, C
     "action", ["send", "resend", "redirect", "upload", "read", "accept", "close"]
 )
 def test_withdrawal_and_each_sheet_action_run_together_linearisably(
-    on_postgres, fast_hashers, storage, action
+    on_postgres, fast_hashers, storage_dir, action
 ):
     demo = seed_demo()
     clerk, lead = Api(demo.user("tax_clerk")), Api(demo.user("consult_lead"))

@@ -61,17 +61,6 @@ def transfer_or_deactivation(demo: Any, user: Any, change: str) -> Any:
     return deactivate
 
 
-@pytest.fixture
-def storage_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
-
-
 def sent_sheet(demo: Any, categories: list[str] | None = None) -> tuple[Any, int]:
     clerk = demo.user("tax_clerk")
     resident = make_resident(clerk)

@@ -9,7 +9,6 @@ import io
 import json
 from typing import Any
 
-import pytest
 from django.db import connection
 from django.utils import timezone
 
@@ -139,17 +138,6 @@ def test_consent_recording_is_once(demo, api, resident):
     again = post(clerk, "/consents/", body, "consent-1")
     assert first[0] == again[0] == 201 and again[1] == first[1]
     assert Consent.objects.filter(resident=resident).count() == 1
-
-
-@pytest.fixture
-def storage_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
 
 
 def _upload(api: Api, sheet_id: int, key: str, data: bytes = PDF_BYTES) -> Any:

@@ -23,18 +23,6 @@ pytestmark = pytest.mark.django_db
 MiB = 1024 * 1024
 
 
-@pytest.fixture
-def storage_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
-    return tmp_path / "attachments"
-
-
 def stored_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
