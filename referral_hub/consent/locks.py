@@ -11,16 +11,17 @@ transaction, before it asks the gate, and hands the gate the row it read under t
 So a sheet is either committed before the withdrawal commits, or refused with
 ``consent_withdrawn``; never "sent after withdrawn". The gate's reads on a consent basis lock
 it the same way (``policy.authorize``), and every public decision of the gate first
-share-locks the actor's memberships and account (:func:`decided_on_locked_facts`), so a
-transfer or a deactivation cannot slip in between a decision and its commit either.
+share-locks the actor's account and reads their memberships after it
+(:func:`decided_on_locked_facts`, ``referral_hub.account_lock``), so a transfer, a
+deactivation or a password change cannot slip in between a decision and its commit either.
 
 One lock order for every service, so no two actions wait for each other in a circle:
 
     consent row → sheet row(s) (ascending id) → sheet counter → audit chain head → COMMIT
 
-with the actor's memberships and account share-locked at the gate's first decision (their
-only exclusive holders, a membership removal and an account update, wait for nothing but
-the chain head, so where the share lock falls in this order does not matter);
+with the actor's account row share-locked at the first decision (its only exclusive holders,
+a membership change, a deactivation and a password change, wait for nothing but the chain
+head, so where the share lock falls in this order does not matter);
 
 and, after the commit, in a transaction of its own, the recipients' inbox rows (ascending user).
 
@@ -121,10 +122,10 @@ def share_consent(
 def decided_on_locked_facts(decide: F_) -> F_:
     """Run one of the gate's decisions (first argument: the actor) on locked facts: inside a
     transaction (its own when the caller has none, so the decision and its audit row commit
-    together), with the actor's memberships and account share-locked first
-    (``roles.lock_places``). A membership removed, or an account deactivated, while the
-    decision is pending waits for its commit; never an allowed decision recorded after the
-    change that took its basis away. The consent a decision rests on is locked by the gate
+    together), with the actor's account share-locked and their memberships read after it
+    (``roles.lock_places``). A membership removed, an account deactivated or a password
+    changed while the decision is pending waits for its commit; never an allowed decision
+    recorded after the change that took its basis away. The consent a decision rests on is locked by the gate
     itself (``share_consent``)."""
 
     @functools.wraps(decide)
