@@ -13,6 +13,7 @@ decision waits for the change and sees its result. Apps that may not import the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -44,16 +45,23 @@ def share(user_id: int, *, password: str | None = None) -> bool:
     return password is None or row[1] == password
 
 
-def lock_for_change(*user_ids: int | None) -> None:
-    """Lock the accounts of a rights change, i.e. the person whose memberships change and the
-    administrator making it (``FOR NO KEY UPDATE``, ascending id, so two changes never wait
-    for each other in a circle). Call it first in the transaction, before touching any
-    membership: a decision holding :func:`share` on one of them is waited for."""
-    ids = sorted({pk for pk in user_ids if pk is not None})
-    if not ids or not connection.features.has_select_for_update:
+def lock_for_change(changed: Iterable[int | None], *, actor: int | None = None) -> None:
+    """Lock the accounts of a rights change before anything else in its transaction (before
+    any membership row and before any audit row, i.e. before the chain head): every account
+    in ``changed`` (whose memberships change) ``FOR NO KEY UPDATE``, and the administrator
+    making the change ``FOR SHARE`` (their own right to make it, re-checked by the caller
+    with :func:`has_perm_now`). One id at a time in ascending order, so two changes, or a
+    change and a decision, never wait for each other in a circle; a decision holding
+    :func:`share` on a changed account is waited for."""
+    if not connection.features.has_select_for_update:
         return
-    accounts = get_user_model().objects.select_for_update(no_key=True).filter(pk__in=ids)
-    list(accounts.order_by("pk").values_list("pk", flat=True))
+    exclusive = {pk for pk in changed if pk is not None}
+    ids = sorted(exclusive | ({actor} if actor is not None else set()))
+    table = _table()
+    with connection.cursor() as cursor:
+        for pk in ids:
+            mode = "FOR NO KEY UPDATE" if pk in exclusive else "FOR SHARE"
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s {mode}", [pk])  # noqa: S608 - model metadata
 
 
 def has_perm_now(user: Any, permission: str) -> bool:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from referral_hub import account_lock
 from referral_hub.directory import services
 from referral_hub.directory.models import Concern, Department, Desk, Membership, Municipality
 from referral_hub.signin.admin import reset_second_factors_of_members
@@ -153,7 +154,12 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
             if change:
-                services.remove_membership(Membership.objects.get(pk=obj.pk), actor=request.user)
+                # A move is a removal and an addition: lock both holders' accounts (and the
+                # administrator's) first, before either writes its audit row, so the move
+                # keeps the lock order of docs/operations/locks.md.
+                previous = Membership.objects.get(pk=obj.pk)
+                account_lock.lock_for_change([previous.user_id, obj.user_id], actor=request.user.pk)
+                services.remove_membership(previous, actor=request.user)
                 obj.pk = None
             services.add_membership(
                 obj.user, obj.role, desk=obj.desk, department=obj.department, actor=request.user

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -157,55 +158,96 @@ def add_membership(
 ) -> Membership:
     """Give ``user`` a place and role. A membership an administrator grants to themselves is
     recorded with ``self_granted`` and shown to the privacy officer in the day's anomaly report
-    (audit.anomalies). The user's open sockets re-check on commit."""
+    (audit.anomalies). The user's open sockets re-check on commit.
+
+    The accounts are locked first (``account_lock.lock_for_change``), and an ``actor``'s right
+    to grant (``directory.add_membership``) is decided again under that lock: an
+    administrator removed meanwhile is refused (``PermissionDenied``, the refusal recorded)."""
     with transaction.atomic():
-        account_lock.lock_for_change(user.pk, actor.pk if actor is not None else None)
-        membership, created = Membership.objects.get_or_create(
-            user=user, role=role, desk=desk, department=department
-        )
-        roles.sync_role_groups(user)
-        if created:
-            self_granted = actor is not None and actor.pk == user.pk
-            record(
-                "directory.membership_added",
-                actor=actor,
-                actor_desk=roles.place_label(actor) if actor is not None else "",
-                target_type="membership",
-                target_id=membership.pk,
-                details={
-                    "user": user.pk,
-                    "role": role,
-                    "desk": desk.code if desk else "",
-                    "department": department.code if department else "",
-                    "self_granted": self_granted,
-                },
+        account_lock.lock_for_change([user.pk], actor=actor.pk if actor is not None else None)
+        if not _may_change_memberships(actor, "add", user.pk):
+            membership = None
+        else:
+            membership, created = Membership.objects.get_or_create(
+                user=user, role=role, desk=desk, department=department
             )
-            disconnect_user(user.pk)
+            roles.sync_role_groups(user)
+            if created:
+                self_granted = actor is not None and actor.pk == user.pk
+                record(
+                    "directory.membership_added",
+                    actor=actor,
+                    actor_desk=roles.place_label(actor) if actor is not None else "",
+                    target_type="membership",
+                    target_id=membership.pk,
+                    details={
+                        "user": user.pk,
+                        "role": role,
+                        "desk": desk.code if desk else "",
+                        "department": department.code if department else "",
+                        "self_granted": self_granted,
+                    },
+                )
+                disconnect_user(user.pk)
+    if membership is None:
+        raise PermissionDenied("membership changes are for administrators")
     return membership
 
 
+def _may_change_memberships(actor: AbstractBaseUser | None, verb: str, user_id: int) -> bool:
+    """Is ``actor`` (None: the system, e.g. a management command) still allowed to ``verb``
+    ("add" / "delete") memberships, decided on their locked account? A refusal is recorded
+    in the open transaction, which the caller lets commit before raising."""
+    permission = f"directory.{verb}_membership"
+    if actor is None or account_lock.has_perm_now(actor, permission):
+        return True
+    record(
+        "directory.membership_added" if verb == "add" else "directory.membership_removed",
+        actor=actor,
+        target_type="user",
+        target_id=user_id,
+        allowed=False,
+        refusal_code="permission_denied",
+        details={"permission": permission},
+    )
+    return False
+
+
 def remove_membership(membership: Membership, *, actor: AbstractBaseUser | None = None) -> None:
+    """Take a place and role away (a transfer is a removal and an addition). Locks and
+    decides like :func:`add_membership` (``directory.delete_membership``); decisions the person
+    is taking hold their account's share lock, so the removal waits for them."""
     with transaction.atomic():
-        account_lock.lock_for_change(membership.user_id, actor.pk if actor is not None else None)
-        user = membership.user
-        details = {
-            "user": user.pk,
-            "role": membership.role,
-            "desk": membership.desk.code if membership.desk else "",
-            "department": membership.department.code if membership.department else "",
-        }
-        membership_id = membership.pk
-        membership.delete()
-        roles.sync_role_groups(user)
-        # Open sockets re-check at once; later events are fanned out by current membership only.
-        disconnect_user(user.pk)
-        record(
-            "directory.membership_removed",
-            actor=actor,
-            target_type="membership",
-            target_id=membership_id,
-            details=details,
-        )
+        actor_id = actor.pk if actor is not None else None
+        account_lock.lock_for_change([membership.user_id], actor=actor_id)
+        allowed = _may_change_memberships(actor, "delete", membership.user_id)
+        if allowed:
+            _remove(membership, actor)
+    if not allowed:
+        raise PermissionDenied("membership changes are for administrators")
+
+
+def _remove(membership: Membership, actor: AbstractBaseUser | None) -> None:
+    """``remove_membership``'s change, inside its transaction after the decision."""
+    user = membership.user
+    details = {
+        "user": user.pk,
+        "role": membership.role,
+        "desk": membership.desk.code if membership.desk else "",
+        "department": membership.department.code if membership.department else "",
+    }
+    membership_id = membership.pk
+    membership.delete()
+    roles.sync_role_groups(user)
+    # Open sockets re-check at once; later events are fanned out by current membership only.
+    disconnect_user(user.pk)
+    record(
+        "directory.membership_removed",
+        actor=actor,
+        target_type="membership",
+        target_id=membership_id,
+        details=details,
+    )
 
 
 def record_directory_change(actor: AbstractBaseUser, obj: object, verb: str) -> None:
