@@ -306,6 +306,14 @@ def consent_page(request: HttpRequest, consent_id: int) -> HttpResponse:
         ),
         "evidence": sorted(consent.evidence.all(), key=lambda item: item.pk),
     }
+    # Recorded like the consent API's read, and decided again on the locked account.
+    audit_access.log_read(
+        request.user,
+        "consent.read",
+        target_type="consent",
+        target_id=consent_id,
+        resident_id=consent.resident_id,
+    )
     return render(request, "frontend/privacy/consent.html", context)
 
 

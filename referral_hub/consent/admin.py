@@ -2,12 +2,16 @@
 consents are never shown here: every read of resident data must pass the policy gate."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from referral_hub import account_lock
 from referral_hub.audit.log import record
 from referral_hub.consent.models import ConsentNotice, LegalBasis
 from referral_hub.directory import roles
+
+CHANGE_PERMISSION = "consent.change_legalbasis"  # the privacy officer's (roles.ROLE_PERMISSIONS)
 
 
 @admin.register(LegalBasis)
@@ -30,16 +34,25 @@ class LegalBasisAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        # The privacy officer's right to change a basis is decided again on their locked
+        # account (docs/operations/locks.md): one whose role was removed while the form was
+        # open is refused, and the refusal recorded.
         with transaction.atomic():
-            super().save_model(request, obj, form, change)
+            allowed = account_lock.has_perm_now(request.user, CHANGE_PERMISSION)
+            if allowed:
+                super().save_model(request, obj, form, change)
             record(
                 "directory.legal_basis_changed",
                 actor=request.user,
                 actor_desk=roles.place_label(request.user),
                 target_type="legal_basis",
                 target_id=obj.pk,
+                allowed=allowed,
+                refusal_code="" if allowed else "permission_denied",
                 details={"code": obj.code, "fields": sorted(form.changed_data)},
             )
+        if not allowed:
+            raise PermissionDenied
 
 
 @admin.register(ConsentNotice)

@@ -166,6 +166,10 @@ def convene(actor: Any, data: MeetingInput) -> SupportMeeting:
         )
     users = _users([uid for uid in data.members if uid != actor.pk])
     with transaction.atomic(), batched():
+        # Decided again on the locked account (docs/operations/locks.md): a lead whose lead
+        # membership was removed meanwhile convenes nothing.
+        if not roles.has_role(actor, Role.LEAD):
+            raise MeetingRefused("role_not_allowed")
         today = timezone.localdate()
         meeting = SupportMeeting.objects.create(
             data_key=new_data_key(),

@@ -20,7 +20,8 @@ from referral_hub.audit.log import record
 from referral_hub.consent.models import Resident
 from referral_hub.consent.services import name_birth_indexes, registered_at_place
 from referral_hub.directory import roles
-from referral_hub.rights.services import require_officer
+from referral_hub.rights.errors import not_officer
+from referral_hub.rights.services import is_officer, require_officer
 from referral_hub.vault.errors import VaultError
 
 
@@ -59,6 +60,9 @@ def find_resident(actor: Any, kana: str, birth_date: datetime.date) -> list[Foun
         except VaultError:  # shredded at the end of retention: nothing left to show
             continue
     with transaction.atomic():
+        # Decided again on the locked account before anything found is handed out.
+        if not is_officer(actor):
+            raise not_officer()
         record(
             "rights.resident_search",
             actor=actor,

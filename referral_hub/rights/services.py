@@ -146,6 +146,11 @@ def register_request(actor: Any, data: NewRequest) -> RightsRequest:
 
 
 def _audit(actor: Any, action: str, request: RightsRequest, **details: Any) -> None:
+    """Record an allowed step of the rights desk, in the transaction that made it. The officer
+    role is decided again there, on the locked account (docs/operations/locks.md): an officer
+    removed while the step was prepared gets 403 (``not_officer``) and the step rolls back."""
+    if not is_officer(actor):
+        raise not_officer()
     record(
         action,
         actor=actor,

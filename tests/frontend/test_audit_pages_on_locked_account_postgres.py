@@ -40,3 +40,25 @@ def test_a_removed_privacy_officer_gets_no_disclosure_report(
     assert outcome.answer in (200, 403), outcome
     late = allowed_after(officer.pk, removed_seq(), ("audit.disclosure_report",))
     assert late == [], (late, outcome.answer)
+
+
+def test_a_removed_privacy_officer_gets_no_consent_page(on_postgres, fast_hashers, monkeypatch):
+    """The consent page is recorded (``consent.read``, like the consent API's read) and decided
+    again on the locked account; it used to be neither."""
+    demo = seed_demo()
+    clerk = demo.user("tax_clerk")
+    consent = make_consent(clerk, make_resident(clerk), ["jiritsu"])
+    officer = demo.user("privacy_officer")
+    browser = Client()
+    browser.force_login(officer)
+    assert browser.get(f"/audit/consents/{consent.pk}/").status_code == 200
+
+    outcome = race(
+        pause_after(monkeypatch, (audit_access, "require")),
+        lambda: browser.get(f"/audit/consents/{consent.pk}/").status_code,
+        removal(officer, demo.user("admin")),
+    )
+
+    assert outcome.change_committed_during_pause
+    assert outcome.answer == 403, outcome
+    assert allowed_after(officer.pk, removed_seq(), ("consent.read",)) == []
