@@ -135,19 +135,9 @@ def log_read(user: Any, action: str, *, permission: str = VIEW_PERMISSION, **aud
     membership was removed while the page was being prepared gets 403 and the refusal is
     recorded, never the read (docs/operations/locks.md)."""
     with transaction.atomic():
-        allowed = account_lock.has_perm_now(user, permission)
+        allowed = account_lock.permitted_now(user, permission, action, **dict(audit))
         if allowed:
             record(action, actor=user, **audit)
-        else:
-            details = {**audit.pop("details", {}), "permission": permission}
-            record(
-                action,
-                actor=user,
-                allowed=False,
-                refusal_code="permission_denied",
-                details=details,
-                **audit,
-            )
     if not allowed:
         raise PermissionDenied
 

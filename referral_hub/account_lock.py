@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-__all__ = ["has_perm_now", "lock_for_change", "share"]
+__all__ = ["has_perm_now", "lock_for_change", "permitted_now", "share"]
 
 
 def _table() -> str:
@@ -77,3 +77,25 @@ def has_perm_now(user: Any, permission: str) -> bool:
         if hasattr(user, cache):  # request.user may be a lazy object: delattr reaches the user
             delattr(user, cache)
     return bool(user.has_perm(permission))
+
+
+def permitted_now(actor: Any, permission: str, action: str, **audit: Any) -> bool:
+    """:func:`has_perm_now` for an action about to be recorded in the open transaction; a
+    refusal is recorded there (``action``, ``allowed=False``, ``permission_denied``, the
+    permission in ``details``), so the caller lets the transaction commit and raises after.
+    ``audit``: the record's target fields (``target_type``, ``target_id``, ``resident_id``,
+    ``details``)."""
+    if has_perm_now(actor, permission):
+        return True
+    from referral_hub.audit.log import record  # the audit app imports this module
+
+    details = {**audit.pop("details", {}), "permission": permission}
+    record(
+        action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        allowed=False,
+        refusal_code="permission_denied",
+        details=details,
+        **audit,
+    )
+    return False

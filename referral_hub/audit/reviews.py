@@ -74,18 +74,10 @@ def decide_review(review_id: int, *, decision: str, note: str, actor: Any) -> Di
     with transaction.atomic():
         # Decided on the reviewer's locked account (docs/operations/locks.md): a privacy
         # officer whose membership is being removed cannot decide in between.
-        if not account_lock.has_perm_now(actor, REVIEW_PERMISSION):
-            record(
-                f"disclosure_review.{decision}",
-                actor=actor,
-                target_type="disclosure_review",
-                target_id=review_id,
-                allowed=False,
-                refusal_code="permission_denied",
-                details={"permission": REVIEW_PERMISSION},
-            )
-            review = None
-        else:
+        review = None
+        action = f"disclosure_review.{decision}"
+        target = {"target_type": "disclosure_review", "target_id": review_id}
+        if account_lock.permitted_now(actor, REVIEW_PERMISSION, action, **target):
             review = _decide_locked(review_id, status, decision, note, actor)
     if review is None:
         raise ReviewError("permission_denied", "Privacy officers only.")

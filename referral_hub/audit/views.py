@@ -92,19 +92,9 @@ def _record_read(request: Request, permission: str, action: str, **audit: Any) -
     after this commit, so a privacy officer whose membership was removed while it was being
     prepared gets 403 (the refusal recorded), never the data (docs/operations/locks.md)."""
     with transaction.atomic():
-        allowed = account_lock.has_perm_now(request.user, permission)
+        allowed = account_lock.permitted_now(request.user, permission, action, **dict(audit))
         if allowed:
             record(action, actor=request.user, **audit)
-        else:
-            details = {**audit.pop("details", {}), "permission": permission}
-            record(
-                action,
-                actor=request.user,
-                allowed=False,
-                refusal_code="permission_denied",
-                details=details,
-                **audit,
-            )
     if not allowed:
         raise PermissionDenied(
             "監査ログは個人情報保護担当者のみ閲覧できます。 / Privacy officers only."

@@ -37,20 +37,19 @@ class LegalBasisAdmin(admin.ModelAdmin):
         # The privacy officer's right to change a basis is decided again on their locked
         # account (docs/operations/locks.md): one whose role was removed while the form was
         # open is refused, and the refusal recorded.
+        action = "directory.legal_basis_changed"
+        target = {"target_type": "legal_basis", "target_id": obj.pk}
         with transaction.atomic():
-            allowed = account_lock.has_perm_now(request.user, CHANGE_PERMISSION)
+            allowed = account_lock.permitted_now(request.user, CHANGE_PERMISSION, action, **target)
             if allowed:
                 super().save_model(request, obj, form, change)
-            record(
-                "directory.legal_basis_changed",
-                actor=request.user,
-                actor_desk=roles.place_label(request.user),
-                target_type="legal_basis",
-                target_id=obj.pk,
-                allowed=allowed,
-                refusal_code="" if allowed else "permission_denied",
-                details={"code": obj.code, "fields": sorted(form.changed_data)},
-            )
+                record(
+                    action,
+                    actor=request.user,
+                    actor_desk=roles.place_label(request.user),
+                    details={"code": obj.code, "fields": sorted(form.changed_data)},
+                    **target,
+                )
         if not allowed:
             raise PermissionDenied
 

@@ -198,19 +198,13 @@ def _may_change_memberships(actor: AbstractBaseUser | None, verb: str, user_id: 
     """Is ``actor`` (None: the system, e.g. a management command) still allowed to ``verb``
     ("add" / "delete") memberships, decided on their locked account? A refusal is recorded
     in the open transaction, which the caller lets commit before raising."""
-    permission = f"directory.{verb}_membership"
-    if actor is None or account_lock.has_perm_now(actor, permission):
+    if actor is None:
         return True
-    record(
-        "directory.membership_added" if verb == "add" else "directory.membership_removed",
-        actor=actor,
-        target_type="user",
-        target_id=user_id,
-        allowed=False,
-        refusal_code="permission_denied",
-        details={"permission": permission},
+    action = "directory.membership_added" if verb == "add" else "directory.membership_removed"
+    permission = f"directory.{verb}_membership"
+    return account_lock.permitted_now(
+        actor, permission, action, target_type="user", target_id=user_id
     )
-    return False
 
 
 def remove_membership(membership: Membership, *, actor: AbstractBaseUser | None = None) -> None:
