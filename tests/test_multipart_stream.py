@@ -28,7 +28,6 @@ from tests.inbox.sockets import run_async
 from tests.vault.binary_data import binary_pdf
 
 world = attachments_api.world
-storage_dir = attachments_api.storage_dir
 
 BOUNDARY = "----stream-test"
 PIECE = 64 * 1024

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -152,6 +152,12 @@ class MembershipAdmin(admin.ModelAdmin):
     actions = [reset_second_factors_of_members]
 
     def save_model(self, request, obj, form, change):
+        try:
+            self._save_membership(request, obj, change)
+        except services.MembershipChangeRefused as refused:
+            raise PermissionDenied from refused
+
+    def _save_membership(self, request, obj, change):
         with transaction.atomic():
             if change:
                 # A move is a removal and an addition: lock both holders' accounts (and the
@@ -166,8 +172,11 @@ class MembershipAdmin(admin.ModelAdmin):
             )
 
     def delete_model(self, request, obj):
-        services.remove_membership(obj, actor=request.user)
+        self.delete_queryset(request, [obj])
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            services.remove_membership(obj, actor=request.user)
+        try:
+            for obj in queryset:
+                services.remove_membership(obj, actor=request.user)
+        except services.MembershipChangeRefused as refused:
+            raise PermissionDenied from refused

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,6 +19,7 @@ from referral_hub.audit.log import record
 from referral_hub.directory import roles
 from referral_hub.directory.models import ApiToken, Department, Desk, LoginThrottle, Membership
 from referral_hub.directory.tokens import create_token
+from referral_hub.domain_errors import DomainError
 from referral_hub.inbox.publish import disconnect_user
 from referral_hub.signin.factors import has_factor
 
@@ -162,7 +162,8 @@ def add_membership(
 
     The accounts are locked first (``account_lock.lock_for_change``), and an ``actor``'s right
     to grant (``directory.add_membership``) is decided again under that lock: an
-    administrator removed meanwhile is refused (``PermissionDenied``, the refusal recorded)."""
+    administrator removed meanwhile is refused (``MembershipChangeRefused``, 403, the refusal
+    recorded)."""
     with transaction.atomic():
         account_lock.lock_for_change([user.pk], actor=actor.pk if actor is not None else None)
         if not _may_change_memberships(actor, "add", user.pk):
@@ -190,8 +191,17 @@ def add_membership(
                 )
                 disconnect_user(user.pk)
     if membership is None:
-        raise PermissionDenied("membership changes are for administrators")
+        raise MembershipChangeRefused()
     return membership
+
+
+class MembershipChangeRefused(DomainError):
+    """The actor may no longer change memberships (their administrator role ended meanwhile,
+    decided on their locked account). The refusal is recorded."""
+
+    code = "permission_denied"
+    http_status = 403
+    message = "所属を変更できるのは管理者だけです。/ Only administrators change memberships."
 
 
 def _may_change_memberships(actor: AbstractBaseUser | None, verb: str, user_id: int) -> bool:
@@ -218,7 +228,7 @@ def remove_membership(membership: Membership, *, actor: AbstractBaseUser | None 
         if allowed:
             _remove(membership, actor)
     if not allowed:
-        raise PermissionDenied("membership changes are for administrators")
+        raise MembershipChangeRefused()
 
 
 def _remove(membership: Membership, actor: AbstractBaseUser | None) -> None:

@@ -23,7 +23,6 @@ from tests.handoffs import test_attachments_api
 
 # Fixtures, found by pytest under these names.
 consent = test_consent_evidence.consent
-storage_dir = test_attachments_api.storage_dir
 world = test_attachments_api.world
 
 

@@ -22,7 +22,6 @@ try:
     from .test_attachments_api import (  # noqa: F401
         client_for,
         download,
-        storage_dir,
         upload,
         world,
     )
@@ -30,7 +29,6 @@ except ImportError:
     from test_attachments_api import (  # type: ignore[no-redef]  # noqa: F401
         client_for,
         download,
-        storage_dir,
         upload,
         world,
     )

@@ -18,7 +18,6 @@ from tests.handoffs import test_attachments_api as attachments_api
 from tests.handoffs.test_attachments_api import PDF_BYTES, client_for, upload
 
 world = attachments_api.world
-storage_dir = attachments_api.storage_dir
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

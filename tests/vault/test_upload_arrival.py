@@ -28,7 +28,6 @@ from tests.handoffs.test_attachments_api import client_for, upload
 from tests.vault.binary_data import binary_pdf, random_pdf
 
 world = attachments_api.world
-storage_dir = attachments_api.storage_dir
 
 SPLIT_NAME = b"%PDF-1.7\n1 0 obj\n<< /F (" + b"y" * (CHUNK - 30) + b") /S /JavaScript >>\nendobj\n"
 FILES = {

@@ -22,7 +22,6 @@ from tests.handoffs.test_attachments_api import body_of, client_for, download, u
 
 # The attachment API tests' fixtures (pytest finds fixtures by module attribute name).
 world = attachments_api.world
-storage_dir = attachments_api.storage_dir
 
 MARKER = b"PLAINTEXT-MARKER-"
 
