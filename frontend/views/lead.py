@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from referral_hub.handoffs.selectors import get_sheet
 
 @login_required
 @require_GET
+@transaction.atomic  # the boards are read on the lead's locked places (docs/operations/locks.md)
 def lead_board_page(request: HttpRequest) -> HttpResponse:
     boards = [lead_board.board_for(request.user, d) for d in lead_board.lead_desks(request.user)]
     return render(request, "frontend/lead.html", {"boards": boards})

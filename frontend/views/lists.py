@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -43,6 +44,7 @@ def _render_list(
 
 @login_required
 @require_GET
+@transaction.atomic  # the list is read on the reader's locked places (docs/operations/locks.md)
 def inbox_page(request: HttpRequest) -> HttpResponse:
     form = sheet_lists.DeskFilterForm(request.GET or None)
     if form.wants_whole_record():
@@ -66,6 +68,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@transaction.atomic  # the list is read on the reader's locked places (docs/operations/locks.md)
 def sent_page(request: HttpRequest) -> HttpResponse:
     form = sheet_lists.SentFilterForm(request.GET or None)
     rows = selectors.sent(request.user).select_related("sent_by")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
@@ -111,6 +112,15 @@ def sheets(request: Request) -> Response:
     """POST sends a connect sheet (one request once the consent exists). GET lists a box."""
     if request.method == "POST":
         return _send(request)
+    return _list(request)
+
+
+@transaction.atomic
+def _list(request: Request) -> Response:
+    """One box of sheets. The whole list is read in one transaction, so the reader's desks and
+    department are those share-locked with their account (``roles.places()`` inside a
+    transaction; docs/operations/locks.md): a consultant transferred meanwhile lists nothing of
+    the old desk, and a number search is recorded before the transfer or not at all."""
     params = request.query_params
     box = params.get("box", "inbox")
     if box not in ("inbox", "sent", "desk"):

@@ -192,13 +192,6 @@ def deadlocks_so_far() -> int:
         return int(cursor.fetchone()[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known gap, left open (issue 14 closing note): sheet lists are querysets built on the "
-        "reader's places outside a transaction; only the gate's decisions are locked."
-    ),
-)
 def test_no_desk_list_after_the_consultant_is_transferred(on_postgres, fast_hashers, monkeypatch):
     demo = seed_demo()
     _, sheet_id = sent_sheet(demo)
