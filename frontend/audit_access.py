@@ -135,7 +135,7 @@ def log_read(user: Any, action: str, *, permission: str = VIEW_PERMISSION, **aud
     membership was removed while the page was being prepared gets 403 and the refusal is
     recorded, never the read (docs/operations/locks.md)."""
     with transaction.atomic():
-        allowed = account_lock.permitted_now(user, permission, action, **dict(audit))
+        allowed = account_lock.permitted_now(user, permission, action, **audit)
         if allowed:
             record(action, actor=user, **audit)
     if not allowed:

@@ -92,7 +92,7 @@ def _record_read(request: Request, permission: str, action: str, **audit: Any) -
     after this commit, so a privacy officer whose membership was removed while it was being
     prepared gets 403 (the refusal recorded), never the data (docs/operations/locks.md)."""
     with transaction.atomic():
-        allowed = account_lock.permitted_now(request.user, permission, action, **dict(audit))
+        allowed = account_lock.permitted_now(request.user, permission, action, **audit)
         if allowed:
             record(action, actor=request.user, **audit)
     if not allowed:

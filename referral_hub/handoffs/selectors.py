@@ -185,6 +185,17 @@ def _readable_case(actor: Any, sheet: ConnectSheet) -> tuple[ConnectSheet, ...]:
         for s in cases.case_sheets(sheet)
         if s.pk != sheet.pk and s.owner_desk_id == sheet.owner_desk_id
     ]
+    if not others:
+        return ()
+    # One transaction for the case: the reader's account is locked once, not once per sheet
+    # (each ``authorize`` would otherwise open its own). Nothing raises inside.
+    with transaction.atomic():
+        readable = _readable_of(actor, others)
+    return tuple(readable)
+
+
+def _readable_of(actor: Any, others: list[ConnectSheet]) -> list[ConnectSheet]:
+    """Each of ``others`` read afresh and asked of the gate (``sheet.read``, recorded)."""
     readable = []
     for other in others:
         other = get_sheet(other.pk)
@@ -201,7 +212,7 @@ def _readable_case(actor: Any, sheet: ConnectSheet) -> tuple[ConnectSheet, ...]:
         )
         if decision.allowed:
             readable.append(other)
-    return tuple(readable)
+    return readable
 
 
 def refuse_desk_read(actor: Any, sheet: ConnectSheet) -> policy.Decision:

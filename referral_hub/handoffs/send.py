@@ -100,8 +100,7 @@ def send_sheet(actor: Any, data: SheetInput) -> ConnectSheet:
         # The gate decides on the consent and the sender's memberships as read under their
         # locks (consent/locks.py), and the sheet names the place the sender holds now.
         data = replace(data, consent=consent_locks.share_consent(data.consent))
-        roles.lock_places(actor)
-        _, desk_id = roles.home_place(actor)
+        _, desk_id = roles.home_place(actor)  # places() here is read under the account lock
         department = roles.home_department(actor)
         decision = gate(
             policy.authorize(

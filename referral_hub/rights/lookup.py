@@ -20,8 +20,7 @@ from referral_hub.audit.log import record
 from referral_hub.consent.models import Resident
 from referral_hub.consent.services import name_birth_indexes, registered_at_place
 from referral_hub.directory import roles
-from referral_hub.rights.errors import not_officer
-from referral_hub.rights.services import is_officer, require_officer
+from referral_hub.rights.services import confirm_officer, require_officer
 from referral_hub.vault.errors import VaultError
 
 
@@ -61,8 +60,7 @@ def find_resident(actor: Any, kana: str, birth_date: datetime.date) -> list[Foun
             continue
     with transaction.atomic():
         # Decided again on the locked account before anything found is handed out.
-        if not is_officer(actor):
-            raise not_officer()
+        confirm_officer(actor)
         record(
             "rights.resident_search",
             actor=actor,

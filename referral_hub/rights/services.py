@@ -48,6 +48,14 @@ def is_officer(actor: Any) -> bool:
     )
 
 
+def confirm_officer(actor: Any) -> None:
+    """Inside the transaction that hands something out or records a step: the officer role
+    decided again on the locked account (``roles.places()`` there; docs/operations/locks.md).
+    Raises ``not_officer`` (403); the transaction rolls back with it."""
+    if not is_officer(actor):
+        raise not_officer()
+
+
 def require_officer(actor: Any, action: str, **audit: Any) -> None:
     """Refuse (403 ``permission_denied``) and record the refusal unless a privacy officer."""
     if is_officer(actor):
@@ -149,8 +157,7 @@ def _audit(actor: Any, action: str, request: RightsRequest, **details: Any) -> N
     """Record an allowed step of the rights desk, in the transaction that made it. The officer
     role is decided again there, on the locked account (docs/operations/locks.md): an officer
     removed while the step was prepared gets 403 (``not_officer``) and the step rolls back."""
-    if not is_officer(actor):
-        raise not_officer()
+    confirm_officer(actor)
     record(
         action,
         actor=actor,
