@@ -237,6 +237,16 @@ def send_ok(api: Api, resident: Resident, consent: Consent | None, /, **override
     return reply.body["id"]
 
 
+def sent_to_jiritsu(demo: Demo, categories: list[str] | None = None) -> tuple[Any, int, int]:
+    """A new resident's sheet sent by ``tax_clerk`` to 自立相談支援窓口 under a fresh consent
+    (``categories``: the consent's, default the basic ones); returns (clerk, sheet id,
+    consent id)."""
+    clerk = demo.user("tax_clerk")
+    resident = make_resident(clerk)
+    consent = make_consent(clerk, resident, ["jiritsu"], *([categories] if categories else []))
+    return clerk, send_ok(Api(clerk), resident, consent), consent.pk
+
+
 # Service calls that move a sheet sent to jiritsu into each status (DESIGN.md lifecycle).
 # Desk actions are made by the jiritsu lead, sender actions by the sender.
 PATHS: dict[str, list[str]] = {

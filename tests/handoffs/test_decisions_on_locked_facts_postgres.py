@@ -20,12 +20,11 @@ from referral_hub.audit.models import AuditEvent
 from referral_hub.consent import policy
 from tests.fixtures_sheets import (
     Api,
-    Demo,
     drive_to,
     make_consent,
     make_resident,
     seed_demo,
-    send_ok,
+    sent_to_jiritsu,
     sheet_body,
 )
 from tests.races import (
@@ -43,13 +42,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def seq_of(action: str, **filters: Any) -> int:
     return AuditEvent.objects.get(action=action, allowed=True, **filters).seq
-
-
-def jiritsu_sheet(demo: Demo) -> tuple[int, int]:
-    clerk = demo.user("tax_clerk")
-    resident = make_resident(clerk)
-    consent = make_consent(clerk, resident, ["jiritsu"])
-    return send_ok(Api(clerk), resident, consent), consent.pk
 
 
 def on_the_gate(monkeypatch: pytest.MonkeyPatch) -> Pause:
@@ -71,7 +63,7 @@ def test_a_desk_read_and_the_withdrawal_do_not_interleave(on_postgres, fast_hash
     """The desk's ``GET /sheets/<id>/`` decided on an active consent is recorded before the
     withdrawal commits; never an allowed ``sheet.read`` after ``consent.withdraw``."""
     demo = seed_demo()
-    sheet_id, consent_id = jiritsu_sheet(demo)
+    _, sheet_id, consent_id = sent_to_jiritsu(demo)
     reader = Api(demo.user("consult1"))
     withdrawer = Api(demo.user("tax_clerk"))
 
@@ -115,7 +107,7 @@ def test_an_accept_and_the_consultants_transfer_do_not_interleave(
 ):
     """A desk action (accept) decided on a membership the administrator removes meanwhile."""
     demo = seed_demo()
-    sheet_id, _ = jiritsu_sheet(demo)
+    _, sheet_id, _ = sent_to_jiritsu(demo)
     drive_to(demo, sheet_id, "acknowledged")
     lead = Api(demo.user("consult_lead"))
 
@@ -133,7 +125,7 @@ def test_a_desk_read_and_the_readers_transfer_do_not_interleave(
     on_postgres, fast_hashers, monkeypatch
 ):
     demo = seed_demo()
-    sheet_id, _ = jiritsu_sheet(demo)
+    _, sheet_id, _ = sent_to_jiritsu(demo)
     reader = Api(demo.user("consult1"))
 
     outcome = race(
@@ -153,7 +145,7 @@ def test_a_desk_read_and_the_readers_deactivation_do_not_interleave(
     """Deactivating an account (``is_active = False``) waits for the decision it would
     invalidate, like a removal."""
     demo = seed_demo()
-    sheet_id, _ = jiritsu_sheet(demo)
+    _, sheet_id, _ = sent_to_jiritsu(demo)
     reader = Api(demo.user("consult1"))
 
     def deactivate() -> None:

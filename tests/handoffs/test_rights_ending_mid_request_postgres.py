@@ -37,7 +37,7 @@ from referral_hub.directory.services import add_membership, remove_membership
 from referral_hub.directory.tokens import create_token
 from referral_hub.handoffs import selectors
 from referral_hub.handoffs.models import ConnectSheet
-from tests.fixtures_sheets import Api, make_consent, make_resident, seed_demo, send_ok
+from tests.fixtures_sheets import Api, seed_demo, sent_to_jiritsu
 from tests.races import allowed_after, pause_after, race, removal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -63,19 +63,12 @@ def transfer_or_deactivation(demo: Any, user: Any, change: str) -> Any:
     return deactivate
 
 
-def sent_sheet(demo: Any, categories: list[str] | None = None) -> tuple[Any, int]:
-    clerk = demo.user("tax_clerk")
-    resident = make_resident(clerk)
-    consent = make_consent(clerk, resident, ["jiritsu"], *([categories] if categories else []))
-    return clerk, send_ok(Api(clerk), resident, consent)
-
-
 @pytest.mark.parametrize("change", ["transfer", "deactivation"])
 def test_no_feedback_after_the_sender_is_transferred_or_deactivated(
     on_postgres, fast_hashers, monkeypatch, change
 ):
     demo = seed_demo()
-    clerk, sheet_id = sent_sheet(demo, ["identity", "concern", "feedback"])
+    clerk, sheet_id, _ = sent_to_jiritsu(demo, ["identity", "concern", "feedback"])
     reader = Api(demo.user("tax_clerk"))
     assert reader.get(f"/sheets/{sheet_id}/").body["feedback"] is True
 
@@ -94,7 +87,7 @@ def test_no_sender_view_after_the_sender_is_transferred(
     on_postgres, fast_hashers, monkeypatch, view
 ):
     demo = seed_demo()
-    clerk, sheet_id = sent_sheet(demo)  # no feedback: the relation alone decides
+    clerk, sheet_id, _ = sent_to_jiritsu(demo)  # no feedback: the relation alone decides
     reader = Api(demo.user("tax_clerk"))
     assert reader.get(f"/sheets/{sheet_id}/{view}/").status == 200
 
@@ -114,7 +107,7 @@ def test_no_upload_by_a_sender_transferred_meanwhile(
     on_postgres, fast_hashers, storage_dir, monkeypatch
 ):
     demo = seed_demo()
-    clerk, sheet_id = sent_sheet(demo, ["identity", "concern", Category.ATTACHMENTS.value])
+    clerk, sheet_id, _ = sent_to_jiritsu(demo, ["identity", "concern", Category.ATTACHMENTS.value])
     key, _ = create_token(clerk)
 
     def upload() -> int:
@@ -136,7 +129,7 @@ def test_no_upload_by_a_sender_transferred_meanwhile(
 
 def test_no_decision_on_a_token_ended_by_a_password_change(on_postgres, fast_hashers, monkeypatch):
     demo = seed_demo()
-    _, sheet_id = sent_sheet(demo)
+    _, sheet_id, _ = sent_to_jiritsu(demo)
     reader = Api(demo.user("consult1"))
 
     def change_password() -> None:
@@ -161,7 +154,7 @@ def test_removing_the_last_privacy_officer_membership_does_not_deadlock_with_a_r
     """The removal is stopped between its DELETE and its ``is_staff`` update while the person
     (also a consultant of the desk) reads a sheet."""
     demo = seed_demo()
-    _, sheet_id = sent_sheet(demo)
+    _, sheet_id, _ = sent_to_jiritsu(demo)
     dual = demo.add_staff("dual", Role.CONSULTANT, desk="jiritsu")
     add_membership(dual, Role.PRIVACY_OFFICER, actor=demo.user("admin"))
     officer_membership = Membership.objects.get(user=dual, role=Role.PRIVACY_OFFICER)
@@ -194,7 +187,7 @@ def deadlocks_so_far() -> int:
 
 def test_no_desk_list_after_the_consultant_is_transferred(on_postgres, fast_hashers, monkeypatch):
     demo = seed_demo()
-    _, sheet_id = sent_sheet(demo)
+    _, sheet_id, _ = sent_to_jiritsu(demo)
     consultant = demo.user("consult1")
     number = ConnectSheet.objects.get(pk=sheet_id).number
     reader = Api(consultant)
